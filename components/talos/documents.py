@@ -107,6 +107,7 @@ def with_encoder_defaults(document: Document) -> Document:
     """Add the fields Talos's encoder always writes for the legacy document (no omitempty)."""
     if not is_legacy(document):
         return document
+    _trim_inline_manifests(document)
     machine = document.get("machine")
     if isinstance(machine, dict):
         machine.setdefault("type", "")

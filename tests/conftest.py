@@ -1,0 +1,31 @@
+"""Shared fixtures: the read-only reference data in ../shared (skipped cleanly where absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(__import__("os").environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
+TALOS_DATA = SHARED / "talos"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/talos, or a skip naming what is missing."""
+    path = TALOS_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference data {path} is not present (../shared is only in the developers' workspace)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def stability_dir() -> Path:
+    return shared_path("stability")
+
+
+@pytest.fixture(scope="session")
+def stability_secrets(stability_dir: Path):  # type: ignore[no-untyped-def]
+    from components.talos.secrets import SecretsBundle
+
+    return SecretsBundle.read(stability_dir / "secrets.yaml")
