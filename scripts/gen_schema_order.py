@@ -81,7 +81,8 @@ def main() -> None:
             if kind:
                 kinds.setdefault(kind[0], def_name)
     # Talos emits kind UnattendedInstallConfig while its schema's enum says UnattendedInstall.
-    kinds.setdefault("UnattendedInstallConfig", kinds.get("UnattendedInstall", "runtime.UnattendedInstallConfigV1Alpha1"))
+    kinds.setdefault("UnattendedInstallConfig",
+                     kinds.get("UnattendedInstall", "runtime.UnattendedInstallConfigV1Alpha1"))
     # `persist` is emitted by Talos but absent from every schema.
     legacy = [entry for entry in shapes["v1alpha1.Config"] if entry[0] != "persist"]
     debug_at = [field for field, _ in legacy].index("debug")

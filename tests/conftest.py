@@ -25,7 +25,7 @@ def stability_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stability_secrets(stability_dir: Path):  # type: ignore[no-untyped-def]
+def stability_secrets(stability_dir: Path):
     from components.talos.secrets import SecretsBundle
 
     return SecretsBundle.read(stability_dir / "secrets.yaml")

@@ -70,7 +70,7 @@ def decode_certificate(pem: bytes, what: str) -> x509.Certificate:
         raise SecretsError(f"{what}: not a PEM certificate ({error})") from None
 
 
-def _signature_hash(key: PrivateKey) -> hashes.HashAlgorithm | None:
+def _signature_hash(key: PrivateKey) -> hashes.SHA256 | None:
     return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
 
 

@@ -25,7 +25,7 @@ def registry_documents(gen: GenerateInput) -> list[Document]:
 
 def network_documents(gen: GenerateInput) -> list[Document]:
     """v1.12 and v1.13: registry mirrors, HostnameConfig, and (v1.13) KubeSpanConfig."""
-    documents = registry_documents(gen) + [_doc("HostnameConfig", auto="stable")]
+    documents = [*registry_documents(gen), _doc("HostnameConfig", auto="stable")]
     if gen.kubespan_enabled and gen.contract.kubespan_multidoc:
         documents.append(_doc("KubeSpanConfig", enabled=True))
     return documents

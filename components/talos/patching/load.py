@@ -61,7 +61,9 @@ def _validate_operations(operations: Any, source: str) -> list[dict[str, Any]]:
             )
         path = operation.get("path")
         if not isinstance(path, str) or (path and not path.startswith("/")):
-            raise PatchError(f"{source}: operation {index}: path {path!r} must be a JSON pointer such as /machine/network")
+            raise PatchError(
+                f"{source}: operation {index}: path {path!r} must be a JSON pointer such as /machine/network"
+            )
         if operation["op"] in ("add", "replace", "test") and "value" not in operation:
             raise PatchError(f"{source}: operation {index}: {operation['op']} needs a value")
         if operation["op"] in ("move", "copy") and not isinstance(operation.get("from"), str):

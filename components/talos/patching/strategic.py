@@ -103,7 +103,7 @@ def _apply_deletion(document: Document, deletion: _Deletion) -> str | None:
         del items[index]
         container, container_key = items, last
     # Talos's encoder omits maps and lists left empty.
-    if container_key is not None and container == []:
+    if container_key is not None and not container:
         del node[container_key]
     elif container_key is None and node == {} and parents:
         parent, key = parents[-1]
@@ -139,8 +139,8 @@ def _same_item(left: Any, right: Any, key_field: str) -> bool:
     if not isinstance(left, dict) or not isinstance(right, dict):
         return False
     if key_field == "interface" and "deviceSelector" in right and "interface" not in right:
-        return left.get("deviceSelector") == right["deviceSelector"]
-    return key_field in left and key_field in right and str(left[key_field]) == str(right[key_field])
+        return bool(left.get("deviceSelector") == right["deviceSelector"])
+    return bool(key_field in left and key_field in right and str(left[key_field]) == str(right[key_field]))
 
 
 def _merge(target: dict[str, Any], patch: dict[str, Any], path: list[str], shape: str | None) -> None:
@@ -151,7 +151,7 @@ def _merge(target: dict[str, Any], patch: dict[str, Any], path: list[str], shape
         current = target.get(key)
         if value is None:
             continue
-        if current is None or field_path in replaced or key == "extraArgs" and not isinstance(current, dict):
+        if current is None or field_path in replaced or (key == "extraArgs" and not isinstance(current, dict)):
             target[key] = copy.deepcopy(value)
         elif isinstance(value, dict) and isinstance(current, dict):
             if key == "extraArgs":

@@ -1,0 +1,86 @@
+"""Client configs generated locally from the secrets bundle: talosconfig and the admin kubeconfig."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from typing import Any
+
+import yaml
+
+from . import pki, yamlio
+from .secrets import SecretsBundle
+
+ADMIN_ROLE = "os:admin"
+TALOS_ADMIN_CERT_TTL = datetime.timedelta(hours=8760)  # talosctl gen config --crt-ttl default
+KUBERNETES_ADMIN_CERT_TTL = datetime.timedelta(days=365)
+KUBERNETES_ALLOWED_SKEW = datetime.timedelta(seconds=10)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def talos_client_certificate(bundle: SecretsBundle, roles: list[str] | None = None,
+                             ttl: datetime.timedelta = TALOS_ADMIN_CERT_TTL,
+                             now: datetime.datetime | None = None) -> pki.CertificateAndKey:
+    """Ed25519 client certificate signed by the OS CA; roles in the Organization (default os:admin)."""
+    return pki.issue_certificate(bundle.os.load("certs.os"), organizations=roles or [ADMIN_ROLE],
+                                 lifetime=ttl, now=now)
+
+
+def talosconfig(bundle: SecretsBundle, context: str, endpoints: list[str], nodes: list[str] | None = None,
+                roles: list[str] | None = None, ttl: datetime.timedelta = TALOS_ADMIN_CERT_TTL,
+                now: datetime.datetime | None = None) -> str:
+    """A talosconfig as ``talosctl gen config`` writes it (endpoints not omitempty, nodes omitempty)."""
+    client = talos_client_certificate(bundle, roles, ttl, now)
+    entry: dict[str, Any] = {"endpoints": list(endpoints)}
+    if nodes:
+        entry["nodes"] = list(nodes)
+    entry.update(ca=_b64(bundle.os.crt), crt=_b64(client.crt_pem), key=_b64(client.key_pem))
+    return yamlio.dump({"context": context, "contexts": {context: entry}})
+
+
+def admin_kubeconfig(bundle: SecretsBundle, cluster_name: str, endpoint: str,
+                     ttl: datetime.timedelta = KUBERNETES_ADMIN_CERT_TTL,
+                     now: datetime.datetime | None = None) -> str:
+    """The admin kubeconfig Talos's Kubeconfig API returns (CN=admin, O=system:masters, ECDSA)."""
+    client = pki.issue_certificate(
+        bundle.k8s.load("certs.k8s"), organizations=["system:masters"], common_name="admin",
+        lifetime=ttl, now=now, backdate=KUBERNETES_ALLOWED_SKEW, key_encipherment=True,
+    )
+    user = f"admin@{cluster_name}"
+    config = {
+        "apiVersion": "v1",
+        "clusters": [{"cluster": {"certificate-authority-data": _b64(bundle.k8s.crt), "server": endpoint},
+                      "name": cluster_name}],
+        "contexts": [{"context": {"cluster": cluster_name, "namespace": "default", "user": user}, "name": user}],
+        "current-context": user,
+        "kind": "Config",
+        "users": [{"name": user, "user": {"client-certificate-data": _b64(client.crt_pem),
+                                          "client-key-data": _b64(client.key_pem)}}],
+    }
+    # client-go writes 2-space YAML with sorted keys; PyYAML's default emitter matches it.
+    return yaml.safe_dump(config, sort_keys=True, default_flow_style=False, width=1 << 20)
+
+
+def read_talosconfig(text: str, source: str) -> dict[str, Any]:
+    """Parse a talosconfig and return the current context's entry (ca/crt/key as PEM bytes)."""
+    from .errors import ConfigError
+
+    data = yamlio.load(text)
+    if not isinstance(data, dict) or not isinstance(data.get("contexts"), dict):
+        raise ConfigError(f"{source}: not a talosconfig; expected context and contexts")
+    name = data.get("context")
+    entry = data["contexts"].get(name)
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{source}: context {name!r} is not defined under contexts")
+    result = dict(entry)
+    for key in ("ca", "crt", "key"):
+        if entry.get(key):
+            try:
+                result[key] = base64.b64decode(entry[key])
+            except ValueError:
+                raise ConfigError(f"{source}: contexts.{name}.{key} is not base64") from None
+    result["context"] = name
+    return result
