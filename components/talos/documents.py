@@ -137,7 +137,7 @@ def decode(text: str | bytes, source: str) -> list[Document]:
     try:
         documents = yamlio.load_all(text)
     except Exception as error:  # yaml errors carry line/column
-        raise ConfigError(f"{source}: not valid YAML: {error}") from None
+        raise ConfigError(f"{source}: not valid YAML: {yamlio.describe_error(error)}") from None
     for index, document in enumerate(documents):
         if not isinstance(document, dict):
             raise ConfigError(

@@ -125,7 +125,7 @@ class SecretsBundle:
         try:
             data = yamlio.load(text)
         except Exception as error:
-            raise SecretsError(f"{source}: not valid YAML: {error}") from None
+            raise SecretsError(f"{source}: not valid YAML: {yamlio.describe_error(error)}") from None
         if not isinstance(data, dict):
             raise SecretsError(f"{source}: expected a talosctl secrets bundle (cluster, secrets, trustdinfo, certs)")
         reader = _FieldReader(data, source)

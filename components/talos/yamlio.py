@@ -65,6 +65,14 @@ def load(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+def describe_error(error: Exception) -> str:
+    """Where and why YAML failed to parse, without quoting the offending line (it may hold a secret)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"line {mark.line + 1}, column {mark.column + 1}: {error.problem or error.context}"
+    return type(error).__name__
+
+
 # --------------------------------------------------------------------------- writing
 
 _INDENT = 4

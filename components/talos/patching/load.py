@@ -82,7 +82,7 @@ def parse_patch(text: str, source: str) -> Patch:
             return StrategicPatch(documents, source)
         strategic_error = "expected one or more YAML mappings (config documents)"
     except Exception as error:
-        strategic_error = str(error)
+        strategic_error = yamlio.describe_error(error)
     json_error: str
     try:
         return JSONPatch(_validate_operations(json.loads(text), source), source, [source])
