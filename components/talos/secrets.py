@@ -93,6 +93,13 @@ class SecretsBundle:
             os=ca("talos", "ed25519"),
         )
 
+    @classmethod
+    def placeholder(cls) -> SecretsBundle:
+        """A bundle of empty values: renders a config's shape (validation, previews) without any secret."""
+        empty = CertPair(b"", b"")
+        return cls(cluster_id="", cluster_secret="", bootstrap_token="", trustd_token="", etcd=empty, k8s=empty,
+                   k8s_aggregator=empty, k8s_service_account_key=b"", os=empty, secretbox_encryption_secret="")
+
     # ------------------------------------------------------------ secrets.yaml
 
     def to_data(self) -> dict[str, Any]:

@@ -1,0 +1,254 @@
+"""Reading a definition file: ``${VAR}`` substitution as talhelper does it, then structure and types."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import yamlio
+from ..versions import normalize_kubernetes_version, normalize_tag
+from .model import (
+    GROUP_FIELDS,
+    NODE_FIELDS,
+    PROXMOX_FIELDS,
+    TALHELPER_UNSUPPORTED,
+    TOP_FIELDS,
+    VULTR_FIELDS,
+    ClusterDefinition,
+    NodeDefinition,
+    ProxmoxMachine,
+    VultrMachine,
+)
+from .problems import DefinitionError, Problem, ProblemList
+from .validate import validate
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
+_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
+_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
+
+
+def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -> str:
+    """talhelper's envsubst (restricted): unset or empty variables are errors; comment lines are skipped."""
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name, has_default, default = match.group(1), match.group(2), match.group(3)
+        value = environ.get(name, "")
+        if value:
+            return value
+        if has_default is not None:
+            return default or ""
+        missing.append(name)
+        return match.group(0)
+
+    lines = [line if line.lstrip().startswith("#") else _VARIABLE.sub(replace, line)
+             for line in text.splitlines(keepends=True)]
+    if missing:
+        names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(missing))
+        raise DefinitionError(source, [Problem("environment", f"variable {names} not set")])
+    return "".join(lines)
+
+
+def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, problems: ProblemList) -> None:
+    for key in mapping:
+        where = f"{path}.{key}" if path else str(key)
+        if key in allowed:
+            continue
+        if key in TALHELPER_UNSUPPORTED:
+            problems.add(where, "is a talhelper field talos-cluster does not support; express it as a patch")
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
+        problems.add(where, f"unknown field{hint}")
+
+
+def _typed(mapping: dict[str, Any], path: str, problems: ProblemList) -> dict[str, Any]:
+    """Drop fields of the wrong shape (reported) so later checks see clean data."""
+    result: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if value is None:
+            continue
+        if key in _LIST_FIELDS and not isinstance(value, list):
+            problems.add(f"{path}.{key}", "expected a list", value)
+        elif key in _MAP_FIELDS and not isinstance(value, dict):
+            problems.add(f"{path}.{key}", "expected a mapping", value)
+        elif key == "patches" and not all(isinstance(p, str) for p in value):
+            problems.add(f"{path}.{key}", "expected a list of strings (inline YAML or @file)")
+        else:
+            result[key] = value
+    return result
+
+
+def _machine(values: dict[str, Any], key: str, allowed: tuple[str, ...], path: str,
+             problems: ProblemList) -> dict[str, Any] | None:
+    block = values.get(key)
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        problems.add(f"{path}.{key}", "expected a mapping", block)
+        return None
+    _check_fields(block, allowed, f"{path}.{key}", problems)
+    return block
+
+
+def _proxmox(block: dict[str, Any], path: str, problems: ProblemList) -> ProxmoxMachine | None:
+    if not isinstance(block.get("node"), str):
+        problems.add(f"{path}.proxmox.node", "is required: the Proxmox VE node that hosts the VM")
+        return None
+    ints = {"vmId": "vm_id", "cores": "cores", "memory": "memory", "diskSize": "disk_size", "vlan": "vlan"}
+    kwargs: dict[str, Any] = {"node": block["node"]}
+    for field, attribute in ints.items():
+        if field in block:
+            if not isinstance(block[field], int) or isinstance(block[field], bool) or block[field] <= 0:
+                problems.add(f"{path}.proxmox.{field}", "expected a positive integer", block[field])
+            else:
+                kwargs[attribute] = block[field]
+    for field, attribute in (("datastore", "datastore"), ("imageDatastore", "image_datastore"),
+                             ("bridge", "bridge"), ("cpuType", "cpu_type")):
+        if field in block:
+            kwargs[attribute] = str(block[field])
+    return ProxmoxMachine(**kwargs)
+
+
+def _vultr(block: dict[str, Any], path: str, problems: ProblemList) -> VultrMachine | None:
+    for required in ("plan", "region"):
+        if not isinstance(block.get(required), str) or not block[required]:
+            problems.add(f"{path}.vultr.{required}", "is required (e.g. plan vc2-2c-4gb, region cdg)")
+    if problems and any(p.path.startswith(f"{path}.vultr.") for p in problems):
+        return None
+    if not re.fullmatch(r"[a-z]{3}", block["region"]):
+        problems.add(f"{path}.vultr.region", "expected a Vultr region id of three lowercase letters, e.g. cdg",
+                     block["region"])
+        return None
+    tags = block.get("tags") or []
+    return VultrMachine(plan=block["plan"], region=block["region"], label=str(block.get("label") or ""),
+                        tags=[str(tag) for tag in tags], enable_ipv6=bool(block.get("enableIpv6", True)))
+
+
+def _group(data: dict[str, Any], key: str, problems: ProblemList) -> dict[str, Any]:
+    group = data.get(key) or {}
+    if not isinstance(group, dict):
+        problems.add(key, "expected a mapping of node settings", group)
+        return {}
+    _check_fields(group, GROUP_FIELDS, key, problems)
+    return _typed(group, key, problems)
+
+
+def _merge_node(group: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """talhelper: non-zero node fields override the group's; patches and certSANs append."""
+    merged = {**group, **{k: v for k, v in node.items() if v not in (None, "", [], {})}}
+    if not node.get("overrideMachineCertSANs"):
+        merged["certSANs"] = list(group.get("certSANs") or []) + list(node.get("certSANs") or [])
+    return merged
+
+
+def _nodes(data: dict[str, Any], problems: ProblemList) -> list[NodeDefinition]:
+    raw_nodes = data.get("nodes")
+    if not isinstance(raw_nodes, list) or not raw_nodes:
+        problems.add("nodes", "expected a non-empty list of nodes")
+        return []
+    groups = {True: _group(data, "controlPlane", problems), False: _group(data, "worker", problems)}
+    nodes: list[NodeDefinition] = []
+    for index, raw in enumerate(raw_nodes):
+        path = f"nodes[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(path, "expected a mapping with hostname, ipAddress, controlPlane", raw)
+            continue
+        _check_fields(raw, NODE_FIELDS, path, problems)
+        values = _typed(raw, path, problems)
+        hostname = values.get("hostname")
+        if not isinstance(hostname, str) or not hostname:
+            problems.add(f"{path}.hostname", "is required")
+            hostname = f"<node {index}>"
+        control_plane = values.get("controlPlane", False)
+        if not isinstance(control_plane, bool):
+            problems.add(f"{path}.controlPlane", "expected true or false", control_plane)
+            control_plane = False
+        group = groups[control_plane]
+        merged = _merge_node(group, values)
+        patches = list(values.get("patches") or []) if values.get("overridePatches") else \
+            list(group.get("patches") or []) + list(values.get("patches") or [])
+        proxmox_block = _machine(values, "proxmox", PROXMOX_FIELDS, path, problems)
+        vultr_block = _machine(values, "vultr", VULTR_FIELDS, path, problems)
+        ip_address = values.get("ipAddress")
+        nodes.append(NodeDefinition(
+            index=index, hostname=hostname, control_plane=control_plane,
+            ip_address=str(ip_address) if ip_address is not None else None, values=merged, patches=patches,
+            proxmox=_proxmox(proxmox_block, path, problems) if proxmox_block is not None else None,
+            vultr=_vultr(vultr_block, path, problems) if vultr_block is not None else None,
+        ))
+    return nodes
+
+
+def _string_list(data: dict[str, Any], key: str, problems: ProblemList) -> list[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        problems.add(key, "expected a list", value)
+        return []
+    return [str(item) for item in value]
+
+
+def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
+    """Parse and validate; raises DefinitionError listing every problem."""
+    text = substitute_environment(text, source, os.environ if environ is None else environ)
+    try:
+        data = yamlio.load(text)
+    except Exception as error:
+        raise DefinitionError(source, [Problem("(file)", f"not valid YAML: {yamlio.describe_error(error)}")]
+                              ) from None
+    if not isinstance(data, dict):
+        raise DefinitionError(source, [Problem("(file)", "expected a mapping (talconfig.yaml format)")])
+    problems = ProblemList()
+    _check_fields(data, TOP_FIELDS, "", problems)
+    for required in ("clusterName", "endpoint", "talosVersion", "kubernetesVersion"):
+        if not isinstance(data.get(required), str) or not data[required]:
+            problems.add(required, "is required to be not empty")
+    talos_version = kubernetes_version = ""
+    try:
+        talos_version = normalize_tag(str(data.get("talosVersion") or ""), "talosVersion")
+    except Exception as error:
+        if data.get("talosVersion"):
+            problems.add("talosVersion", str(error).removeprefix("talosVersion: "), data.get("talosVersion"))
+    try:
+        kubernetes_version = normalize_kubernetes_version(str(data.get("kubernetesVersion") or ""), "kubernetesVersion")
+    except Exception as error:
+        if data.get("kubernetesVersion"):
+            problems.add("kubernetesVersion", str(error).removeprefix("kubernetesVersion: "),
+                         data.get("kubernetesVersion"))
+    cni = data.get("cniConfig")
+    if cni is not None and not (isinstance(cni, dict) and isinstance(cni.get("name"), str)):
+        problems.add("cniConfig", "expected a mapping with name (and urls for custom)", cni)
+        cni = None
+    definition = ClusterDefinition(
+        source=source,
+        cluster_name=str(data.get("clusterName") or ""),
+        talos_version=talos_version,
+        kubernetes_version=kubernetes_version,
+        endpoint=str(data.get("endpoint") or ""),
+        nodes=_nodes(data, problems),
+        domain=str(data.get("domain") or "cluster.local"),
+        allow_scheduling_on_control_planes=bool(data.get("allowSchedulingOnControlPlanes")
+                                                or data.get("allowSchedulingOnMasters")),
+        additional_machine_cert_sans=_string_list(data, "additionalMachineCertSans", problems),
+        additional_api_server_cert_sans=_string_list(data, "additionalApiServerCertSans", problems),
+        pod_subnets=_string_list(data, "clusterPodNets", problems),
+        service_subnets=_string_list(data, "clusterSvcNets", problems),
+        cni=cni,
+        patches=_string_list(data, "patches", problems),
+    )
+    validate(definition, problems)
+    if problems:
+        raise DefinitionError(source, list(problems))
+    return definition
+
+
+def load_definition(path: str | Path, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise DefinitionError(str(path), [Problem("(file)", f"cannot read: {error.strerror}")]) from None
+    return parse_definition(text, str(path), environ)

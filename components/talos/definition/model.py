@@ -1,0 +1,127 @@
+"""The cluster definition: a superset of talhelper's ``talconfig.yaml``.
+
+Field names are talhelper's (camelCase in YAML). Project extensions say where a node's machine
+comes from: ``proxmox:`` (a VM we create), ``vultr:`` (an instance we create) or neither (an
+existing machine at ``ipAddress``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Platform = Literal["proxmox", "vultr", "existing"]
+
+# Every field a key may have, per mapping kind; used to report unknown fields with a suggestion.
+GROUP_FIELDS = (
+    "patches", "schematic", "nodeLabels", "nodeAnnotations", "nodeTaints", "kernelModules", "machineFiles",
+    "nameservers", "networkInterfaces", "installDisk", "installDiskSelector", "certSANs", "disableSearchDomain",
+    "talosImageURL", "arch",
+)
+NODE_FIELDS = ("hostname", "ipAddress", "controlPlane", "overridePatches", "overrideMachineCertSANs",
+               "proxmox", "vultr", *GROUP_FIELDS)
+TOP_FIELDS = (
+    "clusterName", "talosVersion", "kubernetesVersion", "endpoint", "domain", "allowSchedulingOnMasters",
+    "allowSchedulingOnControlPlanes", "additionalMachineCertSans", "additionalApiServerCertSans",
+    "clusterPodNets", "clusterSvcNets", "cniConfig", "patches", "nodes", "controlPlane", "worker",
+)
+PROXMOX_FIELDS = ("node", "vmId", "cores", "memory", "diskSize", "datastore", "imageDatastore", "bridge",
+                  "vlan", "cpuType")
+VULTR_FIELDS = ("plan", "region", "label", "tags", "enableIpv6")
+# talhelper fields this program does not render (yet): refused with a clear reason, never ignored.
+TALHELPER_UNSUPPORTED = ("imageFactory", "inlineManifests", "extraManifests", "ingressFirewall",
+                         "extensionServices", "volumes", "userVolumes", "machineDisks", "machineSpec",
+                         "imageSchematic", "noSchematicValidate", "filenameTmpl",
+                         "overrideExtraManifests", "sopsSecrets")
+
+
+@dataclass
+class ProxmoxMachine:
+    node: str
+    vm_id: int | None = None
+    cores: int = 2
+    memory: int = 4096  # MiB
+    disk_size: int = 20  # GiB
+    datastore: str = "local-lvm"
+    image_datastore: str = "local"
+    bridge: str = "vmbr0"
+    vlan: int | None = None
+    cpu_type: str = "host"
+
+
+@dataclass
+class VultrMachine:
+    plan: str
+    region: str
+    label: str = ""
+    tags: list[str] = field(default_factory=list)
+    enable_ipv6: bool = True
+
+
+@dataclass
+class NodeGroup:
+    """Settings shared by all control planes (``controlPlane:``) or all workers (``worker:``)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def patches(self) -> list[str]:
+        return list(self.values.get("patches") or [])
+
+
+@dataclass
+class NodeDefinition:
+    index: int
+    hostname: str
+    control_plane: bool
+    ip_address: str | None
+    values: dict[str, Any]  # node fields merged over its group's fields (node wins)
+    patches: list[str]  # group patches then node patches (talhelper order)
+    proxmox: ProxmoxMachine | None = None
+    vultr: VultrMachine | None = None
+
+    @property
+    def role(self) -> Literal["controlplane", "worker"]:
+        return "controlplane" if self.control_plane else "worker"
+
+    @property
+    def platform(self) -> Platform:
+        return "proxmox" if self.proxmox else "vultr" if self.vultr else "existing"
+
+    @property
+    def addresses(self) -> list[str]:
+        return [part.strip() for part in (self.ip_address or "").split(",") if part.strip()]
+
+    @property
+    def arch(self) -> str:
+        return str(self.values.get("arch") or "amd64")
+
+
+@dataclass
+class ClusterDefinition:
+    source: str
+    cluster_name: str
+    talos_version: str  # a release tag, e.g. v1.13.9
+    kubernetes_version: str  # without the leading v
+    endpoint: str
+    nodes: list[NodeDefinition]
+    domain: str = "cluster.local"
+    allow_scheduling_on_control_planes: bool = False
+    additional_machine_cert_sans: list[str] = field(default_factory=list)
+    additional_api_server_cert_sans: list[str] = field(default_factory=list)
+    pod_subnets: list[str] = field(default_factory=list)
+    service_subnets: list[str] = field(default_factory=list)
+    cni: dict[str, Any] | None = None
+    patches: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def control_planes(self) -> list[NodeDefinition]:
+        return [node for node in self.nodes if node.control_plane]
+
+    @property
+    def workers(self) -> list[NodeDefinition]:
+        return [node for node in self.nodes if not node.control_plane]
+
+    def node(self, hostname: str) -> NodeDefinition:
+        return next(node for node in self.nodes if node.hostname == hostname)

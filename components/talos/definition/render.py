@@ -1,0 +1,112 @@
+"""Rendering one node's machine config from the definition, in talhelper's order.
+
+base config (gen config options) -> the node's own fields as a patch -> group patches -> node
+patches -> global patches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..documents import encode
+from ..generate import CNI, GenerateInput, generate_config
+from ..imagefactory import FactoryImage, schematic_id
+from ..patching import StrategicPatch, apply_patches, load_patches
+from ..secrets import SecretsBundle
+from ..versions import parse_contract
+from .model import ClusterDefinition, NodeDefinition
+
+Document = dict[str, Any]
+_FACTORY_PLATFORM = {"proxmox": "nocloud", "vultr": "vultr", "existing": "metal"}
+
+
+def node_image(definition: ClusterDefinition, node: NodeDefinition) -> FactoryImage:
+    """The node's Image Factory image: its schematic, Talos version, platform and arch."""
+    schematic = node.values.get("schematic")
+    return FactoryImage(schematic_id(schematic, f"{definition.source}: nodes[{node.index}].schematic"),
+                        definition.talos_version, _FACTORY_PLATFORM[node.platform], node.arch)
+
+
+def installer_image(definition: ClusterDefinition, node: NodeDefinition) -> str:
+    if node.values.get("talosImageURL"):
+        return f"{node.values['talosImageURL']}:{definition.talos_version}"
+    image = node_image(definition, node)
+    # the factory serves platform-specific installers for Talos 1.10 and newer
+    return image.installer_image if parse_contract(definition.talos_version).greater(1, 9) \
+        else image.legacy_installer_image
+
+
+def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> GenerateInput:
+    cni = definition.cni
+    return GenerateInput(
+        cluster_name=definition.cluster_name,
+        endpoint=definition.endpoint,
+        kubernetes_version=definition.kubernetes_version,
+        secrets=secrets,
+        contract=parse_contract(definition.talos_version),
+        additional_sans=list(definition.additional_api_server_cert_sans),
+        allow_scheduling_on_control_planes=definition.allow_scheduling_on_control_planes,
+        dns_domain=definition.domain,
+        install_disk=str(node.values.get("installDisk") or ""),
+        install_image=installer_image(definition, node),
+        cni=CNI(cni["name"], list(cni.get("urls") or [])) if cni else None,
+        **({"pod_subnets": definition.pod_subnets} if definition.pod_subnets else {}),
+        **({"service_subnets": definition.service_subnets} if definition.service_subnets else {}),
+    )
+
+
+def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> list[Document]:
+    """The node's talhelper fields, as a strategic patch."""
+    values = node.values
+    contract = parse_contract(definition.talos_version)
+    machine: dict[str, Any] = {}
+    network: dict[str, Any] = {}
+    documents: list[Document] = []
+    if contract.multidoc_network_config:
+        documents.append({"apiVersion": "v1alpha1", "kind": "HostnameConfig", "hostname": node.hostname,
+                          "auto": {"$patch": "delete"}})
+    else:
+        network["hostname"] = node.hostname
+    for field in ("interfaces", "nameservers"):
+        source = "networkInterfaces" if field == "interfaces" else field
+        if values.get(source):
+            network[field] = values[source]
+    if values.get("disableSearchDomain"):
+        network["disableSearchDomain"] = True
+    if network:
+        machine["network"] = network
+    sans = list(definition.additional_machine_cert_sans) + list(values.get("certSANs") or [])
+    if sans:
+        machine["certSANs"] = sans
+    install: dict[str, Any] = {}
+    if values.get("installDiskSelector"):
+        install["diskSelector"] = values["installDiskSelector"]
+    kernel_args = ((values.get("schematic") or {}).get("customization") or {}).get("extraKernelArgs")
+    if kernel_args and not contract.greater(1, 11):  # talhelper: only before UKI-era contracts
+        install["extraKernelArgs"] = list(kernel_args)
+    if install:
+        machine["install"] = install
+    for field, target in (("nodeLabels", "nodeLabels"), ("nodeAnnotations", "nodeAnnotations"),
+                          ("nodeTaints", "nodeTaints"), ("machineFiles", "files")):
+        if values.get(field):
+            machine[target] = values[field]
+    if values.get("kernelModules"):
+        machine["kernel"] = {"modules": values["kernelModules"]}
+    if machine:
+        documents.insert(0, {"machine": machine})
+    return documents
+
+
+def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> list[Document]:
+    base_dir = Path(definition.source).parent
+    documents = generate_config(generate_input(definition, node, secrets), node.role)
+    documents = apply_patches(documents, [StrategicPatch(node_field_patch(definition, node),
+                                                         f"nodes[{node.index}] ({node.hostname}) fields")])
+    node_patches = load_patches(node.patches, base_dir, label=f"nodes[{node.index}] ({node.hostname}) patch")
+    global_patches = load_patches(definition.patches, base_dir, label="patches[]")
+    return apply_patches(documents, node_patches + global_patches)
+
+
+def render_node_text(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> str:
+    return encode(render_node(definition, node, secrets))

@@ -1,0 +1,136 @@
+"""Semantic checks of a parsed definition, before anything is rendered or created."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from typing import Any
+from urllib.parse import urlparse
+
+from ..errors import TalosError
+from ..secrets import SecretsBundle
+from ..versions import Contract, check_kubernetes_supported, parse_contract
+from .model import ClusterDefinition, NodeDefinition
+from .problems import ProblemList
+
+# Node fields map onto the v1alpha1 machine config; v1.14 moved them into typed documents.
+NEWEST_DEFINITION_CONTRACT = Contract(1, 13)
+
+
+def _ip(value: Any) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _cidr(value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface | None:
+    try:
+        return ipaddress.ip_interface(str(value)) if "/" in str(value) else None
+    except ValueError:
+        return None
+
+
+def _check_interfaces(node: NodeDefinition, problems: ProblemList) -> None:
+    path = f"nodes[{node.index}].networkInterfaces"
+    for i, interface in enumerate(node.values.get("networkInterfaces") or []):
+        where = f"{path}[{i}]"
+        if not isinstance(interface, dict):
+            problems.add(where, "expected a mapping (interface, addresses, routes, vip, ...)", interface)
+            continue
+        subnets = []
+        for j, address in enumerate(interface.get("addresses") or []):
+            parsed = _cidr(address)
+            if parsed is None:
+                problems.add(f"{where}.addresses[{j}]", "expected an address with prefix, e.g. 192.168.1.85/24",
+                             address)
+            else:
+                subnets.append(parsed.network)
+        for j, route in enumerate(interface.get("routes") or []):
+            if not isinstance(route, dict):
+                problems.add(f"{where}.routes[{j}]", "expected a mapping with network and gateway", route)
+                continue
+            if "network" in route and _cidr(route["network"]) is None:
+                problems.add(f"{where}.routes[{j}].network", "expected a CIDR, e.g. 0.0.0.0/0", route["network"])
+            if "gateway" in route and not _ip(route["gateway"]):
+                problems.add(f"{where}.routes[{j}].gateway", "expected an IP address", route["gateway"])
+        vip = interface.get("vip")
+        if isinstance(vip, dict) and "ip" in vip:
+            if not _ip(vip["ip"]):
+                problems.add(f"{where}.vip.ip", "expected an IP address", vip["ip"])
+            elif subnets and not any(ipaddress.ip_address(vip["ip"]) in net for net in subnets):
+                problems.add(f"{where}.vip.ip", "is outside the interface's subnets "
+                             f"({', '.join(str(n) for n in subnets)}); expected an address in them", vip["ip"])
+            if not node.control_plane:
+                problems.add(f"{where}.vip", "a shared VIP belongs on control-plane nodes only")
+
+
+def _check_node(definition: ClusterDefinition, node: NodeDefinition, problems: ProblemList) -> None:
+    path = f"nodes[{node.index}]"
+    if node.proxmox and node.vultr:
+        problems.add(path, "is on two platforms (proxmox and vultr); expected at most one")
+    if node.vultr and node.ip_address:
+        problems.add(f"{path}.ipAddress", "a Vultr node gets its address from the instance; remove ipAddress",
+                     node.ip_address)
+    if not node.vultr and not node.ip_address:
+        problems.add(f"{path}.ipAddress", "is required for Proxmox and existing machines")
+    for address in node.addresses:
+        if not _ip(address):
+            problems.add(f"{path}.ipAddress", "expected an IP address (or a comma-separated list)", address)
+    if not node.values.get("installDisk") and not node.values.get("installDiskSelector"):
+        problems.add(f"{path}.installDisk", "one of installDisk or installDiskSelector is required")
+    for i, server in enumerate(node.values.get("nameservers") or []):
+        if not _ip(server):
+            problems.add(f"{path}.nameservers[{i}]", "expected an IP address", server)
+    _check_interfaces(node, problems)
+
+
+def _check_cluster(definition: ClusterDefinition, problems: ProblemList) -> None:
+    parsed = urlparse(definition.endpoint)
+    if definition.endpoint and (parsed.scheme != "https" or not parsed.hostname):
+        problems.add("endpoint", "expected an https URL such as https://192.168.1.80:6443", definition.endpoint)
+    for key, values in (("clusterPodNets", definition.pod_subnets), ("clusterSvcNets", definition.service_subnets)):
+        for i, value in enumerate(values):
+            if _cidr(value) is None:
+                problems.add(f"{key}[{i}]", "expected a CIDR, e.g. 10.244.0.0/16", value)
+    if definition.talos_version:
+        contract = parse_contract(definition.talos_version)
+        if contract > NEWEST_DEFINITION_CONTRACT or contract < Contract(1, 6):
+            problems.add("talosVersion", "cluster definitions support Talos v1.6 to v1.13", definition.talos_version)
+        elif definition.kubernetes_version:
+            unsupported = check_kubernetes_supported(definition.talos_version, definition.kubernetes_version)
+            if unsupported:
+                problems.add("kubernetesVersion", unsupported, definition.kubernetes_version)
+    if definition.nodes and not definition.control_planes:
+        problems.add("nodes", "no control-plane node; expected at least one node with controlPlane: true")
+    if definition.control_planes and len(definition.control_planes) % 2 == 0:
+        definition.warnings.append(f"{definition.source}: nodes: {len(definition.control_planes)} control planes; "
+                                   "an odd number keeps etcd quorum through one failure")
+    for label, counter in (("hostname", Counter(n.hostname for n in definition.nodes)),
+                           ("ipAddress", Counter(a for n in definition.nodes for a in n.addresses))):
+        for value, count in counter.items():
+            if count > 1:
+                indexes = [n.index for n in definition.nodes
+                           if (n.hostname == value if label == "hostname" else value in n.addresses)]
+                problems.add(f"nodes[{indexes[-1]}].{label}",
+                             f"duplicate: also used by nodes[{indexes[0]}]; expected unique values", value)
+
+
+def _check_patches(definition: ClusterDefinition, problems: ProblemList) -> None:
+    from .render import render_node  # render depends on a structurally valid definition
+
+    placeholder = SecretsBundle.placeholder()
+    for node in definition.nodes:
+        try:
+            render_node(definition, node, placeholder)
+        except TalosError as error:
+            problems.add(f"nodes[{node.index}] ({node.hostname})", f"patch does not apply: {error}")
+
+
+def validate(definition: ClusterDefinition, problems: ProblemList) -> None:
+    _check_cluster(definition, problems)
+    for node in definition.nodes:
+        _check_node(definition, node, problems)
+    if not problems:
+        _check_patches(definition, problems)
