@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import TalosError
-from . import conformance, gen, schematic
+from . import conformance, gen, schematic, talhelper
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,13 +15,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Talos machinery in Python: talosctl's gen commands, Image Factory schematics, conformance.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (gen, schematic, conformance):
+    for module in (gen, schematic, conformance, talhelper):
         module.register(commands)
     return parser
 
 
+def _join_flag_values(argv: list[str], flags: tuple[str, ...] = ("--extra-flags",)) -> list[str]:
+    """talhelper's ``--extra-flags --insecure``: the value itself starts with dashes, so glue it on."""
+    joined: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token in flags:
+            value = next(tokens, None)
+            joined.append(token if value is None else f"{token}={value}")
+        else:
+            joined.append(token)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_join_flag_values(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.handler(args) or 0)
     except TalosError as error:

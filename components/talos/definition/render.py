@@ -39,7 +39,7 @@ def installer_image(definition: ClusterDefinition, node: NodeDefinition) -> str:
 
 def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> GenerateInput:
     cni = definition.cni
-    return GenerateInput(
+    gen = GenerateInput(
         cluster_name=definition.cluster_name,
         endpoint=definition.endpoint,
         kubernetes_version=definition.kubernetes_version,
@@ -51,9 +51,12 @@ def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets:
         install_disk=str(node.values.get("installDisk") or ""),
         install_image=installer_image(definition, node),
         cni=CNI(cni["name"], list(cni.get("urls") or [])) if cni else None,
-        **({"pod_subnets": definition.pod_subnets} if definition.pod_subnets else {}),
-        **({"service_subnets": definition.service_subnets} if definition.service_subnets else {}),
     )
+    if definition.pod_subnets:
+        gen.pod_subnets = list(definition.pod_subnets)
+    if definition.service_subnets:
+        gen.service_subnets = list(definition.service_subnets)
+    return gen
 
 
 def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> list[Document]:
