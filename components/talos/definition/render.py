@@ -59,6 +59,33 @@ def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets:
     return gen
 
 
+def _network_documents(values: dict[str, Any]) -> list[Document]:
+    """Contracts v1.12+: interfaces and nameservers as LinkConfig/DHCPv4Config/Layer2VIPConfig/ResolverConfig."""
+    documents: list[Document] = []
+    for interface in values.get("networkInterfaces") or []:
+        name = interface.get("interface")
+        link: Document = {"apiVersion": "v1alpha1", "kind": "LinkConfig", "name": name}
+        if interface.get("mtu"):
+            link["mtu"] = interface["mtu"]
+        if interface.get("addresses"):
+            link["addresses"] = [{"address": address} for address in interface["addresses"]]
+        if interface.get("routes"):
+            link["routes"] = [{k: v for k, v in (("destination", route.get("network")),
+                                                 ("gateway", route.get("gateway")),
+                                                 ("metric", route.get("metric"))) if v is not None}
+                              for route in interface["routes"]]
+        documents.append(link)
+        if interface.get("dhcp"):
+            documents.append({"apiVersion": "v1alpha1", "kind": "DHCPv4Config", "name": name})
+        if (interface.get("vip") or {}).get("ip"):
+            documents.append({"apiVersion": "v1alpha1", "kind": "Layer2VIPConfig",
+                              "name": interface["vip"]["ip"], "link": name})
+    if values.get("nameservers"):
+        documents.append({"apiVersion": "v1alpha1", "kind": "ResolverConfig",
+                          "nameservers": [{"address": server} for server in values["nameservers"]]})
+    return documents
+
+
 def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> list[Document]:
     """The node's talhelper fields, as a strategic patch."""
     values = node.values
@@ -69,12 +96,13 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
     if contract.multidoc_network_config:
         documents.append({"apiVersion": "v1alpha1", "kind": "HostnameConfig", "hostname": node.hostname,
                           "auto": {"$patch": "delete"}})
+        documents += _network_documents(values)
     else:
         network["hostname"] = node.hostname
-    for field in ("interfaces", "nameservers"):
-        source = "networkInterfaces" if field == "interfaces" else field
-        if values.get(source):
-            network[field] = values[source]
+        for field in ("interfaces", "nameservers"):
+            source = "networkInterfaces" if field == "interfaces" else field
+            if values.get(source):
+                network[field] = values[source]
     if values.get("disableSearchDomain"):
         network["disableSearchDomain"] = True
     if network:
