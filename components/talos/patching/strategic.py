@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from ..documents import identity, is_legacy, shape_of
+from ..documents import identity, shape_of
 from ..errors import PatchError
 from ..schema_order import LEGACY_SHAPE
 
@@ -36,8 +36,12 @@ _KEYED: dict[str, dict[str, str]] = {
 
 @dataclass
 class _Deletion:
-    path: list[str | int]  # keys; an int marks "a list item matched by selector"
-    selector: tuple[str, Any] | None = None
+    path: list[str]  # keys down to the deleted key, or to the list an item is deleted from
+    selector: tuple[str, Any] | None = None  # set for a list item: its first key/value
+
+    @property
+    def dotted(self) -> str:
+        return _dotted(self.path)
 
 
 def _dotted(path: list[str]) -> str:
@@ -79,17 +83,17 @@ def _lookup_failed(path: str) -> str:
 
 def _apply_deletion(document: Document, deletion: _Deletion) -> str | None:
     """Apply one deletion; returns the failure reason, or None."""
-    keys = [str(key) for key in deletion.path]
+    keys = deletion.path
     parents: list[tuple[Any, str]] = []
     node: Any = document
     for key in keys[:-1]:
         if not isinstance(node, dict) or not isinstance(node.get(key), dict | list):
-            return _lookup_failed(_dotted(keys))
+            return _lookup_failed(deletion.dotted)
         parents.append((node, key))
         node = node[key]
     last = keys[-1]
     if not isinstance(node, dict) or last not in node:
-        return _lookup_failed(_dotted(keys))
+        return _lookup_failed(deletion.dotted)
     if deletion.selector is None:
         del node[last]
         container, container_key = node, None
@@ -99,7 +103,7 @@ def _apply_deletion(document: Document, deletion: _Deletion) -> str | None:
         index = next((i for i, item in enumerate(items if isinstance(items, list) else [])
                       if isinstance(item, dict) and field in item and str(item[field]) == str(wanted)), None)
         if index is None:
-            return _lookup_failed(_dotted(keys))
+            return _lookup_failed(deletion.dotted)
         del items[index]
         container, container_key = items, last
     # Talos's encoder omits maps and lists left empty.
@@ -114,8 +118,7 @@ def _apply_deletion(document: Document, deletion: _Deletion) -> str | None:
 def _apply_deletions(documents: list[Document], target_id: str, deletions: list[_Deletion]) -> None:
     target = next((doc for doc in documents if identity(doc) == target_id), None)
     for deletion in deletions:
-        reason = _lookup_failed(_dotted([str(k) for k in deletion.path])) if target is None else \
-            _apply_deletion(target, deletion)
+        reason = _lookup_failed(deletion.dotted) if target is None else _apply_deletion(target, deletion)
         if reason is None:
             continue
         api_version, _, rest = target_id.partition("/")
@@ -123,7 +126,7 @@ def _apply_deletions(documents: list[Document], target_id: str, deletions: list[
         if name:
             raise PatchError(f"named patch delete: document {api_version}/{kind}: {reason}")
         raise PatchError(
-            f"patch delete: path '{_dotted([str(k) for k in deletion.path])}' in document "
+            f"patch delete: path '{deletion.dotted}' in document "
             f"'{api_version}/{kind}': {reason}"
         )
 
@@ -177,14 +180,18 @@ def _merge_keyed(items: list[Any], patch_items: list[Any], path: list[str], key_
             _merge(match, patch_item, path, shape)
 
 
+def _targets_legacy(patch_document: Document) -> bool:
+    # a partial legacy patch may hold only `machine:`; any kind-less document patches v1alpha1
+    return "kind" not in patch_document
+
+
 def apply_strategic(documents: list[Document], patch_documents: list[Document]) -> list[Document]:
     """Apply one strategic merge patch (possibly multi-document) to a copy of `documents`."""
     result = copy.deepcopy(documents)
     # the legacy document's deletions run first, then the other documents in file order
-    ordered_patch = [doc for doc in patch_documents if is_legacy(doc) or "kind" not in doc] + \
-        [doc for doc in patch_documents if not (is_legacy(doc) or "kind" not in doc)]
+    ordered_patch = sorted(patch_documents, key=lambda doc: not _targets_legacy(doc))
     for patch_document in ordered_patch:
-        legacy = is_legacy(patch_document) or "kind" not in patch_document
+        legacy = _targets_legacy(patch_document)
         target_id = "/v1alpha1" if legacy else identity(patch_document)
         if not legacy and patch_document.get(DELETE) == "delete":
             if not patch_document.get("apiVersion") or not patch_document.get("kind"):
