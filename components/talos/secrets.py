@@ -15,6 +15,7 @@ from typing import Any
 from . import pki, yamlio
 from .documents import decode, is_legacy
 from .errors import SecretsError
+from .files import write_output
 from .versions import Contract
 
 _TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -162,13 +163,7 @@ class SecretsBundle:
         return cls.from_yaml(text, str(path))
 
     def write(self, path: str | Path, force: bool = False) -> None:
-        target = Path(path)
-        if target.exists() and not force:
-            raise SecretsError(f"{target}: file already exists, use --force to overwrite")
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as stream:
-            stream.write(self.to_yaml())
-        os.chmod(target, 0o600)
+        write_output(path, self.to_yaml(), 0o600, overwrite=force, error=SecretsError)
 
     def validate(self, source: str) -> None:
         """Talos's Bundle.Validate plus a parse of every key and certificate."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..bundle import PatchSet, render_bundle
 from ..clientconfig import talosconfig
-from ..errors import ConfigError, TalosError
+from ..errors import ConfigError
+from ..files import write_output
 from ..generate import GenerateInput
 from ..patching import load_patches
 from ..secrets import SecretsBundle
@@ -90,15 +90,6 @@ def _registry_mirrors(values: list[str] | None) -> dict[str, list[str]]:
     return mirrors
 
 
-def _write(path: Path, text: str, force: bool, mode: int = 0o644) -> None:
-    if path.exists() and not force:
-        raise TalosError(f"{path}: file already exists, use --force to overwrite")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w") as stream:
-        stream.write(text)
-    print(f"Created {path}", file=sys.stderr)
-
-
 def _gen_config(args: argparse.Namespace) -> int:
     talos_version = args.talos_version or DEFAULT_TALOS_VERSION
     contract = parse_contract(talos_version)
@@ -113,9 +104,9 @@ def _gen_config(args: argparse.Namespace) -> int:
     else:
         print("generating PKI and tokens", file=sys.stderr)
         bundle = SecretsBundle.generate(contract)
-    k8s = normalize_kubernetes_version(args.kubernetes_version or default_kubernetes_version(
-        talos_version if talos_version.count(".") == 2 else DEFAULT_TALOS_VERSION))
+    # a full tag picks that release's defaults; a bare contract (v1.11) keeps talosctl's own release
     tag = talos_version if talos_version.count(".") == 2 else DEFAULT_TALOS_VERSION
+    k8s = normalize_kubernetes_version(args.kubernetes_version or default_kubernetes_version(tag))
     gen = GenerateInput(
         cluster_name=args.cluster_name, endpoint=args.endpoint, kubernetes_version=k8s, secrets=bundle,
         contract=contract, additional_sans=string_slice(args.additional_sans), dns_domain=args.dns_domain,
@@ -139,5 +130,6 @@ def _gen_config(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     names = {"controlplane": "controlplane.yaml", "worker": "worker.yaml", "talosconfig": "talosconfig"}
     for output_type in output_types:
-        _write(directory / names[output_type], outputs[output_type], args.force)
+        write_output(directory / names[output_type], outputs[output_type], 0o644, overwrite=args.force)
+        print(f"Created {directory / names[output_type]}", file=sys.stderr)
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from ..clientconfig import talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, installer_image, load_definition, render_node_text
 from ..errors import ConfigError
+from ..files import write_output
 from ..secrets import SecretsBundle
 from ..versions import parse_contract
 
@@ -43,13 +43,6 @@ def _gensecret(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as stream:
-        stream.write(text)
-    os.chmod(path, 0o600)
-
-
 def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str:
     return f"{definition.cluster_name}-{node.hostname}.yaml"
 
@@ -70,13 +63,13 @@ def _genconfig(args: argparse.Namespace) -> int:
     names = []
     for node in definition.nodes:
         name = config_file_name(definition, node)
-        _write_private(out / name, render_node_text(definition, node, bundle))
+        write_output(out / name, render_node_text(definition, node, bundle))
         names.append(name)
         print(f"generated config for {node.hostname} in {out / name}")
     endpoints = [a for n in definition.control_planes for a in n.addresses]
     nodes = [a for n in definition.nodes for a in n.addresses]
-    _write_private(out / "talosconfig", talosconfig(bundle, definition.cluster_name, endpoints, nodes))
-    _write_private(out / ".gitignore", "".join(f"{name}\n" for name in [*names, "talosconfig"]))
+    write_output(out / "talosconfig", talosconfig(bundle, definition.cluster_name, endpoints, nodes))
+    write_output(out / ".gitignore", "".join(f"{name}\n" for name in [*names, "talosconfig"]))
     print(f"generated client config in {out / 'talosconfig'}")
     return 0
 
