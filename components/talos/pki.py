@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.name import _ASN1Type
@@ -172,6 +173,6 @@ def chains_to(certificate: x509.Certificate, authority: x509.Certificate) -> boo
     """True if `certificate` was signed by `authority`'s key."""
     try:
         certificate.verify_directly_issued_by(authority)
-    except (ValueError, TypeError, Exception):
+    except (ValueError, TypeError, InvalidSignature):
         return False
     return True

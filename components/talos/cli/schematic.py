@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,6 @@ def register(commands: Any) -> None:
 
 
 def _id(args: argparse.Namespace) -> int:
-    import sys
-
     source = "<stdin>" if args.file == "-" else args.file
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
@@ -30,6 +29,6 @@ def _id(args: argparse.Namespace) -> int:
     try:
         data = yamlio.load(text)
     except Exception as error:
-        raise ConfigError(f"{source}: not valid YAML or JSON: {error}") from None
+        raise ConfigError(f"{source}: not valid YAML or JSON: {yamlio.describe_error(error)}") from None
     print(schematic_id(data, source))
     return 0

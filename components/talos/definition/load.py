@@ -115,10 +115,10 @@ def _proxmox(block: dict[str, Any], path: str, problems: ProblemList) -> Proxmox
 
 
 def _vultr(block: dict[str, Any], path: str, problems: ProblemList) -> VultrMachine | None:
-    for required in ("plan", "region"):
-        if not isinstance(block.get(required), str) or not block[required]:
-            problems.add(f"{path}.vultr.{required}", "is required (e.g. plan vc2-2c-4gb, region cdg)")
-    if problems and any(p.path.startswith(f"{path}.vultr.") for p in problems):
+    missing = [key for key in ("plan", "region") if not isinstance(block.get(key), str) or not block[key]]
+    for required in missing:
+        problems.add(f"{path}.vultr.{required}", "is required (e.g. plan vc2-2c-4gb, region cdg)")
+    if missing:
         return None
     if not re.fullmatch(r"[a-z]{3}", block["region"]):
         problems.add(f"{path}.vultr.region", "expected a Vultr region id of three lowercase letters, e.g. cdg",
