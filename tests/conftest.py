@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(__import__("os").environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
 TALOS_DATA = SHARED / "talos"
+
+
+def talos(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m components.talos ARGS`` as a user would, with a minimal environment."""
+    return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=cwd, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
 def shared_path(*parts: str) -> Path:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from .conftest import talos
 from .seed import seed_talconfig
-
-
-def talos(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
 
 
 def test_genconfig_writes_private_files_and_renders_byte_identically_twice(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -17,18 +15,13 @@ from components.talos.documents import decode, encode, is_legacy
 from components.talos.patching import load_patches
 from components.talos.versions import Contract
 
-from .conftest import ROOT, shared_path
+from .conftest import shared_path, talos
 
 CONTRACTS = [(1, minor) for minor in range(6, 15)]
 
 
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=cwd or ROOT,
-                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-
-
 def test_conformance_command_passes_every_golden_file_of_talos(stability_dir: Path) -> None:
-    result = _cli("conformance", str(stability_dir))
+    result = talos("conformance", str(stability_dir))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     passed = [line for line in lines if line.startswith("PASS v1.")]
@@ -46,7 +39,7 @@ def test_conformance_command_reports_the_first_differing_path(stability_dir: Pat
     golden = (stability_dir / "v1.13" / "base-worker.yaml").read_text()
     broken = golden.replace("diskQuotaSupport: true", "diskQuotaSupport: false")
     (folder / "v1.13" / "base-worker.yaml").write_text(broken)
-    result = _cli("conformance", str(folder))
+    result = talos("conformance", str(folder))
     assert result.returncode == 1
     assert "FAIL v1.13/base-worker.yaml: first difference at [0].machine.features.diskQuotaSupport" in result.stdout
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from components.talos import yamlio
 from components.talos.errors import ConfigError
 from components.talos.imagefactory import VANILLA_SCHEMATIC_ID, FactoryImage, schematic_id
 
-from .conftest import ROOT, shared_path
+from .conftest import shared_path, talos
 
 
 def _vectors() -> list[dict[str, str]]:
@@ -30,8 +28,7 @@ def test_schematic_id_command_prints_the_id(tmp_path: Path) -> None:
         path = tmp_path / f"s{index}.yaml"
         # the factory re-marshals its input: 2-space YAML and JSON give the same ID
         path.write_text(json.dumps(yamlio.load(vector["canonical_yaml"])))
-        result = subprocess.run([sys.executable, "-m", "components.talos", "schematic", "id", str(path)],
-                                cwd=ROOT, capture_output=True, text=True)
+        result = talos("schematic", "id", str(path))
         assert result.stdout.strip() == vector["id"], result.stderr
 
 
