@@ -1,0 +1,191 @@
+"""Typed Talos API calls over a TalosClient: what each reply means, in plain Python values."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import duration_pb2, empty_pb2
+from grpclib.const import Status
+
+from .. import yamlio
+from ..versions import parse_contract
+from . import methods
+from .archive import first_member
+from .client import TalosClient
+from .errors import TalosAPIError
+from .proto.cosi import state_pb2
+from .proto.machine import lifecycle_pb2, machine_pb2
+
+APPLY_MODES = {"auto": machine_pb2.ApplyConfigurationRequest.AUTO,
+               "reboot": machine_pb2.ApplyConfigurationRequest.REBOOT,
+               "no-reboot": machine_pb2.ApplyConfigurationRequest.NO_REBOOT,
+               "staged": machine_pb2.ApplyConfigurationRequest.STAGED,
+               "try": machine_pb2.ApplyConfigurationRequest.TRY}
+_MODE_NAMES = {value: name for name, value in APPLY_MODES.items()}
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    node: str
+    mode: str
+    details: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    node: str
+    tag: str
+    arch: str
+    platform: str
+    maintenance: bool  # Talos sends no `features` while it has no config
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    id: str
+    state: str
+    healthy: bool | None  # None: health unknown or not reported
+
+
+@dataclass(frozen=True)
+class EtcdMember:
+    id: int
+    hostname: str
+    peer_urls: list[str]
+    is_learner: bool
+
+
+@dataclass(frozen=True)
+class Resource:
+    namespace: str
+    type: str
+    id: str
+    version: str
+    spec: Any
+
+
+async def apply_configuration(client: TalosClient, data: bytes, *, mode: str = "auto", dry_run: bool = False,
+                              try_timeout: datetime.timedelta = datetime.timedelta(minutes=1),
+                              node: str | None = None) -> ApplyResult:
+    if mode not in APPLY_MODES:
+        raise ValueError(f"apply mode {mode!r}: expected one of {', '.join(APPLY_MODES)}")
+    timeout = duration_pb2.Duration()
+    timeout.FromTimedelta(try_timeout)  # talosctl always sends --timeout, even outside try mode
+    request = machine_pb2.ApplyConfigurationRequest(data=data, mode=APPLY_MODES[mode], dry_run=dry_run,
+                                                    try_mode_timeout=timeout)
+    reply = (await client.each_node(methods.APPLY_CONFIGURATION, request, node=node))[0]
+    return ApplyResult(reply.node, _MODE_NAMES.get(reply.message.mode, "reboot"), reply.message.mode_details,
+                       list(reply.message.warnings))
+
+
+async def bootstrap(client: TalosClient, *, node: str | None = None) -> bool:
+    """Bootstrap etcd. True if this call bootstrapped it, False if it already was (AlreadyExists)."""
+    try:
+        await client.each_node(methods.BOOTSTRAP, machine_pb2.BootstrapRequest(), node=node)
+    except TalosAPIError as error:
+        if error.status == Status.ALREADY_EXISTS:
+            return False
+        raise
+    return True
+
+
+async def kubeconfig(client: TalosClient, *, node: str | None = None) -> str:
+    chunks = await client.call(methods.KUBECONFIG, empty_pb2.Empty(), node=node)
+    for chunk in chunks:
+        if chunk.metadata.error:  # a fanned-out stream reports errors as a bare message
+            raise TalosAPIError(node=chunk.metadata.hostname or node or client.host, address=client.address,
+                                call="Kubeconfig", detail=chunk.metadata.error,
+                                status=Status(chunk.metadata.status.code) if chunk.metadata.HasField("status")
+                                else None)
+    return first_member(b"".join(chunk.bytes for chunk in chunks)).decode()
+
+
+async def version(client: TalosClient, *, node: str | None = None) -> VersionInfo:
+    reply = (await client.each_node(methods.VERSION, empty_pb2.Empty(), node=node))[0]
+    message = reply.message
+    return VersionInfo(reply.node, message.version.tag, message.version.arch, message.platform.name,
+                       maintenance=not message.HasField("features"))
+
+
+async def hostname(client: TalosClient, *, node: str | None = None) -> str:
+    return str((await client.one(methods.HOSTNAME, empty_pb2.Empty(), node=node)).hostname)
+
+
+async def services(client: TalosClient, *, node: str | None = None) -> list[ServiceState]:
+    message = await client.one(methods.SERVICE_LIST, empty_pb2.Empty(), node=node)
+    return [ServiceState(s.id, s.state, None if s.health.unknown else s.health.healthy) for s in message.services]
+
+
+async def disks(client: TalosClient, *, node: str | None = None) -> list[dict[str, Any]]:
+    message = await client.one(methods.DISKS, empty_pb2.Empty(), node=node)
+    return [{"device": d.device_name, "size": d.size, "model": d.model, "system_disk": d.system_disk}
+            for d in message.disks]
+
+
+async def etcd_members(client: TalosClient, *, node: str | None = None) -> list[EtcdMember]:
+    message = await client.one(methods.ETCD_MEMBER_LIST, machine_pb2.EtcdMemberListRequest(), node=node)
+    return [EtcdMember(m.id, m.hostname, list(m.peer_urls), m.is_learner) for m in message.members]
+
+
+async def etcd_remove_member(client: TalosClient, member_id: int, *, node: str | None = None) -> None:
+    await client.one(methods.ETCD_REMOVE_MEMBER_BY_ID, machine_pb2.EtcdRemoveMemberByIDRequest(member_id=member_id),
+                     node=node)
+
+
+async def etcd_leave(client: TalosClient, *, node: str | None = None) -> None:
+    await client.one(methods.ETCD_LEAVE_CLUSTER, machine_pb2.EtcdLeaveClusterRequest(), node=node)
+
+
+async def reboot(client: TalosClient, *, node: str | None = None) -> str:
+    return str((await client.one(methods.REBOOT, machine_pb2.RebootRequest(), node=node)).actor_id)
+
+
+async def reset(client: TalosClient, *, graceful: bool = True, reboot: bool = False,
+                node: str | None = None) -> str:
+    """Wipe STATE and EPHEMERAL (as Terraform's on_destroy does): the node returns to maintenance mode."""
+    wipe = [machine_pb2.ResetPartitionSpec(label=label, wipe=True) for label in ("STATE", "EPHEMERAL")]
+    request = machine_pb2.ResetRequest(graceful=graceful, reboot=reboot, system_partitions_to_wipe=wipe)
+    return str((await client.one(methods.RESET, request, node=node)).actor_id)
+
+
+def _lifecycle_api(tag: str) -> bool:
+    return parse_contract(tag, "Version reply").greater(1, 12)
+
+
+async def upgrade(client: TalosClient, image: str, *, node: str | None = None) -> str:
+    """Upgrade to `image`: LifecycleService from v1.13 on, MachineService.Upgrade before."""
+    running = await version(client, node=node)
+    if not _lifecycle_api(running.tag):
+        return str((await client.one(methods.UPGRADE, machine_pb2.UpgradeRequest(image=image), node=node)).ack)
+    request = lifecycle_pb2.LifecycleServiceUpgradeRequest(source=lifecycle_pb2.InstallArtifactsSource(
+        image_name=image))
+    lines: list[str] = []
+    for reply in await client.call(methods.LIFECYCLE_UPGRADE, request, node=node):
+        progress = reply.progress
+        if progress.WhichOneof("response") == "exit_code" and progress.exit_code != 0:
+            raise TalosAPIError(node=node or client.host, address=client.address, call="Upgrade",
+                                detail=f"upgrade failed with exit code {progress.exit_code}: {' '.join(lines[-3:])}")
+        if progress.WhichOneof("response") == "message":
+            lines.append(progress.message)
+    return lines[-1] if lines else ""
+
+
+def _resource(message: Any) -> Resource:
+    meta = message.metadata
+    return Resource(meta.namespace, meta.type, meta.id, meta.version, yamlio.load(message.spec.yaml_spec or "{}"))
+
+
+async def get_resource(client: TalosClient, namespace: str, type_: str, id_: str, *,
+                       node: str | None = None) -> Resource:
+    reply = await client.call(methods.COSI_GET, state_pb2.GetRequest(namespace=namespace, type=type_, id=id_),
+                              node=node)
+    return _resource(reply.resource)
+
+
+async def list_resources(client: TalosClient, namespace: str, type_: str, *, node: str | None = None
+                         ) -> list[Resource]:
+    replies = await client.call(methods.COSI_LIST, state_pb2.ListRequest(namespace=namespace, type=type_), node=node)
+    return [_resource(reply.resource) for reply in replies]

@@ -1,0 +1,191 @@
+"""Whole operations on nodes, each retried under one deadline: detect maintenance mode, apply a config,
+wait for the secure API, bootstrap, fetch the kubeconfig, check health. Providers and the CLI use these."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from google.protobuf import empty_pb2
+
+from . import calls, methods
+from .client import TalosClient
+from .errors import TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
+from .retry import with_retries
+from .tls import Credentials
+
+T = TypeVar("T")
+
+DEFAULT_DEADLINE = 600.0  # Terraform's default create/update timeout
+PROBE_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """A node, and the endpoint that reaches it (the node itself unless it sits behind another apid)."""
+
+    node: str
+    endpoint: str = ""
+    port: int = TALOS_API_PORT
+
+    @property
+    def dial(self) -> str:
+        return self.endpoint or self.node
+
+
+async def _on(target: Target, credentials: Credentials | None, action: Callable[[TalosClient], Awaitable[T]],
+              timeout: float = 30.0) -> T:
+    async with TalosClient(target.dial, credentials, port=target.port, timeout=timeout) as client:
+        return await action(client)
+
+
+async def in_maintenance(target: Target, credentials: Credentials | None) -> bool:
+    """Terraform's probe: an unauthenticated Disks call succeeds only on a node without a config.
+
+    When it fails after connecting, the node wants a client certificate; with `credentials` that is
+    confirmed by a secure call, which also proves the node trusts (and is trusted by) this cluster's CA.
+    """
+    try:
+        await _on(target, None, lambda c: c.call(methods.DISKS, empty_pb2.Empty(), node=target.node),
+                  PROBE_TIMEOUT)
+        return True
+    except TalosAPIError as error:
+        if not error.connected or credentials is None:
+            raise
+    try:
+        await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
+    except TalosAPIError as error:
+        if error.connected and not error.transient:
+            raise error.again(error.detail, WRONG_CLUSTER_HINT) from None
+        raise
+    return False
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    result: calls.ApplyResult
+    insecure: bool  # applied to a node in maintenance mode (it now installs and reboots)
+
+
+async def apply(target: Target, data: bytes, credentials: Credentials, *, mode: str = "auto",
+                deadline: float = DEFAULT_DEADLINE) -> ApplyOutcome:
+    """Apply over the insecure API to a node in maintenance mode, or over mutual TLS to a configured one."""
+
+    async def attempt() -> ApplyOutcome:
+        maintenance = await in_maintenance(target, credentials)
+        client_credentials = None if maintenance else credentials
+        result = await _on(target, client_credentials,
+                           lambda c: calls.apply_configuration(c, data, mode="auto" if maintenance else mode,
+                                                               node=target.node))
+        return ApplyOutcome(result, maintenance)
+
+    return await with_retries(attempt, deadline)
+
+
+async def wait_configured(target: Target, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE
+                          ) -> calls.VersionInfo:
+    """Wait until the node answers over mutual TLS with a config loaded (after install and reboot)."""
+
+    async def attempt() -> calls.VersionInfo:
+        info = await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
+        if info.maintenance:
+            raise TalosAPIError(node=target.node, address=f"{target.dial}:{target.port}", call="Version",
+                                detail="node is still in maintenance mode", transient=True)
+        return info
+
+    return await with_retries(_secure_or_wait(attempt), deadline)
+
+
+def _secure_or_wait(attempt: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    """While a node installs and reboots it refuses, resets, or still serves its maintenance certificate."""
+
+    async def wrapped() -> T:
+        try:
+            return await attempt()
+        except TalosAPIError as error:
+            if error.hint == WRONG_CLUSTER_HINT and not error.transient:
+                error.transient = True  # maintenance certificate until the reboot completes
+            raise
+
+    return wrapped
+
+
+async def bootstrap(target: Target, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE) -> bool:
+    """Bootstrap etcd on `target` (by its own address). False if it already was bootstrapped."""
+    return await with_retries(_secure_or_wait(lambda: _on(target, credentials,
+                                                          lambda c: calls.bootstrap(c, node=target.node))), deadline)
+
+
+async def kubeconfig(target: Target, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE) -> str:
+    return await with_retries(_secure_or_wait(lambda: _on(target, credentials,
+                                                          lambda c: calls.kubeconfig(c, node=target.node))), deadline)
+
+
+@dataclass
+class HealthReport:
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+
+REQUIRED_SERVICES = {"controlplane": ("apid", "etcd", "kubelet"), "worker": ("apid", "kubelet")}
+
+
+async def check_health(control_planes: list[Target], workers: list[Target], credentials: Credentials
+                       ) -> HealthReport:
+    """One pass of Talos-level readiness: every node configured, services up, all control planes in etcd."""
+    report = HealthReport()
+
+    async def node_problems(target: Target, role: str) -> list[str]:
+        try:
+            async with TalosClient(target.dial, credentials, port=target.port, timeout=PROBE_TIMEOUT) as client:
+                info = await calls.version(client, node=target.node)
+                if info.maintenance:
+                    return [f"{target.node}: still in maintenance mode"]
+                states = {s.id: s for s in await calls.services(client, node=target.node)}
+        except TalosAPIError as error:
+            return [str(error)]
+        problems = []
+        for service in REQUIRED_SERVICES[role]:
+            state = states.get(service)
+            if state is None or state.state != "Running" or state.healthy is False:
+                problems.append(f"{target.node}: service {service} is "
+                                f"{'missing' if state is None else state.state.lower()}")
+        return problems
+
+    results = await asyncio.gather(*(node_problems(t, "controlplane") for t in control_planes),
+                                   *(node_problems(t, "worker") for t in workers))
+    for problems in results:
+        report.problems.extend(problems)
+    if control_planes:
+        try:
+            async with TalosClient(control_planes[0].dial, credentials, port=control_planes[0].port,
+                                   timeout=PROBE_TIMEOUT) as client:
+                members = await calls.etcd_members(client, node=control_planes[0].node)
+        except TalosAPIError as error:
+            report.problems.append(str(error))
+        else:
+            voting = [m for m in members if not m.is_learner]
+            if len(voting) < len(control_planes):
+                report.problems.append(f"etcd has {len(voting)} of {len(control_planes)} control plane members")
+    return report
+
+
+async def wait_healthy(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
+                       deadline: float = DEFAULT_DEADLINE, interval: float = 1.0) -> HealthReport:
+    """Poll check_health until it passes; at the deadline, raise with what is still wrong."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline
+    while True:
+        report = await check_health(control_planes, workers, credentials)
+        if report.healthy:
+            return report
+        if loop.time() + interval > end:
+            from ..errors import TalosError
+
+            raise TalosError(f"cluster not healthy after {deadline:g}s: " + "; ".join(report.problems))
+        await asyncio.sleep(interval)
