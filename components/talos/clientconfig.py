@@ -64,14 +64,14 @@ def admin_kubeconfig(bundle: SecretsBundle, cluster_name: str, endpoint: str,
     return yaml.safe_dump(config, sort_keys=True, default_flow_style=False, width=1 << 20)
 
 
-def read_talosconfig(text: str, source: str) -> dict[str, Any]:
-    """Parse a talosconfig and return the current context's entry (ca/crt/key as PEM bytes)."""
+def read_talosconfig(text: str, source: str, context: str | None = None) -> dict[str, Any]:
+    """Parse a talosconfig and return a context's entry (the current one by default; ca/crt/key as PEM bytes)."""
     from .errors import ConfigError
 
     data = yamlio.load(text)
     if not isinstance(data, dict) or not isinstance(data.get("contexts"), dict):
         raise ConfigError(f"{source}: not a talosconfig; expected context and contexts")
-    name = data.get("context")
+    name = context or data.get("context")
     entry = data["contexts"].get(name)
     if not isinstance(entry, dict):
         raise ConfigError(f"{source}: context {name!r} is not defined under contexts")

@@ -6,16 +6,16 @@ import argparse
 import sys
 
 from ..errors import TalosError
-from . import conformance, gen, schematic, talhelper
+from . import conformance, gen, schematic, talhelper, talosctl
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m components.talos",
-        description="Talos machinery in Python: talosctl's gen commands, Image Factory schematics, conformance.",
+        description="Talos machinery in Python: talosctl's gen and node commands, talhelper, Image Factory schematics.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (gen, schematic, conformance, talhelper):
+    for module in (gen, schematic, conformance, talhelper, talosctl):
         module.register(commands)
     return parser
 

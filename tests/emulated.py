@@ -1,0 +1,72 @@
+"""Test support: cluster definitions moved onto loopback subnets, rendered, and served by emulated nodes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+
+from components.talos.api.tls import Credentials
+from components.talos.clientconfig import read_talosconfig, talosconfig
+from components.talos.definition import load
+from components.talos.definition.model import ClusterDefinition
+from components.talos.definition.render import render_node_text
+from components.talos.secrets import SecretsBundle
+from components.talos.versions import parse_contract
+
+from .conftest import ROOT
+from .emulator import EmulatedCluster
+
+# Each test gets its own 127.0.N.0/24 so a restarted node never meets a previous test's listener;
+# the process id spreads parallel runs apart.
+_subnets = itertools.count(os.getpid() % 100 + 20)
+
+
+def fresh_subnet() -> str:
+    return f"127.0.{next(_subnets) % 250 + 1}"
+
+
+def on_loopback(text: str, subnet: str) -> str:
+    """Move a definition from 192.168.1.0/24 (the article's LAN) to a loopback subnet."""
+    return text.replace("192.168.1.", f"{subnet}.")
+
+
+@dataclass
+class RenderedCluster:
+    definition: ClusterDefinition
+    bundle: SecretsBundle
+    configs: dict[str, bytes]  # address → rendered machine config
+    talosconfig: str
+    credentials: Credentials
+
+    @property
+    def control_planes(self) -> list[str]:
+        return [n.ip_address or "" for n in self.definition.control_planes]
+
+    @property
+    def workers(self) -> list[str]:
+        return [n.ip_address or "" for n in self.definition.workers]
+
+    @property
+    def addresses(self) -> list[str]:
+        return self.control_planes + self.workers
+
+
+def render(definition_text: str, source: str = "talconfig.yaml") -> RenderedCluster:
+    definition = load.parse_definition(definition_text, source, environ={})
+    bundle = SecretsBundle.generate(parse_contract(definition.talos_version))
+    configs = {node.ip_address or "": render_node_text(definition, node, bundle).encode()
+               for node in definition.nodes}
+    control_planes = [n.ip_address or "" for n in definition.control_planes]
+    text = talosconfig(bundle, definition.cluster_name, control_planes)
+    entry = read_talosconfig(text, "talosconfig")
+    return RenderedCluster(definition, bundle, configs, text, Credentials(entry["ca"], entry["crt"], entry["key"]))
+
+
+def example_definition(name: str, subnet: str) -> str:
+    return on_loopback((ROOT / "config" / f"{name}.yaml").read_text(), subnet)
+
+
+def emulate(rendered: RenderedCluster, **options: float | str) -> EmulatedCluster:
+    version = str(options.pop("version", rendered.definition.talos_version))
+    return EmulatedCluster(rendered.addresses, version=version, **options)  # type: ignore[arg-type]

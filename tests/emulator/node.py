@@ -1,0 +1,206 @@
+"""One emulated Talos node: its state, its listener (the port really opens and closes), and its lifecycle
+(maintenance → install → reboot → secure API; reboot, reset, upgrade)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from grpclib.server import Server
+
+from components.talos import pki
+from components.talos.api.tls import server_context
+
+from .received import ReceivedConfig
+
+if TYPE_CHECKING:
+    from .cluster import EmulatedCluster
+
+CERT_LIFETIME = datetime.timedelta(hours=24)
+
+
+@dataclass
+class Faults:
+    """Fault injection, set by tests while the node runs."""
+
+    latency: float = 0.0  # added to every call this node serves
+    refuse: bool = False  # port closed: as if the machine were off or 50000/tcp filtered
+    drop_calls: int = 0  # the next N calls lose their connection mid-call
+    stuck_rebooting: bool = False  # the next reboot never finishes
+    unsynced_bootstraps: int = 0  # the next N bootstraps answer "time is not in sync yet"
+    cri_delay: float = 0.0  # seconds after boot before bootstrap is available
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    address: str
+    method: str
+    started: float
+    ended: float
+    ok: bool
+
+
+@dataclass
+class EmulatedNode:
+    cluster: EmulatedCluster
+    address: str
+    port: int
+    version: str
+    arch: str = "amd64"
+    phase: str = "maintenance"  # maintenance | booting | running | off
+    installed: bool = False
+    config: ReceivedConfig | None = None
+    staged: ReceivedConfig | None = None
+    etcd_member_id: int | None = None
+    booted_at: float = 0.0
+    apply_in_progress: bool = False
+    rebooting_after_apply: bool = False
+    faults: Faults = field(default_factory=Faults)
+    default_hostname: str = ""
+    _server: Server | None = None
+    _listen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.default_hostname = f"talos-{secrets.token_hex(2)[:3]}-{secrets.token_hex(2)[:3]}"
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def hostname(self) -> str:
+        return (self.config.hostname if self.config else None) or self.default_hostname
+
+    @property
+    def maintenance(self) -> bool:
+        return self.phase == "maintenance"
+
+    @property
+    def unified_api(self) -> bool:
+        """Talos v1.13 unified the maintenance and regular APIs; before, maintenance had its own server."""
+        from components.talos.versions import parse_contract
+
+        return parse_contract(self.version).greater(1, 12)
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    @property
+    def cluster_key(self) -> str | None:
+        return self.config.ca_fingerprint if self.config else None
+
+    @property
+    def node_id(self) -> str:
+        return hashlib.sha256(self.address.encode()).hexdigest()[:43]
+
+    # ------------------------------------------------------------------ listener
+
+    def _certificate(self) -> tuple[pki.CertificateAndKey, bytes | None] | None:
+        """The API certificate for the current phase and the CA to verify clients against (None: no mTLS)."""
+        ips = [self.address, "127.0.0.1"]
+        if self.maintenance or self.config is None:
+            # An ephemeral self-signed CA per boot, as Talos's "maintenance root".
+            root = pki.new_certificate_authority(None, "ed25519", datetime.datetime.now(datetime.UTC), True)
+            leaf = pki.issue_certificate(root, organizations=[], common_name="maintenance-service.talos.dev",
+                                         lifetime=CERT_LIFETIME, server=True, client=False, ip_addresses=ips)
+            return leaf, None
+        issuer = self.cluster.os_ca_for(self.config)
+        if issuer is None:  # a worker waits for trustd on a control plane of its cluster
+            return None
+        sans = [san for san in self.config.cert_sans if _is_ip(san)]
+        dns = [san for san in self.config.cert_sans if not _is_ip(san)] + [self.hostname]
+        leaf = pki.issue_certificate(issuer, organizations=[], common_name=self.hostname, lifetime=CERT_LIFETIME,
+                                     server=True, client=False, dns_names=dns,
+                                     ip_addresses=list(dict.fromkeys(sans + ips)))
+        client_cas = b"".join((self.config.os_ca_crt, *self.config.accepted_cas))
+        return leaf, client_cas
+
+    async def listen(self) -> bool:
+        async with self._listen_lock:  # a node's own reboot and a peer's arrival may both try to open the port
+            return await self._listen()
+
+    async def _listen(self) -> bool:
+        if self._server is not None or self.faults.refuse or self.phase in ("booting", "off"):
+            return self._server is not None
+        identity = self._certificate()
+        if identity is None:
+            return False
+        leaf, client_cas = identity
+        from .apid import Apid
+
+        server = Server([Apid(self)])
+        await server.start(self.address, self.port, ssl=server_context(leaf.crt_pem, leaf.key_pem, client_cas))
+        self._server = server
+        return True
+
+    async def stop_listening(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def _restart(self, seconds: float) -> None:
+        """Close the port, stay down `seconds`, come back in the phase the state now implies."""
+        self.phase = "booting"
+        await asyncio.sleep(0.05)  # let the reply that triggered this reach the client
+        await self.stop_listening()
+        await asyncio.sleep(seconds)
+        if self.faults.stuck_rebooting:
+            return
+        if self.staged is not None:
+            self.config, self.staged = self.staged, None
+        self.phase = "running" if self.config is not None else "maintenance"
+        self.rebooting_after_apply = False
+        self.booted_at = asyncio.get_running_loop().time()
+        await self.cluster.came_up(self)
+
+    def install_and_reboot(self, config: ReceivedConfig) -> None:
+        self.config = config
+        delay = (0.0 if self.installed else self.cluster.install_seconds) + self.cluster.reboot_seconds
+        self.installed = True
+        asyncio.get_running_loop().create_task(self._restart(delay))
+
+    def reboot(self) -> None:
+        asyncio.get_running_loop().create_task(self._restart(self.cluster.reboot_seconds))
+
+    def reset(self, reboot: bool) -> None:
+        """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off)."""
+        self.cluster.leave_etcd(self)
+        self.config = self.staged = None
+        if reboot:
+            self.reboot()
+        else:
+            asyncio.get_running_loop().create_task(self._power_off())
+
+    async def _power_off(self) -> None:
+        await asyncio.sleep(0.05)
+        self.phase = "off"
+        await self.stop_listening()
+
+    async def power_on(self) -> None:
+        if self.phase == "off":
+            self.phase = "booting"
+            await self._restart(self.cluster.reboot_seconds)
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def peer_organizations(cert: dict[str, object] | None) -> set[str]:
+    """Roles from the client certificate's Organization (ssl.getpeercert() layout)."""
+    if not cert:
+        return set()
+    subject = cert.get("subject") or ()
+    return {value for rdn in subject for key, value in rdn if key == "organizationName"}  # type: ignore[attr-defined]
