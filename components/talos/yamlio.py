@@ -19,7 +19,11 @@ import yaml
 Document = dict[str, Any]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (about 8x faster on machine configs); resolvers stay in Python.
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader with YAML 1.2 core-schema resolvers (go-yaml v3 semantics)."""
 
 
