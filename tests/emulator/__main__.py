@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--talos-version", default="v1.13.9", help="Talos version the nodes report")
     parser.add_argument("--install-seconds", type=float, default=2.0, help="install time after the first apply")
     parser.add_argument("--reboot-seconds", type=float, default=2.0, help="time a reboot keeps the port closed")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call (default 0)")
     args = parser.parse_args(argv)
     try:
         addresses = loopback_addresses(args.first_address, args.nodes)
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                               install_seconds=args.install_seconds, reboot_seconds=args.reboot_seconds)
     with cluster:
         for address in addresses:
+            cluster.node(address).faults.latency = args.latency
             print(f"ready: {address}:{args.port} (Talos {args.talos_version}, maintenance mode)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

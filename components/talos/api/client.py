@@ -125,13 +125,42 @@ class TalosClient:
         except (TimeoutError, OSError, StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError) as error:
             self.close()
             detail = str(error) or type(error).__name__
-            if isinstance(error, asyncio.TimeoutError):
+            if isinstance(error, TimeoutError):
                 detail = f"no answer within {self.timeout:g}s"
             connected = isinstance(error, (StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError)) or (
                 isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE))
+            if connected and await self._refuses_client():
+                raise TalosAPIError(node=target, address=self.address, call=method.name,
+                                    detail=self._refusal_detail(), hint=CLIENT_REFUSED_HINT) from None
             raise TalosAPIError(node=target, address=self.address, call=method.name,
                                 detail=f"connection failed: {detail}", hint=unreachable_hint(self.host),
                                 transient=True, connected=connected) from None
+
+    def _refusal_detail(self) -> str:
+        if self.insecure:
+            return ("the node closed the connection after the TLS handshake: it is configured and requires a "
+                    "client certificate (it is not in maintenance mode)")
+        return "the node closed the connection after the TLS handshake: it did not accept the client certificate"
+
+    async def _refuses_client(self) -> bool:
+        """A lost connection, diagnosed: a node that completes the handshake and then drops a fresh connection
+        at the first read is refusing the client's certificate (Talos sends a TLS alert and closes)."""
+        context = maintenance_client_context() if self.credentials is None else secure_client_context(
+            self.credentials)
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port, ssl=context),
+                                                    self.timeout)
+        except (OSError, TimeoutError):
+            return False
+        try:
+            writer.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")  # the HTTP/2 preface; apid answers with SETTINGS
+            return not await asyncio.wait_for(reader.read(9), self.timeout)
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            return True
+        except (OSError, TimeoutError):
+            return False
+        finally:
+            writer.close()
 
     def _status_error(self, node: str, method: Method, status: Status, message: str) -> TalosAPIError:
         return TalosAPIError(node=node, address=self.address, call=method.name, detail=message, status=status,

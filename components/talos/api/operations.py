@@ -16,6 +16,8 @@ from .errors import TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
 from .retry import with_retries
 from .tls import Credentials
 
+__all__ = ["ApplyOutcome", "Credentials", "HealthReport", "Target"]
+
 T = TypeVar("T")
 
 DEFAULT_DEADLINE = 600.0  # Terraform's default create/update timeout
@@ -41,25 +43,24 @@ async def _on(target: Target, credentials: Credentials | None, action: Callable[
         return await action(client)
 
 
-async def in_maintenance(target: Target, credentials: Credentials | None) -> bool:
-    """Terraform's probe: an unauthenticated Disks call succeeds only on a node without a config.
-
-    When it fails after connecting, the node wants a client certificate; with `credentials` that is
-    confirmed by a secure call, which also proves the node trusts (and is trusted by) this cluster's CA.
-    """
+async def _answers_insecurely(client: TalosClient, target: Target, credentials: Credentials | None) -> bool:
+    """Terraform's probe: an unauthenticated Disks call succeeds only on a node without a config."""
     try:
-        await _on(target, None, lambda c: c.call(methods.DISKS, empty_pb2.Empty(), node=target.node),
-                  PROBE_TIMEOUT)
+        await client.call(methods.DISKS, empty_pb2.Empty(), node=target.node)
         return True
     except TalosAPIError as error:
-        if not error.connected or credentials is None:
+        if error.transient or credentials is None:  # unreachable or dropped: nothing is known yet
             raise
-    try:
-        await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
-    except TalosAPIError as error:
-        if error.connected and not error.transient:
-            raise error.again(error.detail, WRONG_CLUSTER_HINT) from None
-        raise
+    return False  # it completed TLS and then refused an anonymous client: it has a config
+
+
+async def in_maintenance(target: Target, credentials: Credentials | None) -> bool:
+    """Whether the node is in maintenance mode. A configured node must also accept `credentials` (a secure
+    call proves it trusts, and is trusted by, this cluster's OS CA), else the error says which side refused."""
+    async with TalosClient(target.dial, None, port=target.port, timeout=PROBE_TIMEOUT) as client:
+        if await _answers_insecurely(client, target, credentials):
+            return True
+    await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
     return False
 
 
@@ -74,12 +75,12 @@ async def apply(target: Target, data: bytes, credentials: Credentials, *, mode: 
     """Apply over the insecure API to a node in maintenance mode, or over mutual TLS to a configured one."""
 
     async def attempt() -> ApplyOutcome:
-        maintenance = await in_maintenance(target, credentials)
-        client_credentials = None if maintenance else credentials
-        result = await _on(target, client_credentials,
-                           lambda c: calls.apply_configuration(c, data, mode="auto" if maintenance else mode,
-                                                               node=target.node))
-        return ApplyOutcome(result, maintenance)
+        async with TalosClient(target.dial, None, port=target.port) as insecure:
+            if await _answers_insecurely(insecure, target, credentials):  # one connection: probe, then apply
+                return ApplyOutcome(await calls.apply_configuration(insecure, data, node=target.node), True)
+        result = await _on(target, credentials,
+                           lambda c: calls.apply_configuration(c, data, mode=mode, node=target.node))
+        return ApplyOutcome(result, False)
 
     return await with_retries(attempt, deadline)
 
