@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Awaitable, Callable
 
 import pytest
 import yaml
@@ -28,10 +29,6 @@ ARTICLE_HOSTNAME_PATCH = """- op: add
 HOSTNAME_DOCUMENT_PATCH = "apiVersion: v1alpha1\nkind: HostnameConfig\nhostname: talos-controlplane-01\n"
 
 
-def run(coroutine):
-    return asyncio.run(coroutine)
-
-
 async def insecure_apply_all(cluster: RenderedCluster) -> list[calls.ApplyResult]:
     async def one(address: str) -> calls.ApplyResult:
         async with TalosClient(address, None) as client:  # talosctl apply-config --insecure -n X -e X
@@ -49,7 +46,7 @@ def assert_article_flow(cluster: RenderedCluster, version: str, hostname_patch: 
     first = cluster.control_planes[0]
     credentials = cluster.credentials
     with emulate(cluster, version=version):
-        results = run(insecure_apply_all(cluster))
+        results = asyncio.run(insecure_apply_all(cluster))
         assert [r.node for r in results] == cluster.addresses
 
         async def after_install() -> tuple[bool, bool, list[calls.EtcdMember], str]:
@@ -63,7 +60,7 @@ def assert_article_flow(cluster: RenderedCluster, version: str, hostname_patch: 
                 kubeconfig = await calls.kubeconfig(client, node=first)
             return bootstrapped, again, members, kubeconfig
 
-        bootstrapped, again, members, kubeconfig = run(after_install())
+        bootstrapped, again, members, kubeconfig = asyncio.run(after_install())
         assert bootstrapped is True
         assert again is False, "a second bootstrap must be reported as already bootstrapped"
         assert sorted(m.peer_urls[0] for m in members) == sorted(f"https://{a}:2380" for a in cluster.control_planes)
@@ -74,7 +71,7 @@ def assert_article_flow(cluster: RenderedCluster, version: str, hostname_patch: 
 
         # The article renames a node with a patch applied over the secure API.
         patched = encode(apply_patches(decode(cluster.configs[first], "cp1"), [parse_patch(hostname_patch, "patch")]))
-        outcome = run(operations.apply(Target(first), patched.encode(), credentials, deadline=30))
+        outcome = asyncio.run(operations.apply(Target(first), patched.encode(), credentials, deadline=30))
         assert outcome.insecure is False
         assert outcome.result.mode == "no-reboot"
 
@@ -82,7 +79,7 @@ def assert_article_flow(cluster: RenderedCluster, version: str, hostname_patch: 
             async with TalosClient(first, credentials) as client:
                 return await calls.hostname(client, node=first)
 
-        assert run(hostname()) == "talos-controlplane-01"
+        assert asyncio.run(hostname()) == "talos-controlplane-01"
 
         worker = cluster.workers[0]
 
@@ -92,10 +89,10 @@ def assert_article_flow(cluster: RenderedCluster, version: str, hostname_patch: 
             await asyncio.sleep(0.1)
             return await eventually(lambda: operations.in_maintenance(Target(worker), credentials))
 
-        assert run(reset_worker()) is True
+        assert asyncio.run(reset_worker()) is True
 
 
-async def eventually(probe, attempts: int = 100):
+async def eventually(probe: Callable[[], Awaitable[bool]], attempts: int = 100) -> bool:
     """The probe's answer once the node is back (it refuses connections while it reboots)."""
     for _ in range(attempts):
         try:
@@ -125,5 +122,5 @@ def test_the_article_flow_works_against_talos_1_13_nodes_with_the_homelab_exampl
 def test_insecure_apply_replies_as_each_talos_version_does(version, expected_mode, expected_details):
     cluster = render(example_definition("dev", fresh_subnet()))
     with emulate(cluster, version=version):
-        result = run(insecure_apply_all(cluster))[0]
+        result = asyncio.run(insecure_apply_all(cluster))[0]
     assert (result.mode, result.details) == (expected_mode, expected_details)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from grpclib.const import Status
@@ -18,10 +20,6 @@ from components.talos.clientconfig import read_talosconfig, talosconfig
 from .emulated import RenderedCluster, emulate, example_definition, fresh_subnet, render
 
 
-def run(coroutine):
-    return asyncio.run(coroutine)
-
-
 @pytest.fixture
 def dev() -> RenderedCluster:
     return render(example_definition("dev", fresh_subnet()))
@@ -34,7 +32,7 @@ def configure(cluster: RenderedCluster) -> None:
         for address in cluster.addresses:
             await operations.wait_configured(Target(address), cluster.credentials, deadline=30)
 
-    run(all_nodes())
+    asyncio.run(all_nodes())
 
 
 async def version(address: str, credentials: Credentials | None) -> calls.VersionInfo:
@@ -42,9 +40,9 @@ async def version(address: str, credentials: Credentials | None) -> calls.Versio
         return await calls.version(client, node=address)
 
 
-def error_of(coroutine) -> TalosAPIError:
+def error_of(coroutine: Coroutine[Any, Any, Any]) -> TalosAPIError:
     with pytest.raises(TalosAPIError) as caught:
-        run(coroutine)
+        asyncio.run(coroutine)
     return caught.value
 
 
@@ -75,7 +73,7 @@ def test_an_os_reader_certificate_cannot_apply_a_config(dev):
     reader = Credentials(reader_entry["ca"], reader_entry["crt"], reader_entry["key"])
     with emulate(dev):
         configure(dev)
-        assert run(version(node, reader)).tag == dev.definition.talos_version  # reading is allowed
+        assert asyncio.run(version(node, reader)).tag == dev.definition.talos_version  # reading is allowed
 
         async def apply() -> None:
             async with TalosClient(node, reader) as client:
@@ -148,7 +146,7 @@ def test_added_latency_is_survived(dev):
     node = dev.control_planes[0]
     with emulate(dev) as emulated:
         emulated.node(node).faults.latency = 0.3
-        assert run(version(node, None)).maintenance
+        assert asyncio.run(version(node, None)).maintenance
 
 
 def test_a_refused_port_is_retried_until_it_opens(dev):
@@ -161,14 +159,14 @@ def test_a_refused_port_is_retried_until_it_opens(dev):
             loop.call_later(1.0, emulated.refuse, node, False)
             return await operations.apply(Target(node), dev.configs[node], dev.credentials, deadline=20)
 
-        assert run(apply_while_port_reopens()).insecure
+        assert asyncio.run(apply_while_port_reopens()).insecure
 
 
 def test_a_connection_dropped_mid_call_is_retried(dev):
     node = dev.control_planes[0]
     with emulate(dev) as emulated:
         emulated.node(node).faults.drop_calls = 2
-        outcome = run(operations.apply(Target(node), dev.configs[node], dev.credentials, deadline=20))
+        outcome = asyncio.run(operations.apply(Target(node), dev.configs[node], dev.credentials, deadline=20))
     assert outcome.insecure
 
 
@@ -177,7 +175,7 @@ def test_a_clock_not_in_sync_delays_bootstrap_but_it_succeeds(dev):
     with emulate(dev) as emulated:
         configure(dev)
         emulated.node(node).faults.unsynced_bootstraps = 2
-        assert run(operations.bootstrap(Target(node), dev.credentials, deadline=20)) is True
+        assert asyncio.run(operations.bootstrap(Target(node), dev.credentials, deadline=20)) is True
         assert len(emulated.calls_to("Bootstrap")) == 3
 
 
@@ -185,7 +183,7 @@ def test_a_node_stuck_rebooting_ends_in_a_clear_error_at_the_deadline(dev):
     node = dev.control_planes[0]
     with emulate(dev) as emulated:
         emulated.node(node).faults.stuck_rebooting = True
-        run(operations.apply(Target(node), dev.configs[node], dev.credentials, deadline=10))
+        asyncio.run(operations.apply(Target(node), dev.configs[node], dev.credentials, deadline=10))
         error = error_of(operations.wait_configured(Target(node), dev.credentials, deadline=2))
     assert f"{node}:50000" in str(error) and "gave up after" in str(error)
     assert "port 50000/tcp" in error.hint
