@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 from dataclasses import dataclass
 
+from components.talos.api import operations
+from components.talos.api.operations import Target
 from components.talos.api.tls import Credentials
 from components.talos.clientconfig import read_talosconfig, talosconfig
 from components.talos.definition import load
@@ -61,6 +64,18 @@ def render(definition_text: str, source: str = "talconfig.yaml") -> RenderedClus
     text = talosconfig(bundle, definition.cluster_name, control_planes)
     entry = read_talosconfig(text, "talosconfig")
     return RenderedCluster(definition, bundle, configs, text, Credentials(entry["ca"], entry["crt"], entry["key"]))
+
+
+def configure(cluster: RenderedCluster) -> None:
+    """Apply every node's config (insecure, in parallel) and wait until all answer over mutual TLS."""
+
+    async def all_nodes() -> None:
+        await asyncio.gather(*(operations.apply(Target(a), cluster.configs[a], cluster.credentials, deadline=30)
+                               for a in cluster.addresses))
+        for address in cluster.addresses:
+            await operations.wait_configured(Target(address), cluster.credentials, deadline=30)
+
+    asyncio.run(all_nodes())
 
 
 def example_definition(name: str, subnet: str) -> str:

@@ -17,22 +17,12 @@ from components.talos.api.operations import Target
 from components.talos.api.tls import Credentials
 from components.talos.clientconfig import read_talosconfig, talosconfig
 
-from .emulated import RenderedCluster, emulate, example_definition, fresh_subnet, render
+from .emulated import RenderedCluster, configure, emulate, example_definition, fresh_subnet, render
 
 
 @pytest.fixture
 def dev() -> RenderedCluster:
     return render(example_definition("dev", fresh_subnet()))
-
-
-def configure(cluster: RenderedCluster) -> None:
-    async def all_nodes() -> None:
-        await asyncio.gather(*(operations.apply(Target(a), cluster.configs[a], cluster.credentials, deadline=30)
-                               for a in cluster.addresses))
-        for address in cluster.addresses:
-            await operations.wait_configured(Target(address), cluster.credentials, deadline=30)
-
-    asyncio.run(all_nodes())
 
 
 async def version(address: str, credentials: Credentials | None) -> calls.VersionInfo:

@@ -86,7 +86,7 @@ class Apid:
             ok = True
             return reply
         finally:
-            node.cluster.record(CallRecord(node.address, method.name, started, asyncio.get_running_loop().time(), ok))
+            node.cluster.record(CallRecord(node.address, method.name, method.path, started, asyncio.get_running_loop().time(), ok))
 
     async def _forward(self, method: Method, target: str, request: Any, roles: set[str]) -> Any:
         node = self.node

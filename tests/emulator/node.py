@@ -38,7 +38,8 @@ class Faults:
 @dataclass(frozen=True)
 class CallRecord:
     address: str
-    method: str
+    method: str  # short name, e.g. ApplyConfiguration
+    path: str  # full gRPC path, e.g. /machine.LifecycleService/Upgrade
     started: float
     ended: float
     ok: bool
