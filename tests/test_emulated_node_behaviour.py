@@ -73,7 +73,8 @@ def test_staged_mode_takes_effect_at_the_next_reboot(dev):
         asyncio.run(reboot())
         emulated.wait_for(node, "running")
         assert emulated.node(node).staged is None
-        assert emulated.node(node).config.install_disk == "/dev/vdb"
+        config = emulated.node(node).config
+        assert config is not None and config.install_disk == "/dev/vdb"
 
 
 @pytest.mark.parametrize("version, path", [("v1.12.11", "/machine.MachineService/Upgrade"),
@@ -151,8 +152,8 @@ def test_machine_status_reports_maintenance_then_running(dev):
 
     async def stage(credentials) -> str:
         async with TalosClient(node, credentials) as client:
-            return (await calls.get_resource(client, "runtime", "MachineStatuses.runtime.talos.dev", "machine",
-                                             node=node)).spec["stage"]
+            return str((await calls.get_resource(client, "runtime", "MachineStatuses.runtime.talos.dev", "machine",
+                                                 node=node)).spec["stage"])
 
     with emulate(dev):
         assert asyncio.run(stage(None)) == "maintenance"

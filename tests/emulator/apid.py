@@ -86,7 +86,8 @@ class Apid:
             ok = True
             return reply
         finally:
-            node.cluster.record(CallRecord(node.address, method.name, method.path, started, asyncio.get_running_loop().time(), ok))
+            ended = asyncio.get_running_loop().time()
+            node.cluster.record(CallRecord(node.address, method.name, method.path, started, ended, ok))
 
     async def _forward(self, method: Method, target: str, request: Any, roles: set[str]) -> Any:
         node = self.node
