@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from .files import write_output
 from .versions import Contract
 
 _TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_VALIDATED: set[bytes] = set()  # digests of bundle texts that passed validate() in this process
 
 
 def generate_token(prefix_length: int = 6, suffix_length: int = 16) -> str:
@@ -35,9 +37,12 @@ def generate_token(prefix_length: int = 6, suffix_length: int = 16) -> str:
     return f"{chars(prefix_length)}.{chars(suffix_length)}"
 
 
-@dataclass
+@dataclass(repr=False)  # a repr would print the key into tracebacks and logs
 class CertPair:
     """PEM certificate and key, kept as the exact bytes read so a round trip is byte-stable."""
+
+    def __repr__(self) -> str:
+        return "CertPair(crt=…, key=<redacted>)"
 
     crt: bytes = b""
     key: bytes = b""
@@ -51,8 +56,11 @@ class CertPair:
                                      pki.decode_key(self.key, f"{what}.key"))
 
 
-@dataclass
+@dataclass(repr=False)  # a repr would print every secret into tracebacks and logs
 class SecretsBundle:
+    def __repr__(self) -> str:
+        return "SecretsBundle(<redacted>)"
+
     cluster_id: str
     cluster_secret: str
     bootstrap_token: str
@@ -151,7 +159,10 @@ class SecretsBundle:
             os=reader.pair("certs.os"),
             header=_leading_comments(text),
         )
-        bundle.validate(source)
+        digest = hashlib.sha256(text.encode()).digest()
+        if digest not in _VALIDATED:  # a 4096-bit RSA key check costs ~0.4 s; once per text and process is enough
+            bundle.validate(source)
+            _VALIDATED.add(digest)
         return bundle
 
     @classmethod
