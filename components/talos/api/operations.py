@@ -136,9 +136,10 @@ class HealthReport:
 REQUIRED_SERVICES = {"controlplane": ("apid", "etcd", "kubelet"), "worker": ("apid", "kubelet")}
 
 
-async def check_health(control_planes: list[Target], workers: list[Target], credentials: Credentials
-                       ) -> HealthReport:
-    """One pass of Talos-level readiness: every node configured, services up, all control planes in etcd."""
+async def check_health(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
+                       etcd_members: int | None = None) -> HealthReport:
+    """One pass of Talos-level readiness: every node configured, services up, all control planes in etcd
+    (`etcd_members` of them when checking some control planes of a larger cluster)."""
     report = HealthReport()
 
     async def node_problems(target: Target, role: str) -> list[str]:
@@ -171,18 +172,20 @@ async def check_health(control_planes: list[Target], workers: list[Target], cred
             report.problems.append(str(error))
         else:
             voting = [m for m in members if not m.is_learner]
-            if len(voting) < len(control_planes):
-                report.problems.append(f"etcd has {len(voting)} of {len(control_planes)} control plane members")
+            expected = etcd_members or len(control_planes)
+            if len(voting) < expected:
+                report.problems.append(f"etcd has {len(voting)} of {expected} control plane members")
     return report
 
 
 async def wait_healthy(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
-                       deadline: float = DEFAULT_DEADLINE, interval: float = 1.0) -> HealthReport:
+                       deadline: float = DEFAULT_DEADLINE, interval: float = 1.0,
+                       etcd_members: int | None = None) -> HealthReport:
     """Poll check_health until it passes; at the deadline, raise with what is still wrong."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
     while True:
-        report = await check_health(control_planes, workers, credentials)
+        report = await check_health(control_planes, workers, credentials, etcd_members=etcd_members)
         if report.healthy:
             return report
         if loop.time() + interval > end:
