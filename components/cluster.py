@@ -1,0 +1,107 @@
+"""TalosCluster: the Talos layer of a stack as one ComponentResource.
+
+Secrets → one rendered config per node → apply (all nodes in parallel) → bootstrap on the first control
+plane → health → talosconfig and kubeconfig. Configs are rendered here, deterministically, from the
+definition and the secrets, so a preview shows exactly which node a change touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from .providers.bootstrap import TalosBootstrap
+from .providers.client_configs import ClientConfigs
+from .providers.cluster_secrets import TalosSecrets
+from .providers.health import ClusterHealth
+from .providers.machine_config import MachineConfigApply
+from .talos.definition.model import ClusterDefinition, NodeDefinition
+from .talos.definition.render import render_node_text
+from .talos.masking import masked_config
+from .talos.secrets import SecretsBundle
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """How the Talos layer behaves; defaults suit a homelab."""
+
+    apply_mode: str = "auto"
+    apply_timeout: float = 600.0
+    bootstrap_timeout: float = 900.0
+    health_timeout: float = 1200.0
+    reset_on_destroy: bool = False
+    renew_before_days: float = 30.0
+
+
+def _rendered(definition: ClusterDefinition, node: NodeDefinition,
+              bundle: pulumi.Output[SecretsBundle]) -> pulumi.Output[str]:
+    """The node's machine config, a secret like the bundle it embeds."""
+    return pulumi.Output.secret(bundle.apply(lambda secrets: render_node_text(definition, node, secrets)))
+
+
+class TalosCluster(pulumi.ComponentResource):
+    """A Talos cluster on machines that already have addresses (from a platform component or the definition)."""
+
+    talosconfig: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    health: ClusterHealth
+    applies: dict[str, MachineConfigApply]
+    addresses: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, definition: ClusterDefinition, addresses: Mapping[str, pulumi.Input[str]], *,
+                 machines: Mapping[str, Sequence[pulumi.Resource]] | None = None,
+                 imported_secrets: pulumi.Input[str] | None = None, options: ClusterOptions = ClusterOptions(),
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("talos-cluster:index:TalosCluster", name, {}, opts)
+        missing = [node.hostname for node in definition.nodes if node.hostname not in addresses]
+        if missing:
+            raise ValueError(f"{definition.source}: no address for node(s) {', '.join(missing)}")
+        child = pulumi.ResourceOptions(parent=self)
+        self.secrets = TalosSecrets(f"{name}-secrets", definition.talos_version, imported_secrets, opts=child)
+        bundle = self.secrets.bundle
+        self.addresses = {node.hostname: pulumi.Output.from_input(addresses[node.hostname])
+                          for node in definition.nodes}
+        parsed = bundle.apply(lambda text: SecretsBundle.from_yaml(text, "cluster secrets"))
+        configs = {node.hostname: _rendered(definition, node, parsed) for node in definition.nodes}
+        self.applies = {}
+        previous_control_plane: list[pulumi.Resource] = []
+        for node in definition.nodes:
+            # Control planes are chained so the engine updates them one at a time, each healthy before the
+            # next; creation is a quick insecure apply, so the chain costs seconds while installs overlap.
+            after = list((machines or {}).get(node.hostname, [])) + (
+                previous_control_plane if node.control_plane else [])
+            self.applies[node.hostname] = MachineConfigApply(
+                f"{name}-{node.hostname}", hostname=node.hostname, role=node.role,
+                address=self.addresses[node.hostname], config=configs[node.hostname],
+                # masking removed every secret, so the masked YAML may be shown in a preview
+                masked_config=pulumi.Output.unsecret(configs[node.hostname].apply(masked_config)),
+                secrets=bundle, control_plane_count=len(definition.control_planes), apply_mode=options.apply_mode,
+                timeout=options.apply_timeout, reset_on_destroy=options.reset_on_destroy,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after))
+            if node.control_plane:
+                previous_control_plane = [self.applies[node.hostname]]
+        first = definition.control_planes[0]
+        bootstrap = TalosBootstrap(
+            f"{name}-bootstrap", hostname=first.hostname, address=self.addresses[first.hostname], secrets=bundle,
+            timeout=options.bootstrap_timeout,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.applies[first.hostname]]))
+        control_planes = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes))
+        workers = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.workers))
+        self.health = ClusterHealth(
+            f"{name}-health", control_planes=control_planes, workers=workers, secrets=bundle,
+            timeout=options.health_timeout,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *self.applies.values()]))
+        client = ClientConfigs(
+            f"{name}-client-configs", secrets=bundle, cluster_name=definition.cluster_name,
+            endpoints=control_planes, nodes=pulumi.Output.all(*self.addresses.values()),
+            kubernetes_endpoint=definition.endpoint, renew_before_days=options.renew_before_days, opts=child)
+        self.talosconfig = pulumi.Output.secret(client.talosconfig)
+        self.kubeconfig = pulumi.Output.secret(client.kubeconfig)
+        self.nodes = {node.hostname: {"address": self.addresses[node.hostname], "role": node.role}
+                      for node in definition.nodes}
+        self.masked_configs = {hostname: apply.masked_config for hostname, apply in self.applies.items()}
+        self.register_outputs({"talosconfig": self.talosconfig, "kubeconfig": self.kubeconfig,
+                               "nodes": self.nodes, "masked_configs": self.masked_configs})
+

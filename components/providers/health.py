@@ -1,0 +1,50 @@
+"""Talos-level readiness of the whole cluster: every node out of maintenance and configured, etcd, apid
+and kubelet running, every control plane an etcd member. Re-checked when the set of nodes changes
+(config updates settle per node in the machine-config provider)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+
+from ..talos.api import operations
+from ..talos.api.operations import Target
+from .base import changed, credentials_from, inputs_of, require, run, seconds
+
+DEFAULT_TIMEOUT = 1200.0  # its own budget, not the engine's: a 3-node install can take a while
+
+
+class ClusterHealthProvider(ResourceProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, require(news, ("control_planes", "secrets"), "cluster health"))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers"))))
+
+    def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        control_planes = [Target(str(address)) for address in inputs["control_planes"]]
+        workers = [Target(str(address)) for address in inputs.get("workers") or []]
+        run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"]),
+                                    deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)), "cluster health")
+        return {**inputs, "nodes_healthy": len(control_planes) + len(workers)}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult("cluster-health", self._wait(inputs_of(props)))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._wait(inputs_of(news)))
+
+
+class ClusterHealth(Resource, module="talos", name="ClusterHealth"):
+    """talosctl health, Talos side: passes once every node is configured and etcd has every control plane."""
+
+    nodes_healthy: pulumi.Output[int]
+
+    def __init__(self, name: str, *, control_planes: pulumi.Input[list[str]], workers: pulumi.Input[list[str]],
+                 secrets: pulumi.Input[str], timeout: float = DEFAULT_TIMEOUT,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(ClusterHealthProvider(), name, {
+            "control_planes": control_planes, "workers": workers, "secrets": pulumi.Output.secret(secrets),
+            "timeout": timeout, "nodes_healthy": None}, opts)
