@@ -1,0 +1,141 @@
+"""The Talos layer through the SDK's real provider host, against emulated nodes: what `pulumi up` does."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from itertools import pairwise
+
+import pytest
+import yaml
+from cryptography import x509
+
+from components.cluster import ClusterOptions
+from components.talos.api import calls
+from components.talos.api.client import TalosClient
+from components.talos.api.tls import Credentials
+from components.talos.clientconfig import read_talosconfig
+from components.talos.definition import load
+from components.talos.pki import chains_to
+from components.talos.secrets import SecretsBundle
+
+from .emulated import emulate, example_definition, fresh_subnet, render
+from .engine import Engine
+from .provider_host import ProviderHost
+from .talos_layer import run_with, with_node_patch
+
+
+def apply_of(engine: Engine, hostname: str):
+    return next(state for urn, state in engine.state.items() if urn.endswith(f"::talos-{hostname}"))
+
+
+def operations_by_name(result: dict[str, str]) -> dict[str, str]:
+    return {urn.rsplit("::", 1)[-1]: operation for urn, operation in result.items()}
+
+
+def definition_text() -> str:
+    return example_definition("homelab", fresh_subnet())
+
+
+@pytest.fixture
+def homelab():
+    text = definition_text()
+    return text, render(text)
+
+
+def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    with emulate(cluster), ProviderHost() as host:
+        engine = Engine(host)
+        result = engine.up(run_with(engine, definition))
+        assert set(result.values()) == {"create"} and len(result) == 9
+        client_configs = next(s for u, s in engine.state.items() if u.endswith("talos-client-configs")).outputs
+        entry = read_talosconfig(client_configs["talosconfig"], "talosconfig output")
+        assert entry["endpoints"] == cluster.control_planes and entry["nodes"] == cluster.addresses
+        credentials = Credentials(entry["ca"], entry["crt"], entry["key"])
+
+        async def through_talosconfig() -> tuple[list[str], int]:
+            tags = []
+            for address in cluster.addresses:
+                async with TalosClient(address, credentials) as client:
+                    tags.append((await calls.version(client, node=address)).tag)
+            async with TalosClient(cluster.control_planes[0], credentials) as client:
+                members = await calls.etcd_members(client, node=cluster.control_planes[0])
+            return tags, len(members)
+
+        tags, members = asyncio.run(through_talosconfig())
+    assert tags == ["v1.13.9"] * 5 and members == 3
+    bundle = SecretsBundle.from_yaml(next(s for u, s in engine.state.items() if u.endswith("talos-secrets"))
+                                     .outputs["bundle"])
+    kubeconfig = yaml.safe_load(client_configs["kubeconfig"])
+    certificate = x509.load_pem_x509_certificate(
+        base64.b64decode(kubeconfig["users"][0]["user"]["client-certificate-data"]))
+    assert chains_to(certificate, x509.load_pem_x509_certificate(bundle.k8s.crt))
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == definition.endpoint
+
+
+def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes_one_node(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, definition))
+        assert set(engine.up(run_with(engine, definition)).values()) == {"same"}
+
+        before = yaml.safe_load_all(apply_of(engine, "worker-01").inputs["masked_config"])
+        changed = load.parse_definition(with_node_patch(text, "worker-01"), "homelab.yaml", environ={})
+        run = run_with(engine, changed)
+        for registration in run.registrations:  # what a preview would show: Diff from inputs and state only
+            if registration.dynamic:
+                state = engine.state[registration.urn]
+                checked = host.check(registration.urn, state.inputs, registration.inputs)
+                diff = host.diff(registration.urn, state.id, state.outputs, checked.inputs)
+                assert diff.changes is registration.name.endswith("worker-01"), registration.name
+        result = operations_by_name(engine.up(run))
+        assert {name for name, op in result.items() if op != "same"} == {"talos-worker-01"}
+        assert result["talos-worker-01"] == "update"
+        after = apply_of(engine, "worker-01").inputs["masked_config"]
+        assert (next(before)["machine"].get("nodeLabels") or {}).get("rack") is None
+        assert next(yaml.safe_load_all(after))["machine"]["nodeLabels"]["rack"] == "r2"  # visible in the preview
+        assert "******" in after
+        received = emulated.node(cluster.workers[0]).config
+        assert received is not None and b"rack: r2" in received.text
+
+
+def test_control_plane_updates_go_one_at_a_time_and_worker_updates_overlap(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    everywhere = text.replace("patches:\n  - |-\n", "patches:\n  - |-\n    machine:\n      nodeLabels:\n"
+                                                    "        zone: z1\n", 1)
+    with emulate(cluster, apply_seconds=0.4) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, definition))
+        started = len(emulated.calls)
+        result = operations_by_name(engine.up(run_with(engine, load.parse_definition(everywhere, "h.yaml",
+                                                                                     environ={}))))
+        assert sorted(name for name, op in result.items() if op == "update") == sorted(
+            f"talos-{n.hostname}" for n in definition.nodes)
+        applies = [c for c in emulated.calls[started:] if c.method == "ApplyConfiguration" and c.ok]
+    control_planes = sorted((c for c in applies if c.address in cluster.control_planes), key=lambda c: c.started)
+    workers = [c for c in applies if c.address in cluster.workers]
+    assert [c.address for c in control_planes] == cluster.control_planes  # cp-01, then cp-02, then cp-03
+    assert all(first.ended <= second.started for first, second in pairwise(control_planes))
+    assert len(workers) == 2 and workers[0].started < workers[1].ended and workers[1].started < workers[0].ended
+
+
+def test_an_unreachable_node_fails_after_its_deadline_naming_node_address_and_port(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        emulated.refuse(cluster.workers[1])
+        engine = Engine(host)
+        with pytest.raises(Exception) as failure:
+            engine.up(run_with(engine, definition, options=_short_deadlines()))
+    message = str(failure.value)
+    assert "node worker-02" in message and f"{cluster.workers[1]}:50000" in message
+    assert "port 50000/tcp" in message and "gave up after" in message
+
+
+def _short_deadlines() -> ClusterOptions:
+    return ClusterOptions(apply_timeout=3, bootstrap_timeout=30, health_timeout=30)
