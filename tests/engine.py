@@ -8,6 +8,7 @@ provider host: Check, then Diff/Update or Create, each resource after its depend
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 from collections.abc import Callable
@@ -115,6 +116,7 @@ def run_program(build: Callable[[], dict[str, Any]], new_outputs: Callable[[Regi
                 preview: bool = False) -> ProgramRun:
     """Run `build` (which returns the stack outputs) under mocks; collect registrations and outputs."""
     monitor = RecordingMonitor(new_outputs)
+    asyncio.set_event_loop(asyncio.new_event_loop())  # the SDK needs one; an earlier asyncio.run() unset it
     pulumi.runtime.set_mocks(monitor.mocks, project="talos-cluster", stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config or {}, secret_keys)
     resolved: dict[str, tuple[Any, bool, bool]] = {}
