@@ -63,7 +63,7 @@ class TalosCluster(pulumi.ComponentResource):
         bundle = self.secrets.bundle
         self.addresses = {node.hostname: pulumi.Output.from_input(addresses[node.hostname])
                           for node in definition.nodes}
-        parsed = bundle.apply(lambda text: SecretsBundle.from_yaml(text, "cluster secrets"))
+        parsed = bundle.apply(lambda text: SecretsBundle.from_yaml(text, "cluster secrets", from_state=True))
         configs = {node.hostname: _rendered(definition, node, parsed) for node in definition.nodes}
         self.applies = {}
         previous_control_plane: list[pulumi.Resource] = []

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import CheckFailure
 from pulumi.runtime.rpc import UNKNOWN
 
-from ..talos.api.tls import Credentials
 from ..talos.clientconfig import talos_client_certificate
 from ..talos.errors import TalosError
 from ..talos.secrets import SecretsBundle
+
+if TYPE_CHECKING:
+    from ..talos.api.tls import Credentials
 
 T = TypeVar("T")
 PROVIDER_KEY = "__provider"
@@ -52,7 +54,9 @@ def seconds(value: Any, default: float) -> float:
 
 def credentials_from(bundle_yaml: str) -> Credentials:
     """A fresh admin client certificate from the cluster's OS CA, for this operation only."""
-    bundle = SecretsBundle.from_yaml(bundle_yaml, "cluster secrets (stack state)")
+    from ..talos.api.tls import Credentials
+
+    bundle = SecretsBundle.from_yaml(bundle_yaml, "cluster secrets (stack state)", from_state=True)
     client = talos_client_certificate(bundle)
     return Credentials(bundle.os.crt, client.crt_pem, client.key_pem)
 

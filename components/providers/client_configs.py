@@ -43,7 +43,7 @@ class ClientConfigsProvider(ResourceProvider):
 
     @staticmethod
     def _generate(inputs: dict[str, Any]) -> dict[str, Any]:
-        bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)")
+        bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
         now = _now()
         ttl = datetime.timedelta(days=seconds(inputs.get("validity_days"), DEFAULT_VALIDITY_DAYS))
         endpoints = [str(e) for e in inputs["endpoints"]]

@@ -137,7 +137,7 @@ class SecretsBundle:
         return self.header + yamlio.dump(self.to_data())
 
     @classmethod
-    def from_yaml(cls, text: str, source: str = "secrets.yaml") -> SecretsBundle:
+    def from_yaml(cls, text: str, source: str = "secrets.yaml", from_state: bool = False) -> SecretsBundle:
         try:
             data = yamlio.load(text)
         except Exception as error:
@@ -159,8 +159,10 @@ class SecretsBundle:
             os=reader.pair("certs.os"),
             header=_leading_comments(text),
         )
+        # Bundles read back from Pulumi state were validated when generated or imported; validating again
+        # would cost every preview ~0.4 s (the 4096-bit RSA key check). Files are validated once per process.
         digest = hashlib.sha256(text.encode()).digest()
-        if digest not in _VALIDATED:  # a 4096-bit RSA key check costs ~0.4 s; once per text and process is enough
+        if not from_state and digest not in _VALIDATED:
             bundle.validate(source)
             _VALIDATED.add(digest)
         return bundle
