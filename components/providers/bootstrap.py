@@ -8,8 +8,6 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
 
-from ..talos.api import operations
-from ..talos.api.operations import Target
 from .base import credentials_from, fingerprint, inputs_of, require, run, seconds
 
 DEFAULT_TIMEOUT = 900.0  # install, reboot and the CRI coming up all happen before bootstrap is accepted
@@ -23,6 +21,9 @@ class BootstrapProvider(ResourceProvider):
         return DiffResult(changes=False)  # a cluster is bootstrapped once in its life
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..talos.api import operations  # only operations talk to nodes; the program never imports this
+        from ..talos.api.operations import Target
+
         inputs = inputs_of(props)
         target = Target(str(inputs["address"]), port=int(seconds(inputs.get("port"), 50000)))
         bootstrapped_now = run(operations.bootstrap(target, credentials_from(inputs["secrets"]),

@@ -9,8 +9,6 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from ..talos.api import operations
-from ..talos.api.operations import Target
 from .base import changed, credentials_from, inputs_of, require, run, seconds
 
 DEFAULT_TIMEOUT = 1200.0  # its own budget, not the engine's: a 3-node install can take a while
@@ -24,6 +22,9 @@ class ClusterHealthProvider(ResourceProvider):
         return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers"))))
 
     def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        from ..talos.api import operations  # only operations talk to nodes; the program never imports this
+        from ..talos.api.operations import Target
+
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         workers = [Target(str(address)) for address in inputs.get("workers") or []]
         run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"]),

@@ -1,5 +1,8 @@
 """One node's machine configuration, applied over the Talos API.
 
+The API client is imported inside the operations that use it: the program and previews (check, diff)
+never talk to a node, and the gRPC stack costs ~0.15 s to import.
+
 Create: insecure apply to a node in maintenance mode, or adoption of a node already configured with
 this cluster's CA (a secure apply); it returns once the node took the config (installs run on).
 Update: secure apply in the chosen mode, then wait until the node is back and, for a control plane,
@@ -11,17 +14,20 @@ masked, so previews show which lines change on which node.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from ..talos.api import calls, operations
-from ..talos.api.client import TalosClient
-from ..talos.api.operations import Target
+from ..talos.api.modes import APPLY_MODE_NAMES
 from ..talos.documents import decode
 from ..talos.errors import TalosError
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds
+
+if TYPE_CHECKING:
+    from ..talos.api.calls import ApplyResult
+    from ..talos.api.operations import Target
+    from ..talos.api.tls import Credentials
 
 DEFAULT_TIMEOUT = 600.0
 ROLES = ("controlplane", "worker")
@@ -43,9 +49,9 @@ class MachineConfigProvider(ResourceProvider):
         role, mode, address = news.get("role"), news.get("apply_mode", "auto"), news.get("address")
         if not is_unknown(role) and role and role not in ROLES:
             failures.append(CheckFailure("role", f"node {hostname}: role {role!r}; expected one of {', '.join(ROLES)}"))
-        if not is_unknown(mode) and mode not in calls.APPLY_MODES:
+        if not is_unknown(mode) and mode not in APPLY_MODE_NAMES:
             failures.append(CheckFailure("apply_mode", f"node {hostname}: apply mode {mode!r}; expected one of "
-                                                       f"{', '.join(calls.APPLY_MODES)}"))
+                                                       f"{', '.join(APPLY_MODE_NAMES)}"))
         if isinstance(address, str) and not is_unknown(address) and address and not _valid_address(address):
             failures.append(CheckFailure("address", f"node {hostname}: address {address!r} is not an IP or DNS name"))
         config = news.get("config")
@@ -63,10 +69,14 @@ class MachineConfigProvider(ResourceProvider):
 
     @staticmethod
     def _target(inputs: dict[str, Any]) -> Target:
+        from ..talos.api.operations import Target
+
         return Target(str(inputs["address"]), str(inputs.get("endpoint") or ""), int(seconds(inputs.get("port"),
                                                                                              50000)))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        from ..talos.api import operations
+
         inputs = inputs_of(props)
         outcome = run(operations.apply(self._target(inputs), inputs["config"].encode(),
                                        credentials_from(inputs["secrets"]), mode=inputs.get("apply_mode", "auto"),
@@ -83,10 +93,11 @@ class MachineConfigProvider(ResourceProvider):
         result = run(self._apply_and_settle(inputs, credentials_from(inputs["secrets"])), f"node {inputs['hostname']}")
         return UpdateResult({**inputs, "applied_mode": result.mode, "applied_insecure": False})
 
-    async def _apply_and_settle(self, inputs: dict[str, Any], credentials: operations.Credentials
-                                ) -> calls.ApplyResult:
+    async def _apply_and_settle(self, inputs: dict[str, Any], credentials: Credentials) -> ApplyResult:
         """Secure apply; then wait until the node is back (after a reboot) and, for a control plane,
         healthy with every control plane in etcd, so the next one may go."""
+        from ..talos.api import operations
+
         target = self._target(inputs)
         deadline = seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)
         outcome = await operations.apply(target, inputs["config"].encode(), credentials,
@@ -101,6 +112,9 @@ class MachineConfigProvider(ResourceProvider):
         """Leaving the node as it is (Terraform's default); with reset_on_destroy, wipe it back to maintenance."""
         if not props.get("reset_on_destroy"):
             return
+        from ..talos.api import calls
+        from ..talos.api.client import TalosClient
+
         target = self._target(props)
         credentials = credentials_from(props["secrets"])
 

@@ -15,14 +15,12 @@ from . import methods
 from .archive import first_member
 from .client import TalosClient
 from .errors import TalosAPIError
+from .modes import APPLY_MODE_NAMES
 from .proto.cosi import state_pb2
 from .proto.machine import lifecycle_pb2, machine_pb2
 
-APPLY_MODES = {"auto": machine_pb2.ApplyConfigurationRequest.AUTO,
-               "reboot": machine_pb2.ApplyConfigurationRequest.REBOOT,
-               "no-reboot": machine_pb2.ApplyConfigurationRequest.NO_REBOOT,
-               "staged": machine_pb2.ApplyConfigurationRequest.STAGED,
-               "try": machine_pb2.ApplyConfigurationRequest.TRY}
+APPLY_MODES: dict[str, Any] = {name: machine_pb2.ApplyConfigurationRequest.Mode.Value(name.upper().replace("-", "_"))
+               for name in APPLY_MODE_NAMES}
 _MODE_NAMES = {value: name for name, value in APPLY_MODES.items()}
 
 
