@@ -99,6 +99,15 @@ def provider_of(registration: Registration) -> Any:
     return dill.loads(base64.b64decode(registration.inputs["__provider"]))
 
 
+class ProgramFailed(Exception):
+    """The program raised; `registrations` shows what it had created before (nothing, if checks come first)."""
+
+    def __init__(self, error: BaseException, registrations: list[Registration]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.registrations = registrations
+
+
 @dataclass
 class ProgramRun:
     registrations: list[Registration]
@@ -133,7 +142,10 @@ def run_program(build: Callable[[], dict[str, Any]], new_outputs: Callable[[Regi
 
         return pulumi.Output.from_input(collect())
 
-    program()
+    try:
+        program()
+    except Exception as error:
+        raise ProgramFailed(error, monitor.registrations) from error
     return ProgramRun(monitor.registrations, resolved)
 
 

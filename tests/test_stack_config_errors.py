@@ -1,0 +1,72 @@
+"""Bad stack config fails before any resource exists, with a message that names the config key."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import ROOT
+from .engine import ProgramFailed
+from .stacks import TEST_SECRETS, run_stack
+
+
+def failure(stack: str, overrides: dict[str, str | None] | None = None,
+            secrets: dict[str, str] | None = None) -> str:
+    with pytest.raises(ProgramFailed) as caught:
+        run_stack(stack, overrides, secrets)
+    assert [r.type for r in caught.value.registrations] == [], "resources were registered before the error"
+    return str(caught.value)
+
+
+def test_a_missing_definition_names_the_key():
+    message = failure("dev", {"talos-cluster:definition": None})
+    assert "talos-cluster:definition is required" in message
+
+
+def test_a_definition_file_that_does_not_exist_names_the_key_and_path():
+    message = failure("dev", {"talos-cluster:definition": "config/nope.yaml"})
+    assert "talos-cluster:definition" in message and "config/nope.yaml does not exist" in message
+
+
+def test_a_missing_proxmox_endpoint_names_the_key():
+    message = failure("homelab", {"proxmoxve:endpoint": None})
+    assert "proxmoxve:endpoint is required" in message and "https://" in message
+
+
+def test_a_missing_proxmox_token_names_the_key():
+    message = failure("homelab", secrets={})
+    assert "proxmoxve:apiToken is required" in message and "--secret" in message
+
+
+def test_a_missing_vultr_key_names_the_key():
+    message = failure("cross-region", secrets={"proxmoxve:apiToken": TEST_SECRETS["proxmoxve:apiToken"]})
+    assert "vultr:apiKey is required" in message
+
+
+def test_admin_networks_must_be_cidrs():
+    message = failure("cross-region", {"talos-cluster:adminNetworks": '["my laptop"]'})
+    assert "talos-cluster:adminNetworks" in message and "'my laptop' is not a CIDR" in message
+
+
+def test_an_unknown_vultr_region_format_names_the_definition_field(tmp_path):
+    definition = tmp_path / "cross-region.yaml"
+    definition.write_text((ROOT / "config" / "cross-region.yaml").read_text().replace("region: cdg",
+                                                                                        "region: Paris"))
+    message = failure("cross-region", {"talos-cluster:definition": str(definition)})
+    assert "vultr.region" in message and "three lowercase letters" in message and "Paris" in message
+
+
+def test_the_cilium_version_must_be_pinned():
+    message = failure("dev", {"talos-cluster:cilium": '{"version": "latest"}'})
+    assert "talos-cluster:cilium.version" in message and "1.20.0" in message
+
+
+def test_cilium_refuses_a_definition_that_asks_talos_for_another_cni(tmp_path):
+    definition = tmp_path / "dev.yaml"
+    definition.write_text((ROOT / "config" / "dev.yaml").read_text().replace("name: none", "name: flannel"))
+    message = failure("dev", {"talos-cluster:definition": str(definition)})
+    assert "cniConfig.name is 'flannel'" in message and "talos-cluster:cilium" in message
+
+
+def test_unknown_talos_options_are_named():
+    message = failure("dev", {"talos-cluster:talos": '{"applyMod": "auto"}'})
+    assert "talos-cluster:talos" in message and "applyMod" in message

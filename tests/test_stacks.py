@@ -1,0 +1,140 @@
+"""Each stack file, loaded as the engine loads it, runs the whole program under mocks with the real provider
+SDK classes: what it creates, with which arguments, in which order, and what it exports."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.cilium import CILIUM_REPOSITORY
+from components.talos.definition.load import load_definition
+from components.talos.definition.render import node_image
+from components.talos.imagefactory import FactoryImage
+
+from .conftest import ROOT
+from .engine import ProgramRun
+from .stacks import TEST_SECRETS, run_stack
+
+DYNAMIC = "pulumi-python:dynamic/talos:"
+EXPECTED = {
+    "homelab": {"proxmoxve:index/vmLegacy:VmLegacy": 5, "proxmoxve:download/file:File": 2,
+                DYNAMIC + "MachineConfigApply": 5, "kubernetes:helm.sh/v3:Release": 1},
+    "cross-region": {"proxmoxve:index/vmLegacy:VmLegacy": 3, "proxmoxve:download/file:File": 2,
+                     "vultr:index/instance:Instance": 2, "vultr:index/isoPrivate:IsoPrivate": 1,
+                     "vultr:index/firewallGroup:FirewallGroup": 1, "vultr:index/firewallRule:FirewallRule": 5,
+                     DYNAMIC + "MachineConfigApply": 6, "kubernetes:helm.sh/v3:Release": 1},
+    "dev": {"proxmoxve:index/vmLegacy:VmLegacy": 2, "proxmoxve:download/file:File": 1,
+            DYNAMIC + "MachineConfigApply": 2, "kubernetes:helm.sh/v3:Release": 1},
+}
+STACKS = sorted(EXPECTED)
+_RUNS: dict[str, ProgramRun] = {}
+
+
+def stack_run(stack: str) -> ProgramRun:
+    if stack not in _RUNS:
+        _RUNS[stack] = run_stack(stack)
+    return _RUNS[stack]
+
+
+def definition_of(stack: str):
+    config = (ROOT / f"Pulumi.{stack}.yaml").read_text()
+    path = next(line.split(":", 2)[2].strip() for line in config.splitlines()
+                if line.strip().startswith("talos-cluster:definition:"))
+    return load_definition(ROOT / path)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stack_creates_the_expected_resources(stack):
+    run = stack_run(stack)
+    counts: dict[str, int] = {}
+    for registration in run.registrations:
+        counts[registration.type] = counts.get(registration.type, 0) + 1
+    assert {kind: counts.get(kind, 0) for kind in EXPECTED[stack]} == EXPECTED[stack]
+    for singleton in ("Secrets", "Bootstrap", "ClusterHealth", "ClientConfigs"):
+        assert counts[DYNAMIC + singleton] == 1
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_boot_media_urls_carry_each_nodes_schematic_and_talos_version(stack):
+    run, definition = stack_run(stack), definition_of(stack)
+    expected_proxmox = {node_image(definition, node).iso_url for node in definition.nodes if node.proxmox}
+    assert {r.inputs["url"] for r in run.of_type("download/file:File")} == expected_proxmox
+    assert all("/v1.13.9/nocloud-amd64.iso" in url for url in expected_proxmox)  # cloud-init for the address
+    expected_vultr = {FactoryImage(node_image(definition, node).schematic_id, definition.talos_version).iso_url
+                      for node in definition.nodes if node.vultr}
+    assert {r.inputs["url"] for r in run.of_type("isoPrivate:IsoPrivate")} == expected_vultr
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_vms_have_the_sizes_and_addresses_of_the_definition(stack):
+    run, definition = stack_run(stack), definition_of(stack)
+    vms = {r.inputs["name"]: r.inputs for r in run.of_type("vmLegacy:VmLegacy")}
+    for node in definition.nodes:
+        if node.proxmox is None:
+            continue
+        vm = vms[node.hostname]
+        assert (vm["nodeName"], vm["cpu"]["cores"], vm["memory"]["dedicated"], vm["disks"][0]["size"]) == (
+            node.proxmox.node, node.proxmox.cores, node.proxmox.memory, node.proxmox.disk_size)
+        assert vm["machine"] == "q35" and vm["bios"] == "ovmf" and vm["bootOrders"] == ["scsi0", "ide2"]
+        assert vm["initialization"]["ipConfigs"][0]["ipv4"]["address"].startswith(node.ip_address + "/")
+
+
+def test_vultr_firewall_opens_the_talos_api_to_admin_networks_only_and_kubespan_to_all():
+    rules = {(r.inputs["protocol"], r.inputs["port"], f"{r.inputs['subnet']}/{int(r.inputs['subnetSize'])}")
+             for r in stack_run("cross-region").of_type("firewallRule:FirewallRule")}
+    assert rules == {("tcp", "50000", "203.0.113.7/32"), ("tcp", "6443", "0.0.0.0/0"), ("tcp", "6443", "::/0"),
+                     ("udp", "51820", "0.0.0.0/0"), ("udp", "51820", "::/0")}
+    instances = stack_run("cross-region").of_type("instance:Instance")
+    assert {(i.inputs["plan"], i.inputs["region"], i.inputs["enableIpv6"]) for i in instances} == {
+        ("vc2-2c-4gb", "cdg", True)}
+    assert {i.inputs["label"] for i in instances} == {"Talos Kubernetes"}
+    assert all(sorted(i.inputs["tags"]) == ["kubernetes", "talos"] for i in instances)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_cilium_gets_the_talos_values_after_talos_health(stack):
+    run = stack_run(stack)
+    release = run.of_type("helm.sh/v3:Release")[0]
+    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"],
+            release.inputs["repositoryOpts"]["repo"]) == ("cilium", "1.20.0", "kube-system", CILIUM_REPOSITORY)
+    values = release.inputs["values"]
+    assert values["ipam"] == {"mode": "kubernetes"} and values["kubeProxyReplacement"] is True
+    assert (values["k8sServiceHost"], values["k8sServicePort"]) == ("localhost", 7445)
+    assert values["cgroup"] == {"autoMount": {"enabled": False}, "hostRoot": "/sys/fs/cgroup"}
+    assert "SYS_MODULE" not in values["securityContext"]["capabilities"]["ciliumAgent"]
+    assert values["operator"]["replicas"] == 2
+    health = run.of_type("talos:ClusterHealth")[0]
+    assert health.urn in release.dependencies
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_apply_waits_for_its_machine(stack):
+    run = stack_run(stack)
+    machines = {r.name.split("-", 1)[1]: r.urn for r in run.registrations
+                if r.type in ("proxmoxve:index/vmLegacy:VmLegacy", "vultr:index/instance:Instance")}
+    for apply in run.of_type("talos:MachineConfigApply"):
+        hostname = apply.inputs["hostname"]
+        if hostname in machines:
+            assert machines[hostname] in apply.dependencies, hostname
+        else:
+            assert apply.inputs["address"] == "192.168.128.112"  # the article's existing OVH worker
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_outputs_are_present_and_client_configs_are_secret(stack):
+    outputs = stack_run(stack).outputs
+    assert set(outputs) == {"talosconfig", "kubeconfig", "nodes", "schematicIds", "images"}
+    assert outputs["talosconfig"][1] and outputs["kubeconfig"][1]
+    assert not outputs["nodes"][1] and not outputs["schematicIds"][1]
+    assert "contexts:" in outputs["talosconfig"][0] and "clusters:" in outputs["kubeconfig"][0]
+    definition = definition_of(stack)
+    assert {name: node["role"] for name, node in outputs["nodes"][0].items()} == {
+        node.hostname: node.role for node in definition.nodes}
+
+
+def test_provider_credentials_stay_secret_inputs():
+    run = stack_run("cross-region")
+    assert "apiToken" in next(r for r in run.registrations if r.type == "pulumi:providers:proxmoxve").secret_inputs
+    assert "apiKey" in next(r for r in run.registrations if r.type == "pulumi:providers:vultr").secret_inputs
+    for stack in STACKS:
+        text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
+        assert not any(secret in text for secret in TEST_SECRETS.values())
