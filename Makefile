@@ -15,7 +15,7 @@ venv: $(BIN)/activate
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy components tests benchmarks scripts
+	$(BIN)/mypy __main__.py components tests benchmarks scripts
 
 test: venv
 	$(BIN)/python -m pytest

@@ -1,0 +1,51 @@
+"""The GitHub workflows are valid and do what the README promises: a preview per stack on pull requests,
+`up` on main behind an approval environment, secrets never printed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+
+from .conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+STACKS = sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in ROOT.glob("Pulumi.*.yaml"))
+
+
+def test_workflows_are_valid_against_the_github_workflow_schema():
+    assert WORKFLOWS
+    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           *map(str, WORKFLOWS)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def load(name: str) -> dict:
+    data = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as a boolean
+    return data
+
+
+def steps(job: dict) -> dict:
+    return {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
+
+
+def test_every_stack_is_previewed_on_pull_requests_with_a_comment():
+    workflow = load("preview.yml")
+    assert "pull_request" in workflow["on"]
+    job = workflow["jobs"]["preview"]
+    assert sorted(job["strategy"]["matrix"]["stack"]) == STACKS
+    pulumi = steps(job)["pulumi/actions"]["with"]
+    assert pulumi["command"] == "preview" and pulumi["comment-on-pr"] is True
+    assert workflow["permissions"]["pull-requests"] == "write"
+
+
+def test_up_runs_on_main_behind_an_approval_environment_without_printing_outputs():
+    workflow = load("up.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    job = workflow["jobs"]["up"]
+    assert job["environment"] == "production" and job["strategy"]["max-parallel"] == 1
+    assert sorted(job["strategy"]["matrix"]["stack"]) == STACKS
+    pulumi = steps(job)["pulumi/actions"]["with"]
+    assert pulumi["command"] == "up" and pulumi["suppress-outputs"] is True
