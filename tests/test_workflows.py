@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import yaml
 
@@ -21,13 +22,13 @@ def test_workflows_are_valid_against_the_github_workflow_schema():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def load(name: str) -> dict:
-    data = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+def load(name: str) -> dict[str, Any]:
+    data: dict[Any, Any] = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
     data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as a boolean
     return data
 
 
-def steps(job: dict) -> dict:
+def steps(job: dict[str, Any]) -> dict[str, Any]:
     return {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
 
 
