@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
@@ -76,6 +75,3 @@ def sorted_tags(*tags: str) -> list[str]:
     """Proxmox and Vultr keep tags sorted; unsorted input would show a diff on every run."""
     return sorted(set(tags))
 
-
-__all__ = ["Any", "Machines", "StaticNetwork", "existing_machines", "extensions_of", "first_guest_address",
-           "sorted_tags", "static_network"]

@@ -46,8 +46,8 @@ class ProxmoxMachines(pulumi.ComponentResource):
                 self._vm(definition, node)
         self.register_outputs({"images": {key: image.id for key, image in self.images.items()}})
 
-    def _options(self, **extra: object) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self.provider, **extra)  # type: ignore[arg-type]
+    def _options(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self.provider)
 
     def _image(self, definition: ClusterDefinition, node: NodeDefinition) -> proxmoxve.download.File:
         """One ISO per PVE node, datastore and image: nodes sharing a schematic share the download."""

@@ -14,6 +14,7 @@ masked, so previews show which lines change on which node.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -34,12 +35,16 @@ ROLES = ("controlplane", "worker")
 REQUIRED = ("hostname", "role", "address", "config", "secrets")
 
 
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+                       r"[A-Za-z0-9])?)*$")
+
+
 def _valid_address(address: str) -> bool:
     try:
         ipaddress.ip_address(address)
         return True
     except ValueError:
-        return bool(address) and all(part.isalnum() or "-" in part for part in address.split("."))
+        return bool(_DNS_NAME.match(address))
 
 
 class MachineConfigProvider(ResourceProvider):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from grpclib.server import Server
 
 from components.talos import pki
 from components.talos.api.tls import server_context
+from components.talos.versions import parse_contract
 
 from .received import ReceivedConfig
 
@@ -81,8 +83,6 @@ class EmulatedNode:
     @property
     def unified_api(self) -> bool:
         """Talos v1.13 unified the maintenance and regular APIs; before, maintenance had its own server."""
-        from components.talos.versions import parse_contract
-
         return parse_contract(self.version).greater(1, 12)
 
     @property
@@ -190,8 +190,6 @@ class EmulatedNode:
 
 
 def _is_ip(value: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(value)
     except ValueError:
