@@ -138,3 +138,14 @@ def test_provider_credentials_stay_secret_inputs():
     for stack in STACKS:
         text = (ROOT / f"Pulumi.{stack}.yaml").read_text()
         assert not any(secret in text for secret in TEST_SECRETS.values())
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_with_cilium_on_control_planes_get_no_cni_and_no_kube_proxy(stack):
+    import yaml
+
+    for apply in stack_run(stack).of_type("talos:MachineConfigApply"):
+        legacy = next(doc for doc in yaml.safe_load_all(apply.inputs["masked_config"]) if "machine" in doc)
+        assert legacy["cluster"]["network"]["cni"] == {"name": "none"}, apply.name
+        if apply.inputs["role"] == "controlplane":
+            assert legacy["cluster"]["proxy"]["disabled"] is True, apply.name

@@ -139,3 +139,18 @@ def test_an_unreachable_node_fails_after_its_deadline_naming_node_address_and_po
 
 def _short_deadlines() -> ClusterOptions:
     return ClusterOptions(apply_timeout=3, bootstrap_timeout=30, health_timeout=30)
+
+
+def test_destroying_a_node_with_reset_on_destroy_wipes_it_back_to_maintenance(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    options = ClusterOptions(apply_timeout=60, bootstrap_timeout=60, health_timeout=60, reset_on_destroy=True)
+    worker = cluster.workers[0]
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, definition, options=options))
+        urn, state = next((u, s) for u, s in engine.state.items() if u.endswith("::talos-worker-01"))
+        host.delete(urn, state.id, state.outputs)
+        emulated.wait_for(worker, "maintenance")
+        assert emulated.node(worker).config is None
+        assert emulated.node(cluster.workers[1]).phase == "running"  # only the destroyed node is touched
