@@ -51,6 +51,8 @@ def test_the_base_definition_is_valid() -> None:
     (lambda d: d["nodes"][2].update(ipAdress="1.2.3.4"), "nodes[2].ipAdress: unknown field; did you mean 'ipAddress'?"),
     (lambda d: d["nodes"][3].update(vultr={"plan": "vc2-2c-4gb", "region": "cdg"}),
      "nodes[3].ipAddress = '192.168.1.88': a Vultr node gets its address from the instance"),
+    (lambda d: d["nodes"][3].pop("ipAddress"),
+     "nodes[3].ipAddress: is required for an existing machine (a node with neither proxmox nor vultr)"),
     (lambda d: d["nodes"][3].update(vultr={"plan": "p", "region": "cdg"}, proxmox={"node": "pve1"}),
      "nodes[3]: is on two platforms (proxmox and vultr)"),
     (lambda d: d["nodes"][3].update(vultr={"plan": "p", "region": "Paris"}, ipAddress=None),

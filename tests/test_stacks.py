@@ -149,3 +149,39 @@ def test_with_cilium_on_control_planes_get_no_cni_and_no_kube_proxy(stack):
         assert legacy["cluster"]["network"]["cni"] == {"name": "none"}, apply.name
         if apply.inputs["role"] == "controlplane":
             assert legacy["cluster"]["proxy"]["disabled"] is True, apply.name
+
+
+def _dev_without_addresses(tmp_path, extensions: str) -> str:
+    """A dev definition whose VMs get their addresses from DHCP."""
+    path = tmp_path / "dev.yaml"
+    path.write_text(f"""clusterName: dev
+talosVersion: v1.13.9
+kubernetesVersion: v1.36.3
+endpoint: https://dev-cp-01.lan:6443
+cniConfig: {{name: none}}
+controlPlane:
+  schematic: {{customization: {{systemExtensions: {{{extensions}}}}}}}
+worker:
+  schematic: {{customization: {{systemExtensions: {{{extensions}}}}}}}
+nodes:
+  - {{hostname: dev-cp-01, controlPlane: true, installDisk: /dev/sda, proxmox: {{node: pve1, vmId: 901}}}}
+  - {{hostname: dev-worker-01, controlPlane: false, installDisk: /dev/sda, proxmox: {{node: pve1, vmId: 902}}}}
+""")
+    return str(path)
+
+
+def test_a_proxmox_node_without_ip_address_is_reached_at_the_address_the_guest_agent_reports(tmp_path):
+    definition = _dev_without_addresses(tmp_path, "officialExtensions: [siderolabs/qemu-guest-agent]")
+    run = run_stack("dev", {"talos-cluster:definition": definition})
+    applies = run.of_type("talos:MachineConfigApply")
+    assert {apply.inputs["address"] for apply in applies} == {"10.9.8.7"}  # eth0 of the mocked agent, not lo
+    assert all(vm.inputs["agent"]["enabled"] and "initialization" not in vm.inputs
+               for vm in run.of_type("vmLegacy:VmLegacy"))
+
+
+def test_a_proxmox_node_without_ip_address_needs_the_guest_agent_extension(tmp_path):
+    from .engine import ProgramFailed
+
+    definition = _dev_without_addresses(tmp_path, "officialExtensions: [siderolabs/iscsi-tools]")
+    with pytest.raises(ProgramFailed, match="without ipAddress the address comes from the QEMU guest agent"):
+        run_stack("dev", {"talos-cluster:definition": definition})

@@ -73,8 +73,9 @@ def _check_node(definition: ClusterDefinition, node: NodeDefinition, problems: P
     if node.vultr and node.ip_address:
         problems.add(f"{path}.ipAddress", "a Vultr node gets its address from the instance; remove ipAddress",
                      node.ip_address)
-    if not node.vultr and not node.ip_address:
-        problems.add(f"{path}.ipAddress", "is required for Proxmox and existing machines")
+    if node.platform == "existing" and not node.ip_address:
+        problems.add(f"{path}.ipAddress", "is required for an existing machine (a node with neither proxmox nor "
+                                          "vultr); Proxmox VMs without it are found through the QEMU guest agent")
     for address in node.addresses:
         if not _ip(address):
             problems.add(f"{path}.ipAddress", "expected an IP address (or a comma-separated list)", address)
