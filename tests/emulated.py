@@ -82,6 +82,8 @@ def example_definition(name: str, subnet: str) -> str:
     return on_loopback((ROOT / "config" / f"{name}.yaml").read_text(), subnet)
 
 
-def emulate(rendered: RenderedCluster, **options: float | str) -> EmulatedCluster:
-    version = str(options.pop("version", rendered.definition.talos_version))
-    return EmulatedCluster(rendered.addresses, version=version, **options)  # type: ignore[arg-type]
+def emulate(rendered: RenderedCluster, *, version: str | None = None, install_seconds: float = 0.2,
+            reboot_seconds: float = 0.2, apply_seconds: float = 0.0) -> EmulatedCluster:
+    """Emulated nodes at the cluster's addresses, running its definition's Talos version unless told otherwise."""
+    return EmulatedCluster(rendered.addresses, version=version or rendered.definition.talos_version,
+                           install_seconds=install_seconds, reboot_seconds=reboot_seconds, apply_seconds=apply_seconds)
