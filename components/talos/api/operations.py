@@ -1,5 +1,5 @@
 """Whole operations on nodes, each retried under one deadline: detect maintenance mode, apply a config,
-wait for the secure API, bootstrap, fetch the kubeconfig, check health. Providers and the CLI use these."""
+wait for the secure API, bootstrap, check health. Providers and the CLI use these."""
 
 from __future__ import annotations
 
@@ -117,11 +117,6 @@ async def bootstrap(target: Target, credentials: Credentials, *, deadline: float
     """Bootstrap etcd on `target` (by its own address). False if it already was bootstrapped."""
     return await with_retries(_secure_or_wait(lambda: _on(target, credentials,
                                                           lambda c: calls.bootstrap(c, node=target.node))), deadline)
-
-
-async def kubeconfig(target: Target, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE) -> str:
-    return await with_retries(_secure_or_wait(lambda: _on(target, credentials,
-                                                          lambda c: calls.kubeconfig(c, node=target.node))), deadline)
 
 
 @dataclass
