@@ -154,3 +154,28 @@ def test_destroying_a_node_with_reset_on_destroy_wipes_it_back_to_maintenance(ho
         emulated.wait_for(worker, "maintenance")
         assert emulated.node(worker).config is None
         assert emulated.node(cluster.workers[1]).phase == "running"  # only the destroyed node is touched
+
+
+def test_bumping_talos_version_upgrades_every_node_one_control_plane_at_a_time(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    newer = load.parse_definition(text.replace("talosVersion: v1.13.9", "talosVersion: v1.13.10"), "homelab.yaml",
+                                  environ={})
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, definition))
+        started = len(emulated.calls)
+        result = operations_by_name(engine.up(run_with(engine, newer)))
+        assert sorted(name for name, op in result.items() if op == "update") == sorted(
+            f"talos-{n.hostname}" for n in definition.nodes)
+        assert {address: emulated.node(address).version for address in cluster.addresses} == {
+            address: "v1.13.10" for address in cluster.addresses}
+        calls_after = emulated.calls[started:]
+    upgrades = [c for c in calls_after if c.method == "Upgrade"]
+    assert {c.path for c in upgrades} == {"/machine.LifecycleService/Upgrade"}  # v1.13 nodes
+    control_plane_upgrades = sorted((c for c in upgrades if c.address in cluster.control_planes),
+                                    key=lambda c: c.started)
+    assert [c.address for c in control_plane_upgrades] == cluster.control_planes
+    applies = {c.address: c for c in calls_after if c.method == "ApplyConfiguration" and c.ok}
+    for previous, following in pairwise(cluster.control_planes):
+        assert applies[previous].ended <= next(c for c in upgrades if c.address == following).started

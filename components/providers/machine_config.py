@@ -5,8 +5,9 @@ never talk to a node, and the gRPC stack costs ~0.15 s to import.
 
 Create: insecure apply to a node in maintenance mode, or adoption of a node already configured with
 this cluster's CA (a secure apply); it returns once the node took the config (installs run on).
-Update: secure apply in the chosen mode, then wait until the node is back and, for a control plane,
-healthy with every control plane in etcd; TalosCluster chains control planes so the next one only
+Update: when the installer image changed (a new talosVersion), upgrade the node first; then secure
+apply in the chosen mode, wait until the node is back and, for a control plane, healthy with every
+control plane in etcd; TalosCluster chains control planes so the next one only
 starts then. The config is a secret input; `masked_config` carries the same YAML with every secret
 masked, so previews show which lines change on which node.
 """
@@ -21,7 +22,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from ..talos.api.modes import APPLY_MODE_NAMES
-from ..talos.documents import decode
+from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds
 
@@ -95,16 +96,23 @@ class MachineConfigProvider(ResourceProvider):
         if olds.get("config") == inputs["config"]:
             return UpdateResult({**inputs, "applied_mode": olds.get("applied_mode"),
                                  "applied_insecure": olds.get("applied_insecure")})
-        result = run(self._apply_and_settle(inputs, credentials_from(inputs["secrets"])), f"node {inputs['hostname']}")
+        previous_image = install_image(decode(olds["config"], f"node {inputs['hostname']} previous config"))
+        result = run(self._apply_and_settle(inputs, credentials_from(inputs["secrets"]), previous_image),
+                     f"node {inputs['hostname']}")
         return UpdateResult({**inputs, "applied_mode": result.mode, "applied_insecure": False})
 
-    async def _apply_and_settle(self, inputs: dict[str, Any], credentials: Credentials) -> ApplyResult:
-        """Secure apply; then wait until the node is back (after a reboot) and, for a control plane,
-        healthy with every control plane in etcd, so the next one may go."""
+    async def _apply_and_settle(self, inputs: dict[str, Any], credentials: Credentials,
+                                previous_image: str) -> ApplyResult:
+        """Upgrade when the installer image changed, secure apply; then wait until the node is back (after a
+        reboot) and, for a control plane, healthy with every control plane in etcd, so the next one may go."""
         from ..talos.api import operations
 
         target = self._target(inputs)
         deadline = seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)
+        image = install_image(decode(inputs["config"], f"node {inputs['hostname']} machine config"))
+        if image and image != previous_image:
+            # A new Talos version: upgrade first (the node reboots into it), then apply the new config.
+            await operations.upgrade(target, image, credentials, deadline=deadline)
         outcome = await operations.apply(target, inputs["config"].encode(), credentials,
                                          mode=inputs.get("apply_mode", "auto"), deadline=deadline)
         await operations.wait_configured(target, credentials, deadline=deadline)

@@ -147,6 +147,13 @@ def decode(text: str | bytes, source: str) -> list[Document]:
     return documents
 
 
+def install_image(documents: list[Document]) -> str:
+    """``machine.install.image`` of the v1alpha1 document ("" when there is none)."""
+    legacy = next((doc for doc in documents if is_legacy(doc)), {})
+    install = (legacy.get("machine") or {}).get("install") or {}
+    return str(install.get("image") or "")
+
+
 def _trim_inline_manifests(document: Document) -> None:
     # Talos strips leading tab/LF/VT/FF/CR from inline manifests on every parse.
     cluster = document.get("cluster") if is_legacy(document) else None

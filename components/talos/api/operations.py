@@ -119,6 +119,33 @@ async def bootstrap(target: Target, credentials: Credentials, *, deadline: float
                                                           lambda c: calls.bootstrap(c, node=target.node))), deadline)
 
 
+def image_tag(image: str) -> str:
+    """The Talos version an installer image carries: ``factory.talos.dev/installer/<id>:v1.13.9`` → v1.13.9."""
+    name = image.rsplit("/", 1)[-1]
+    return name.rsplit(":", 1)[-1] if ":" in name else ""
+
+
+async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE
+                  ) -> calls.VersionInfo:
+    """``talosctl upgrade --image``: unless the node already runs that version, upgrade it and wait until it
+    is back and reports the image's version."""
+    wanted = image_tag(image)
+    running = await with_retries(lambda: _on(target, credentials, lambda c: calls.version(c, node=target.node)),
+                                 deadline)
+    if running.tag == wanted:
+        return running
+    await with_retries(lambda: _on(target, credentials, lambda c: calls.upgrade(c, image, node=target.node)), deadline)
+
+    async def upgraded() -> calls.VersionInfo:
+        info = await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
+        if wanted and info.tag != wanted:
+            raise TalosAPIError(node=target.node, address=f"{target.dial}:{target.port}", call="Version",
+                                detail=f"still running {info.tag}, waiting for {wanted}", transient=True)
+        return info
+
+    return await with_retries(_secure_or_wait(upgraded), deadline)
+
+
 @dataclass
 class HealthReport:
     problems: list[str] = field(default_factory=list)
