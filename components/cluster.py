@@ -19,6 +19,7 @@ from .providers.health import ClusterHealth
 from .providers.machine_config import MachineConfigApply
 from .talos.definition.model import ClusterDefinition, NodeDefinition
 from .talos.definition.render import render_node_text
+from .talos.errors import ConfigError
 from .talos.masking import masked_config
 from .talos.secrets import SecretsBundle
 
@@ -57,7 +58,7 @@ class TalosCluster(pulumi.ComponentResource):
         super().__init__("talos-cluster:index:TalosCluster", name, {}, opts)
         missing = [node.hostname for node in definition.nodes if node.hostname not in addresses]
         if missing:
-            raise ValueError(f"{definition.source}: no address for node(s) {', '.join(missing)}")
+            raise ConfigError(f"{definition.source}: no machine gives an address for node(s) {', '.join(missing)}")
         child = pulumi.ResourceOptions(parent=self)
         self.secrets = TalosSecrets(f"{name}-secrets", definition.talos_version, imported_secrets, opts=child)
         bundle = self.secrets.bundle
