@@ -19,6 +19,7 @@ from .providers.health import ClusterHealth
 from .providers.machine_config import MachineConfigApply
 from .talos.definition.model import ClusterDefinition, NodeDefinition
 from .talos.definition.render import render_node_text
+from .talos.documents import decode, kubespan_enabled
 from .talos.errors import ConfigError
 from .talos.masking import masked_config
 from .talos.secrets import SecretsBundle
@@ -40,6 +41,10 @@ def _rendered(definition: ClusterDefinition, node: NodeDefinition,
               bundle: pulumi.Output[SecretsBundle]) -> pulumi.Output[str]:
     """The node's machine config, a secret like the bundle it embeds."""
     return pulumi.Output.secret(bundle.apply(lambda secrets: render_node_text(definition, node, secrets)))
+
+
+def _kubespan_on(config: str) -> bool:
+    return kubespan_enabled(decode(config, "machine config"))
 
 
 class TalosCluster(pulumi.ComponentResource):
@@ -92,6 +97,7 @@ class TalosCluster(pulumi.ComponentResource):
         workers = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.workers))
         self.health = ClusterHealth(
             f"{name}-health", control_planes=control_planes, workers=workers, secrets=bundle,
+            kubespan=pulumi.Output.unsecret(configs[first.hostname].apply(_kubespan_on)),
             timeout=options.health_timeout,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *self.applies.values()]))
         client = ClientConfigs(

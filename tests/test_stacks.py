@@ -185,3 +185,8 @@ def test_a_proxmox_node_without_ip_address_needs_the_guest_agent_extension(tmp_p
     definition = _dev_without_addresses(tmp_path, "officialExtensions: [siderolabs/iscsi-tools]")
     with pytest.raises(ProgramFailed, match="without ipAddress the address comes from the QEMU guest agent"):
         run_stack("dev", {"talos-cluster:definition": definition})
+
+
+def test_health_checks_kubespan_peers_where_the_definition_enables_kubespan():
+    assert stack_run("cross-region").of_type("talos:ClusterHealth")[0].inputs["kubespan"] is True
+    assert stack_run("homelab").of_type("talos:ClusterHealth")[0].inputs["kubespan"] is False

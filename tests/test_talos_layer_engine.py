@@ -19,9 +19,10 @@ from components.talos.definition import load
 from components.talos.pki import chains_to
 from components.talos.secrets import SecretsBundle
 
-from .emulated import emulate, example_definition, fresh_subnet, render
+from .emulated import emulate, example_definition, fresh_subnet, on_loopback, render
 from .engine import Engine
 from .provider_host import ProviderHost
+from .seed import seed_talconfig
 from .talos_layer import run_with, with_node_patch
 
 
@@ -179,3 +180,31 @@ def test_bumping_talos_version_upgrades_every_node_one_control_plane_at_a_time(h
     applies = {c.address: c for c in calls_after if c.method == "ApplyConfiguration" and c.ok}
     for previous, following in pairwise(cluster.control_planes):
         assert applies[previous].ended <= next(c for c in upgrades if c.address == following).started
+
+
+def test_health_names_a_kubespan_peer_the_first_control_plane_cannot_reach():
+    text = on_loopback(seed_talconfig("homelab-talos-dev"), fresh_subnet())  # the article: KubeSpan on
+    cluster = render(text)
+    definition = load.parse_definition(text, "talconfig.yaml", environ={})
+    options = ClusterOptions(apply_timeout=60, bootstrap_timeout=60, health_timeout=4)
+    first, unreachable = cluster.control_planes[0], cluster.workers[-1]
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        emulated.cut(first, unreachable)  # as with UDP 51820 closed at the article's router
+        engine = Engine(host)
+        with pytest.raises(Exception) as failure:
+            engine.up(run_with(engine, definition, options=options))
+    message = str(failure.value)
+    assert f"KubeSpan: {first} cannot reach peer worker-02 at {unreachable}:51820 (state down)" in message
+    assert "UDP 51820" in message
+
+
+def test_a_kubespan_cluster_is_healthy_when_every_peer_is_up():
+    text = on_loopback(seed_talconfig("homelab-talos-dev"), fresh_subnet())
+    cluster = render(text)
+    definition = load.parse_definition(text, "talconfig.yaml", environ={})
+    with emulate(cluster), ProviderHost() as host:
+        engine = Engine(host)
+        result = engine.up(run_with(engine, definition))
+    assert set(result.values()) == {"create"}
+    health = next(state for urn, state in engine.state.items() if urn.endswith("talos-health"))
+    assert health.inputs["kubespan"] is True and health.outputs["nodes_healthy"] == 5

@@ -1,6 +1,7 @@
 """Talos-level readiness of the whole cluster: every node out of maintenance and configured, etcd, apid
-and kubelet running, every control plane an etcd member. Re-checked when the set of nodes changes
-(config updates settle per node in the machine-config provider)."""
+and kubelet running, every control plane an etcd member and, with KubeSpan, every peer up as the first
+control plane sees it (the article's "open UDP 51820" problem fails here, naming the peer). Re-checked
+when the set of nodes changes (config updates settle per node in the machine-config provider)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class ClusterHealthProvider(ResourceProvider):
         return CheckResult(news, require(news, ("control_planes", "secrets"), "cluster health"))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers"))))
+        return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers", "kubespan"))))
 
     def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
@@ -27,8 +28,10 @@ class ClusterHealthProvider(ResourceProvider):
 
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         workers = [Target(str(address)) for address in inputs.get("workers") or []]
+        peers = len(control_planes) + len(workers) - 1 if inputs.get("kubespan") else None
         run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"]),
-                                    deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)), "cluster health")
+                                    deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers),
+            "cluster health")
         return {**inputs, "nodes_healthy": len(control_planes) + len(workers)}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -44,8 +47,8 @@ class ClusterHealth(Resource, module="talos", name="ClusterHealth"):
     nodes_healthy: pulumi.Output[int]
 
     def __init__(self, name: str, *, control_planes: pulumi.Input[list[str]], workers: pulumi.Input[list[str]],
-                 secrets: pulumi.Input[str], timeout: float = DEFAULT_TIMEOUT,
+                 secrets: pulumi.Input[str], kubespan: pulumi.Input[bool], timeout: float = DEFAULT_TIMEOUT,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ClusterHealthProvider(), name, {
             "control_planes": control_planes, "workers": workers, "secrets": pulumi.Output.secret(secrets),
-            "timeout": timeout, "nodes_healthy": None}, opts)
+            "kubespan": kubespan, "timeout": timeout, "nodes_healthy": None}, opts)

@@ -154,6 +154,18 @@ def install_image(documents: list[Document]) -> str:
     return str(install.get("image") or "")
 
 
+def kubespan_enabled(documents: list[Document]) -> bool:
+    """KubeSpan on: a ``KubeSpanConfig`` document (v1.12+) or ``machine.network.kubespan`` (v1alpha1)."""
+    for document in documents:
+        if is_legacy(document):
+            network = (document.get("machine") or {}).get("network") or {}
+            if (network.get("kubespan") or {}).get("enabled"):
+                return True
+        elif document.get("kind") == "KubeSpanConfig" and document.get("enabled"):
+            return True
+    return False
+
+
 def _trim_inline_manifests(document: Document) -> None:
     # Talos strips leading tab/LF/VT/FF/CR from inline manifests on every parse.
     cluster = document.get("cluster") if is_legacy(document) else None

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from components.talos.documents import decode, is_legacy
+from components.talos.documents import decode, is_legacy, kubespan_enabled
 from components.talos.errors import TalosError
 
 
@@ -92,8 +92,6 @@ def parse(text: bytes) -> ReceivedConfig:
         raise _validation_failed(problems)
     by_kind = {doc.get("kind"): doc for doc in documents if not is_legacy(doc)}
     hostname = (by_kind.get("HostnameConfig") or {}).get("hostname") or (machine.get("network") or {}).get("hostname")
-    kubespan = bool((by_kind.get("KubeSpanConfig") or {}).get("enabled")
-                    or ((machine.get("network") or {}).get("kubespan") or {}).get("enabled"))
     install = machine.get("install") or {}
     return ReceivedConfig(
         text=text,
@@ -106,7 +104,7 @@ def parse(text: bytes) -> ReceivedConfig:
         control_plane_endpoint=str(endpoint),
         cert_sans=tuple(str(san) for san in machine.get("certSANs") or []),
         hostname=str(hostname) if hostname else None,
-        kubespan=kubespan,
+        kubespan=kubespan_enabled(documents),
         install_disk=str(install.get("disk", "")),
         install_image=str(install.get("image", "")),
     )

@@ -155,13 +155,15 @@ class HealthReport:
         return not self.problems
 
 
+KUBESPAN_PEER_STATUSES = "KubeSpanPeerStatuses.kubespan.talos.dev"
 REQUIRED_SERVICES = {"controlplane": ("apid", "etcd", "kubelet"), "worker": ("apid", "kubelet")}
 
 
 async def check_health(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
-                       etcd_members: int | None = None) -> HealthReport:
+                       etcd_members: int | None = None, kubespan_peers: int | None = None) -> HealthReport:
     """One pass of Talos-level readiness: every node configured, services up, all control planes in etcd
-    (`etcd_members` of them when checking some control planes of a larger cluster)."""
+    (`etcd_members` of them when checking some control planes of a larger cluster) and, with KubeSpan,
+    the first control plane's `kubespan_peers` peers up."""
     report = HealthReport()
 
     async def node_problems(target: Target, role: str) -> list[str]:
@@ -186,28 +188,45 @@ async def check_health(control_planes: list[Target], workers: list[Target], cred
     for problems in results:
         report.problems.extend(problems)
     if control_planes:
-        try:
-            async with TalosClient(control_planes[0].dial, credentials, port=control_planes[0].port,
-                                   timeout=PROBE_TIMEOUT) as client:
-                members = await calls.etcd_members(client, node=control_planes[0].node)
-        except TalosAPIError as error:
-            report.problems.append(str(error))
-        else:
-            voting = [m for m in members if not m.is_learner]
-            expected = etcd_members or len(control_planes)
-            if len(voting) < expected:
-                report.problems.append(f"etcd has {len(voting)} of {expected} control plane members")
+        report.problems.extend(await _cluster_problems(control_planes[0], credentials,
+                                                       etcd_members or len(control_planes), kubespan_peers))
     return report
+
+
+async def _cluster_problems(first: Target, credentials: Credentials, etcd_members: int,
+                            kubespan_peers: int | None) -> list[str]:
+    """What the first control plane sees of the cluster: etcd members and, with KubeSpan, its peers."""
+    problems = []
+    try:
+        async with TalosClient(first.dial, credentials, port=first.port, timeout=PROBE_TIMEOUT) as client:
+            members = await calls.etcd_members(client, node=first.node)
+            peers = await calls.list_resources(client, "kubespan", KUBESPAN_PEER_STATUSES, node=first.node) \
+                if kubespan_peers else []
+    except TalosAPIError as error:
+        return [str(error)]
+    voting = [m for m in members if not m.is_learner]
+    if len(voting) < etcd_members:
+        problems.append(f"etcd has {len(voting)} of {etcd_members} control plane members")
+    if kubespan_peers:
+        for peer in peers:
+            if peer.spec.get("state") != "up":
+                problems.append(f"KubeSpan: {first.node} cannot reach peer {peer.spec.get('label')} at "
+                                f"{peer.spec.get('endpoint')} (state {peer.spec.get('state')}); check that UDP "
+                                f"51820 is open towards it")
+        if len(peers) < kubespan_peers:
+            problems.append(f"KubeSpan: {first.node} knows {len(peers)} of {kubespan_peers} peers")
+    return problems
 
 
 async def wait_healthy(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
                        deadline: float = DEFAULT_DEADLINE, interval: float = 1.0,
-                       etcd_members: int | None = None) -> HealthReport:
+                       etcd_members: int | None = None, kubespan_peers: int | None = None) -> HealthReport:
     """Poll check_health until it passes; at the deadline, raise with what is still wrong."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
     while True:
-        report = await check_health(control_planes, workers, credentials, etcd_members=etcd_members)
+        report = await check_health(control_planes, workers, credentials, etcd_members=etcd_members,
+                                    kubespan_peers=kubespan_peers)
         if report.healthy:
             return report
         if loop.time() + interval > end:
