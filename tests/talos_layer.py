@@ -15,9 +15,11 @@ from .engine import Engine, ProgramRun, Registration, provider_of, run_program
 FAST = ClusterOptions(apply_timeout=60, bootstrap_timeout=60, health_timeout=60)
 
 
-def cluster_program(definition: ClusterDefinition, options: ClusterOptions = FAST) -> dict[str, Any]:
+def cluster_program(definition: ClusterDefinition, options: ClusterOptions = FAST,
+                    imported_secrets: str | None = None) -> dict[str, Any]:
     addresses = {node.hostname: node.ip_address or "" for node in definition.nodes}
-    cluster = TalosCluster("talos", definition, addresses, options=options)
+    secrets = pulumi.Output.secret(imported_secrets) if imported_secrets else None
+    cluster = TalosCluster("talos", definition, addresses, imported_secrets=secrets, options=options)
     return {"talosconfig": cluster.talosconfig, "kubeconfig": cluster.kubeconfig, "nodes": cluster.nodes,
             "masked_configs": cluster.masked_configs}
 
@@ -62,8 +64,9 @@ def run_offline(definition: ClusterDefinition, options: ClusterOptions = FAST,
     return run_program(lambda: cluster_program(definition, options), outputs or OfflineOutputs())
 
 
-def run_with(engine: Engine, definition: ClusterDefinition, options: ClusterOptions = FAST) -> ProgramRun:
-    return run_program(lambda: cluster_program(definition, options), engine.outputs_for)
+def run_with(engine: Engine, definition: ClusterDefinition, options: ClusterOptions = FAST,
+             imported_secrets: str | None = None) -> ProgramRun:
+    return run_program(lambda: cluster_program(definition, options, imported_secrets), engine.outputs_for)
 
 
 __all__ = ["FAST", "OfflineOutputs", "cluster_program", "pulumi", "run_offline", "run_with", "with_node_patch"]

@@ -11,15 +11,16 @@ import yaml
 from cryptography import x509
 
 from components.cluster import ClusterOptions
-from components.talos.api import calls
+from components.talos.api import calls, operations
 from components.talos.api.client import TalosClient
+from components.talos.api.operations import Target
 from components.talos.api.tls import Credentials
 from components.talos.clientconfig import read_talosconfig
 from components.talos.definition import load
 from components.talos.pki import chains_to
 from components.talos.secrets import SecretsBundle
 
-from .emulated import emulate, example_definition, fresh_subnet, on_loopback, render
+from .emulated import configure, emulate, example_definition, fresh_subnet, on_loopback, render
 from .engine import Engine
 from .provider_host import ProviderHost
 from .seed import seed_talconfig
@@ -208,3 +209,25 @@ def test_a_kubespan_cluster_is_healthy_when_every_peer_is_up():
     assert set(result.values()) == {"create"}
     health = next(state for urn, state in engine.state.items() if urn.endswith("talos-health"))
     assert health.inputs["kubespan"] is True and health.outputs["nodes_healthy"] == 5
+
+
+def test_a_running_cluster_is_adopted_with_its_imported_secrets_without_reinstalling_anything(homelab):
+    text, cluster = homelab
+    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        configure(cluster)  # the article's cluster, set up by hand with talosctl
+        asyncio.run(operations.bootstrap(Target(cluster.control_planes[0]), cluster.credentials, deadline=30))
+        before = {address: emulated.node(address).config for address in cluster.addresses}
+        engine = Engine(host)
+        result = engine.up(run_with(engine, definition, imported_secrets=cluster.bundle.to_yaml()))
+        assert set(result.values()) == {"create"}
+        assert all(not state.outputs["applied_insecure"] for urn, state in engine.state.items()
+                   if "MachineConfigApply" in urn)
+        assert next(s for u, s in engine.state.items() if u.endswith("talos-bootstrap")).outputs[
+            "already_bootstrapped"] is True
+        assert all(emulated.node(address).phase == "running" for address in cluster.addresses)
+        after = {address: emulated.node(address).config for address in cluster.addresses}
+    assert {a: c.text if c else None for a, c in after.items()} == {a: c.text if c else None
+                                                                   for a, c in before.items()}
+    assert next(s for u, s in engine.state.items() if u.endswith("talos-secrets")).outputs["bundle"] == \
+        cluster.bundle.to_yaml()
