@@ -192,6 +192,8 @@ class TalosClient:
             raise errors[0] if len(errors) == 1 else TalosAPIError(
                 node=", ".join(error.node for error in errors), address=self.address, call=method.name,
                 detail="; ".join(str(error) for error in errors))
+        if not answers:
+            raise TalosAPIError(node=target, address=self.address, call=method.name, detail="empty reply")
         return answers
 
     async def one(self, method: Method, request: Any, *, node: str | None = None) -> Any:
