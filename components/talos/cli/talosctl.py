@@ -68,23 +68,25 @@ class Session:
         if not self.nodes:
             self.nodes = [self.endpoint]
 
-    def single_node(self, command: str) -> str:
-        if len(self.nodes) != 1:
-            raise ConfigError(f"{command}: expected exactly one node (-n), got {len(self.nodes)}")
-        return self.nodes[0]
+    def each(self, action: Callable[[TalosClient, str], Awaitable[T]]) -> list[tuple[str, T]]:
+        """Run `action` for every node, through the endpoint (or dialling each node when insecure);
+        return (node, result) pairs in the order of -n."""
 
-    def each(self, action: Callable[[TalosClient, str], Awaitable[T]]) -> list[T]:
-        """Run `action` for every node: through the endpoint, or dialling each node when insecure."""
-
-        async def run() -> list[T]:
+        async def run() -> list[tuple[str, T]]:
             results = []
             for node in self.nodes:
                 dial = node if self.insecure else self.endpoint
                 async with TalosClient(dial, self.credentials, fan_out=True) as client:
-                    results.append(await action(client, node))
+                    results.append((node, await action(client, node)))
             return results
 
         return asyncio.run(run())
+
+    def one(self, command: str, action: Callable[[TalosClient, str], Awaitable[T]]) -> tuple[str, T]:
+        """`action` on the single node a command such as bootstrap allows."""
+        if len(self.nodes) != 1:
+            raise ConfigError(f"{command}: expected exactly one node (-n), got {len(self.nodes)}")
+        return self.each(action)[0]
 
 
 # ---------------------------------------------------------------------- commands
@@ -96,7 +98,7 @@ def _apply_config(args: argparse.Namespace) -> int:
         raise ConfigError(f"--file {args.file}: no such file")
     results = session.each(lambda client, node: calls.apply_configuration(
         client, data, mode=args.mode, dry_run=args.dry_run, node=node))
-    for result in results:
+    for _, result in results:
         for warning in result.warnings:
             print(f"warning: {warning}")
         if result.details:
@@ -106,8 +108,7 @@ def _apply_config(args: argparse.Namespace) -> int:
 
 def _bootstrap(args: argparse.Namespace) -> int:
     session = Session(args)
-    node = session.single_node("bootstrap")
-    done = session.each(lambda client, _: calls.bootstrap(client, node=node))[0]
+    node, done = session.one("bootstrap", lambda client, node: calls.bootstrap(client, node=node))
     if not done:
         print(f"{node}: etcd is already bootstrapped (etcd data directory is not empty); nothing to do")
     return 0
@@ -126,8 +127,7 @@ def _merge_kubeconfig(existing: dict[str, Any], new: dict[str, Any]) -> dict[str
 
 def _kubeconfig(args: argparse.Namespace) -> int:
     session = Session(args)
-    node = session.single_node("kubeconfig")
-    text = session.each(lambda client, _: calls.kubeconfig(client, node=node))[0]
+    _, text = session.one("kubeconfig", lambda client, node: calls.kubeconfig(client, node=node))
     path = Path(args.path) if args.path else Path(os.environ.get("KUBECONFIG") or Path.home() / ".kube" / "config")
     if path.is_dir():
         path = path / "kubeconfig"
@@ -141,7 +141,7 @@ def _kubeconfig(args: argparse.Namespace) -> int:
 
 def _version(args: argparse.Namespace) -> int:
     session = Session(args, insecure=args.insecure)
-    for info in session.each(lambda client, node: calls.version(client, node=node)):
+    for _, info in session.each(lambda client, node: calls.version(client, node=node)):
         print(f"Server:\n\tNODE:        {info.node}\n\tTag:         {info.tag}\n\tOS/Arch:     linux/{info.arch}\n"
               f"\tPlatform:    {info.platform}")
     return 0
@@ -150,8 +150,7 @@ def _version(args: argparse.Namespace) -> int:
 def _disks(args: argparse.Namespace) -> int:
     session = Session(args, insecure=args.insecure)
     print(f"{'NODE':<16}{'DEV':<14}{'MODEL':<20}{'SIZE':>14}")
-    for node, disks in zip(session.nodes, session.each(lambda client, node: calls.disks(client, node=node)),
-                           strict=True):
+    for node, disks in session.each(lambda client, node: calls.disks(client, node=node)):
         for disk in disks:
             print(f"{node:<16}{disk['device']:<14}{disk['model']:<20}{disk['size'] / 1e9:>11.0f} GB")
     return 0
@@ -170,7 +169,7 @@ def _get(args: argparse.Namespace) -> int:
             return [await calls.get_resource(client, namespace, type_, args.id, node=node)]
         return await calls.list_resources(client, namespace, type_, node=node)
 
-    for node, resources in zip(session.nodes, session.each(fetch), strict=True):
+    for node, resources in session.each(fetch):
         for resource in resources:
             if args.output == "yaml":
                 print(yamlio.dump({"node": node, "metadata": {"namespace": resource.namespace, "type": resource.type,
@@ -185,7 +184,7 @@ def _get(args: argparse.Namespace) -> int:
 def _etcd(args: argparse.Namespace) -> int:
     session = Session(args)
     print(f"{'NODE':<16}{'ID':<18}{'HOSTNAME':<20}{'PEER URLS':<28}{'LEARNER'}")
-    for node, members in zip(session.nodes, session.each(lambda c, n: calls.etcd_members(c, node=n)), strict=True):
+    for node, members in session.each(lambda client, node: calls.etcd_members(client, node=node)):
         for member in members:
             print(f"{node:<16}{member.id:<18x}{member.hostname:<20}{','.join(member.peer_urls):<28}"
                   f"{str(member.is_learner).lower()}")
@@ -194,8 +193,8 @@ def _etcd(args: argparse.Namespace) -> int:
 
 def _reset(args: argparse.Namespace) -> int:
     session = Session(args)
-    for node, actor in zip(session.nodes, session.each(
-            lambda c, n: calls.reset(c, graceful=args.graceful, reboot=args.reboot, node=n)), strict=True):
+    for node, actor in session.each(
+            lambda client, node: calls.reset(client, graceful=args.graceful, reboot=args.reboot, node=node)):
         print(f"{node}: reset requested (actor {actor})")
     return 0
 
