@@ -153,10 +153,11 @@ def _lifecycle_api(tag: str) -> bool:
     return parse_contract(tag, "Version reply").greater(1, 12)
 
 
-async def upgrade(client: TalosClient, image: str, *, node: str | None = None) -> str:
-    """Upgrade to `image`: LifecycleService from v1.13 on, MachineService.Upgrade before."""
-    running = await version(client, node=node)
-    if not _lifecycle_api(running.tag):
+async def upgrade(client: TalosClient, image: str, *, node: str | None = None, running_tag: str = "") -> str:
+    """Upgrade to `image`: LifecycleService from v1.13 on, MachineService.Upgrade before (the running
+    version is asked for unless the caller already knows it)."""
+    running_tag = running_tag or (await version(client, node=node)).tag
+    if not _lifecycle_api(running_tag):
         return str((await client.one(methods.UPGRADE, machine_pb2.UpgradeRequest(image=image), node=node)).ack)
     request = lifecycle_pb2.LifecycleServiceUpgradeRequest(source=lifecycle_pb2.InstallArtifactsSource(
         image_name=image))

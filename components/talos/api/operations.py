@@ -134,7 +134,8 @@ async def upgrade(target: Target, image: str, credentials: Credentials, *, deadl
                                  deadline)
     if running.tag == wanted:
         return running
-    await with_retries(lambda: _on(target, credentials, lambda c: calls.upgrade(c, image, node=target.node)), deadline)
+    await with_retries(lambda: _on(target, credentials, lambda c: calls.upgrade(c, image, node=target.node,
+                                                                   running_tag=running.tag)), deadline)
 
     async def upgraded() -> calls.VersionInfo:
         info = await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
