@@ -15,6 +15,7 @@ from ..talos.errors import TalosError
 from ..talos.secrets import SecretsBundle
 
 if TYPE_CHECKING:
+    from ..talos.api.operations import Target
     from ..talos.api.tls import Credentials
 
 T = TypeVar("T")
@@ -50,6 +51,13 @@ def require(news: dict[str, Any], fields: tuple[str, ...], resource: str) -> lis
 def seconds(value: Any, default: float) -> float:
     """Numbers arrive as floats through protobuf Structs; missing means the default."""
     return float(value) if value not in (None, "") else default
+
+
+def target_of(inputs: dict[str, Any]) -> Target:
+    """The node a resource acts on: its address, an optional endpoint in front of it, the API port."""
+    from ..talos.api.operations import Target
+
+    return Target(str(inputs["address"]), str(inputs.get("endpoint") or ""), int(seconds(inputs.get("port"), 50000)))
 
 
 def credentials_from(bundle_yaml: str) -> Credentials:

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
 
-from .base import credentials_from, fingerprint, inputs_of, require, run, seconds
+from .base import credentials_from, fingerprint, inputs_of, require, run, seconds, target_of
 
 DEFAULT_TIMEOUT = 900.0  # install, reboot and the CRI coming up all happen before bootstrap is accepted
 
@@ -22,10 +22,9 @@ class BootstrapProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
-        from ..talos.api.operations import Target
 
         inputs = inputs_of(props)
-        target = Target(str(inputs["address"]), port=int(seconds(inputs.get("port"), 50000)))
+        target = target_of(inputs)
         bootstrapped_now = run(operations.bootstrap(target, credentials_from(inputs["secrets"]),
                                                     deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)),
                                f"bootstrap on {inputs['hostname']}")

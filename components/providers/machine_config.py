@@ -24,11 +24,10 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from ..talos.api.modes import APPLY_MODE_NAMES
 from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
-from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds
+from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
 
 if TYPE_CHECKING:
     from ..talos.api.calls import ApplyResult
-    from ..talos.api.operations import Target
     from ..talos.api.tls import Credentials
 
 DEFAULT_TIMEOUT = 600.0
@@ -73,18 +72,11 @@ class MachineConfigProvider(ResourceProvider):
         updates = changed(olds, news, ("config", "masked_config"))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
-    @staticmethod
-    def _target(inputs: dict[str, Any]) -> Target:
-        from ..talos.api.operations import Target
-
-        return Target(str(inputs["address"]), str(inputs.get("endpoint") or ""), int(seconds(inputs.get("port"),
-                                                                                             50000)))
-
     def create(self, props: dict[str, Any]) -> CreateResult:
         from ..talos.api import operations
 
         inputs = inputs_of(props)
-        outcome = run(operations.apply(self._target(inputs), inputs["config"].encode(),
+        outcome = run(operations.apply(target_of(inputs), inputs["config"].encode(),
                                        credentials_from(inputs["secrets"]), mode=inputs.get("apply_mode", "auto"),
                                        deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)),
                       f"node {inputs['hostname']}")
@@ -107,7 +99,7 @@ class MachineConfigProvider(ResourceProvider):
         reboot) and, for a control plane, healthy with every control plane in etcd, so the next one may go."""
         from ..talos.api import operations
 
-        target = self._target(inputs)
+        target = target_of(inputs)
         deadline = seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)
         image = install_image(decode(inputs["config"], f"node {inputs['hostname']} machine config"))
         if image and image != previous_image:
@@ -128,7 +120,7 @@ class MachineConfigProvider(ResourceProvider):
         from ..talos.api import calls
         from ..talos.api.client import TalosClient
 
-        target = self._target(props)
+        target = target_of(props)
         credentials = credentials_from(props["secrets"])
 
         async def reset() -> None:
