@@ -14,7 +14,6 @@ masked, so previews show which lines change on which node.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from ..talos.api.modes import APPLY_MODE_NAMES
+from ..talos.definition.validate import is_ip
 from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
@@ -40,11 +40,7 @@ _DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9
 
 
 def _valid_address(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-        return True
-    except ValueError:
-        return bool(_DNS_NAME.match(address))
+    return is_ip(address) or bool(_DNS_NAME.match(address))
 
 
 class MachineConfigProvider(ResourceProvider):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
-import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from grpclib.server import Server
 
 from components.talos import pki
 from components.talos.api.tls import server_context
+from components.talos.definition.validate import is_ip
 from components.talos.versions import parse_contract
 
 from .received import ReceivedConfig
@@ -111,8 +111,8 @@ class EmulatedNode:
         issuer = self.cluster.os_ca_for(self.config)
         if issuer is None:  # a worker waits for trustd on a control plane of its cluster
             return None
-        sans = [san for san in self.config.cert_sans if _is_ip(san)]
-        dns = [san for san in self.config.cert_sans if not _is_ip(san)] + [self.hostname]
+        sans = [san for san in self.config.cert_sans if is_ip(san)]
+        dns = [san for san in self.config.cert_sans if not is_ip(san)] + [self.hostname]
         leaf = pki.issue_certificate(issuer, organizations=[], common_name=self.hostname, lifetime=CERT_LIFETIME,
                                      server=True, client=False, dns_names=dns,
                                      ip_addresses=list(dict.fromkeys(sans + ips)))
@@ -187,14 +187,6 @@ class EmulatedNode:
         if self.phase == "off":
             self.phase = "booting"
             await self._restart(self.cluster.reboot_seconds)
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def peer_organizations(cert: dict[str, object] | None) -> set[str]:

@@ -17,7 +17,8 @@ from .problems import ProblemList
 NEWEST_DEFINITION_CONTRACT = Contract(1, 13)
 
 
-def _ip(value: Any) -> bool:
+def is_ip(value: Any) -> bool:
+    """An IPv4 or IPv6 address (no prefix)."""
     try:
         ipaddress.ip_address(str(value))
     except ValueError:
@@ -53,11 +54,11 @@ def _check_interfaces(node: NodeDefinition, problems: ProblemList) -> None:
                 continue
             if "network" in route and _cidr(route["network"]) is None:
                 problems.add(f"{where}.routes[{j}].network", "expected a CIDR, e.g. 0.0.0.0/0", route["network"])
-            if "gateway" in route and not _ip(route["gateway"]):
+            if "gateway" in route and not is_ip(route["gateway"]):
                 problems.add(f"{where}.routes[{j}].gateway", "expected an IP address", route["gateway"])
         vip = interface.get("vip")
         if isinstance(vip, dict) and "ip" in vip:
-            if not _ip(vip["ip"]):
+            if not is_ip(vip["ip"]):
                 problems.add(f"{where}.vip.ip", "expected an IP address", vip["ip"])
             elif subnets and not any(ipaddress.ip_address(vip["ip"]) in net for net in subnets):
                 problems.add(f"{where}.vip.ip", "is outside the interface's subnets "
@@ -77,12 +78,12 @@ def _check_node(definition: ClusterDefinition, node: NodeDefinition, problems: P
         problems.add(f"{path}.ipAddress", "is required for an existing machine (a node with neither proxmox nor "
                                           "vultr); Proxmox VMs without it are found through the QEMU guest agent")
     for address in node.addresses:
-        if not _ip(address):
+        if not is_ip(address):
             problems.add(f"{path}.ipAddress", "expected an IP address (or a comma-separated list)", address)
     if not node.values.get("installDisk") and not node.values.get("installDiskSelector"):
         problems.add(f"{path}.installDisk", "one of installDisk or installDiskSelector is required")
     for i, server in enumerate(node.values.get("nameservers") or []):
-        if not _ip(server):
+        if not is_ip(server):
             problems.add(f"{path}.nameservers[{i}]", "expected an IP address", server)
     _check_interfaces(node, problems)
 
