@@ -92,12 +92,10 @@ async def bootstrap(client: TalosClient, *, node: str | None = None) -> bool:
 
 async def kubeconfig(client: TalosClient, *, node: str | None = None) -> str:
     chunks = await client.call(methods.KUBECONFIG, empty_pb2.Empty(), node=node)
-    for chunk in chunks:
-        if chunk.metadata.error:  # a fanned-out stream reports errors as a bare message
-            raise TalosAPIError(node=chunk.metadata.hostname or node or client.host, address=client.address,
-                                call="Kubeconfig", detail=chunk.metadata.error,
-                                status=Status(chunk.metadata.status.code) if chunk.metadata.HasField("status")
-                                else None)
+    for chunk in chunks:  # a fanned-out stream reports an error as a bare message
+        error = client.metadata_error(methods.KUBECONFIG, chunk.metadata, node or client.host)
+        if error is not None:
+            raise error
     return first_member(b"".join(chunk.bytes for chunk in chunks)).decode()
 
 

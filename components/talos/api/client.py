@@ -173,6 +173,15 @@ class TalosClient:
                              hint=CLIENT_REFUSED_HINT if refused else unreachable_hint(self.host),
                              transient=not refused)
 
+    def metadata_error(self, method: Method, metadata: Any, target: str) -> TalosAPIError | None:
+        """The error apid put in a fanned-out reply's metadata (it is not a gRPC error), if any."""
+        if not metadata.error:
+            return None
+        hostname = metadata.hostname or target
+        if metadata.HasField("status"):
+            return self._status_error(hostname, method, Status(metadata.status.code), metadata.status.message)
+        return TalosAPIError(node=hostname, address=self.address, call=method.name, detail=metadata.error)
+
     async def each_node(self, method: Method, request: Any, *, node: str | None = None) -> list[NodeReply]:
         """A unary multi-response call, unwrapped: one NodeReply per node; per-node errors raised by node."""
         reply = await self.call(method, request, node=node)
@@ -180,14 +189,11 @@ class TalosClient:
         answers: list[NodeReply] = []
         errors: list[TalosAPIError] = []
         for message in reply.messages:
-            hostname = message.metadata.hostname or target
-            if message.metadata.error:
-                status = Status(message.metadata.status.code) if message.metadata.HasField("status") else None
-                text = message.metadata.status.message if status is not None else message.metadata.error
-                errors.append(self._status_error(hostname, method, status, text) if status is not None else
-                              TalosAPIError(node=hostname, address=self.address, call=method.name, detail=text))
+            error = self.metadata_error(method, message.metadata, target)
+            if error is not None:
+                errors.append(error)
             else:
-                answers.append(NodeReply(hostname, message))
+                answers.append(NodeReply(message.metadata.hostname or target, message))
         if errors:
             raise errors[0] if len(errors) == 1 else TalosAPIError(
                 node=", ".join(error.node for error in errors), address=self.address, call=method.name,
