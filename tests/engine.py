@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -189,8 +190,6 @@ class Engine:
         return "", dict(registration.inputs)
 
     def _step(self, registration: Registration) -> str:
-        import time
-
         started = time.monotonic()
         previous = self.state.get(registration.urn)
         olds = previous.inputs if previous else {}
