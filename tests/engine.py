@@ -54,9 +54,6 @@ class Registration:
         return self.type.startswith(DYNAMIC_PREFIX)
 
 
-FakeOutputs = Callable[[Registration], dict[str, Any]]
-
-
 class _NoMocks(pulumi_mocks.Mocks):
     """RecordingMonitor answers registrations itself; nothing reaches these."""
 

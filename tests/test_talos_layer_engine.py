@@ -21,14 +21,15 @@ from components.talos.pki import chains_to
 from components.talos.secrets import SecretsBundle
 
 from .emulated import configure, emulate, example_definition, fresh_subnet, on_loopback, render
-from .engine import Engine
+from .engine import Engine, ResourceState
 from .provider_host import ProviderHost
 from .seed import seed_talconfig
 from .talos_layer import run_with, with_node_patch
 
 
-def apply_of(engine: Engine, hostname: str):
-    return next(state for urn, state in engine.state.items() if urn.endswith(f"::talos-{hostname}"))
+def state_of(engine: Engine, name: str) -> ResourceState:
+    """The state of the TalosCluster child named talos-<name> (a hostname, "secrets", "health", …)."""
+    return next(state for urn, state in engine.state.items() if urn.endswith(f"::talos-{name}"))
 
 
 def operations_by_name(result: dict[str, str]) -> dict[str, str]:
@@ -52,7 +53,7 @@ def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(hom
         engine = Engine(host)
         result = engine.up(run_with(engine, definition))
         assert set(result.values()) == {"create"} and len(result) == 9
-        client_configs = next(s for u, s in engine.state.items() if u.endswith("talos-client-configs")).outputs
+        client_configs = state_of(engine, "client-configs").outputs
         entry = read_talosconfig(client_configs["talosconfig"], "talosconfig output")
         assert entry["endpoints"] == cluster.control_planes and entry["nodes"] == cluster.addresses
         credentials = Credentials(entry["ca"], entry["crt"], entry["key"])
@@ -68,8 +69,7 @@ def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(hom
 
         tags, members = asyncio.run(through_talosconfig())
     assert tags == ["v1.13.9"] * 5 and members == 3
-    bundle = SecretsBundle.from_yaml(next(s for u, s in engine.state.items() if u.endswith("talos-secrets"))
-                                     .outputs["bundle"])
+    bundle = SecretsBundle.from_yaml(state_of(engine, "secrets").outputs["bundle"])
     kubeconfig = yaml.safe_load(client_configs["kubeconfig"])
     certificate = x509.load_pem_x509_certificate(
         base64.b64decode(kubeconfig["users"][0]["user"]["client-certificate-data"]))
@@ -85,7 +85,7 @@ def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes
         engine.up(run_with(engine, definition))
         assert set(engine.up(run_with(engine, definition)).values()) == {"same"}
 
-        before = yaml.safe_load_all(apply_of(engine, "worker-01").inputs["masked_config"])
+        before = yaml.safe_load_all(state_of(engine, "worker-01").inputs["masked_config"])
         changed = load.parse_definition(with_node_patch(text, "worker-01"), "homelab.yaml", environ={})
         run = run_with(engine, changed)
         for registration in run.registrations:  # what a preview would show: Diff from inputs and state only
@@ -97,7 +97,7 @@ def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes
         result = operations_by_name(engine.up(run))
         assert {name for name, op in result.items() if op != "same"} == {"talos-worker-01"}
         assert result["talos-worker-01"] == "update"
-        after = apply_of(engine, "worker-01").inputs["masked_config"]
+        after = state_of(engine, "worker-01").inputs["masked_config"]
         assert (next(before)["machine"].get("nodeLabels") or {}).get("rack") is None
         assert next(yaml.safe_load_all(after))["machine"]["nodeLabels"]["rack"] == "r2"  # visible in the preview
         assert "******" in after
@@ -207,7 +207,7 @@ def test_a_kubespan_cluster_is_healthy_when_every_peer_is_up():
         engine = Engine(host)
         result = engine.up(run_with(engine, definition))
     assert set(result.values()) == {"create"}
-    health = next(state for urn, state in engine.state.items() if urn.endswith("talos-health"))
+    health = state_of(engine, "health")
     assert health.inputs["kubespan"] is True and health.outputs["nodes_healthy"] == 5
 
 
@@ -223,11 +223,9 @@ def test_a_running_cluster_is_adopted_with_its_imported_secrets_without_reinstal
         assert set(result.values()) == {"create"}
         assert all(not state.outputs["applied_insecure"] for urn, state in engine.state.items()
                    if "MachineConfigApply" in urn)
-        assert next(s for u, s in engine.state.items() if u.endswith("talos-bootstrap")).outputs[
-            "already_bootstrapped"] is True
+        assert state_of(engine, "bootstrap").outputs["already_bootstrapped"] is True
         assert all(emulated.node(address).phase == "running" for address in cluster.addresses)
         after = {address: emulated.node(address).config for address in cluster.addresses}
     assert {a: c.text if c else None for a, c in after.items()} == {a: c.text if c else None
                                                                    for a, c in before.items()}
-    assert next(s for u, s in engine.state.items() if u.endswith("talos-secrets")).outputs["bundle"] == \
-        cluster.bundle.to_yaml()
+    assert state_of(engine, "secrets").outputs["bundle"] == cluster.bundle.to_yaml()
