@@ -40,7 +40,12 @@ _MODE_FLAG = {_MODE.REBOOT: "reboot", _MODE.AUTO: "auto", _MODE.NO_REBOOT: "no-r
 MACHINE_STATUSES = "MachineStatuses.runtime.talos.dev"
 MEMBERS = "Members.cluster.talos.dev"
 KUBESPAN_PEERS = "KubeSpanPeerStatuses.kubespan.talos.dev"
-RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan"}
+MACHINE_CONFIGS = "MachineConfigs.config.talos.dev"
+RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan",
+                       MACHINE_CONFIGS: "config"}
+# siderolabs/talos pkg/machinery/resources/config/machine_config.go: Sensitivity meta.Sensitive;
+# internal/app/resources/access.go AccessPolicy: a sensitive type needs os:admin (authz.ErrNotAuthorized).
+SENSITIVE_TYPES = {MACHINE_CONFIGS}
 
 
 def fail(status: Status, message: str) -> GRPCError:
@@ -61,6 +66,8 @@ class NodeAPI:
             if name in ("Version", "Upgrade", "Reset"):
                 raise fail(Status.UNIMPLEMENTED, "API is not implemented in maintenance mode")
         elif not roles & ROLES[name] and not (name == "ApplyConfiguration" and node.maintenance):
+            raise fail(Status.PERMISSION_DENIED, "not authorized")
+        if name in ("Get", "List") and request.type in SENSITIVE_TYPES and not roles & ADMIN:
             raise fail(Status.PERMISSION_DENIED, "not authorized")
         handler = getattr(self, name)
         return await handler(request)
@@ -263,7 +270,7 @@ class NodeAPI:
 
     # ------------------------------------------------------------------ COSI
 
-    def _resources(self, namespace: str, type_: str) -> list[tuple[str, dict[str, Any]]]:
+    def _resources(self, namespace: str, type_: str) -> list[tuple[str, Any]]:
         expected = RESOURCE_NAMESPACES.get(type_)
         if expected is None:
             raise fail(Status.PERMISSION_DENIED, f'resource type "{type_}" is not supported')
@@ -272,7 +279,7 @@ class NodeAPI:
         return self.node.cluster.resources(self.node, type_)
 
     @staticmethod
-    def _resource(namespace: str, type_: str, id_: str, spec: dict[str, Any]) -> Any:
+    def _resource(namespace: str, type_: str, id_: str, spec: Any) -> Any:
         return resource_pb2.Resource(
             metadata=resource_pb2.Metadata(namespace=namespace, type=type_, id=id_, version="1", phase="running"),
             spec=resource_pb2.Spec(yaml_spec=yamlio.dump(spec)))
