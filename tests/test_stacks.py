@@ -49,7 +49,7 @@ def test_each_stack_creates_the_expected_resources(stack):
     for registration in run.registrations:
         counts[registration.type] = counts.get(registration.type, 0) + 1
     assert {kind: counts.get(kind, 0) for kind in EXPECTED[stack]} == EXPECTED[stack]
-    for singleton in ("Secrets", "Bootstrap", "ClusterHealth", "ClientConfigs"):
+    for singleton in ("Secrets", "Bootstrap", "ClusterHealth", "Talosconfig", "Kubeconfig"):
         assert counts[DYNAMIC + singleton] == 1
 
 
