@@ -27,6 +27,7 @@ from .problems import DefinitionError, Problem, ProblemList
 from .validate import validate
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
+_VARIABLE_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
 _MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
 
@@ -51,6 +52,11 @@ def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -
         names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(missing))
         raise DefinitionError(source, [Problem("environment", f"variable {names} not set")])
     return "".join(lines)
+
+
+def substituted_values(text: str, environ: Mapping[str, str]) -> frozenset[str]:
+    """The values `${VAR}` references take from the environment: secrets as far as previews are concerned."""
+    return frozenset(environ[name] for name in _VARIABLE_NAME.findall(text) if environ.get(name))
 
 
 def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, problems: ProblemList) -> None:
@@ -194,7 +200,9 @@ def _string_list(data: dict[str, Any], key: str, problems: ProblemList) -> list[
 
 def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
     """Parse and validate; raises DefinitionError listing every problem."""
-    text = substitute_environment(text, source, os.environ if environ is None else environ)
+    environment = os.environ if environ is None else environ
+    sensitive = substituted_values(text, environment)
+    text = substitute_environment(text, source, environment)
     try:
         data = yamlio.load(text)
     except Exception as error:
@@ -239,6 +247,7 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         service_subnets=_string_list(data, "clusterSvcNets", problems),
         cni=cni,
         patches=_string_list(data, "patches", problems),
+        sensitive_values=sensitive,
     )
     validate(definition, problems)
     if problems:

@@ -114,6 +114,8 @@ class ClusterDefinition:
     cni: dict[str, Any] | None = None
     patches: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Every value substituted from the environment: masked wherever it lands in a previewed config.
+    sensitive_values: frozenset[str] = frozenset()
 
     @property
     def control_planes(self) -> list[NodeDefinition]:
