@@ -27,6 +27,7 @@ _libssl = ctypes.CDLL("libssl.so.3")  # the OpenSSL Python's _ssl module is link
 _libcrypto = ctypes.CDLL("libcrypto.so.3")
 _libssl.SSL_CTX_get0_param.restype = ctypes.c_void_p
 _libssl.SSL_CTX_get0_param.argtypes = [ctypes.c_void_p]
+_libssl.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
 _libssl.SSL_CTX_set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
 _libcrypto.X509_VERIFY_PARAM_set_time.argtypes = [ctypes.c_void_p, ctypes.c_int64]
 _libcrypto.X509_STORE_CTX_get_error.argtypes = [ctypes.c_void_p]
@@ -50,8 +51,9 @@ _as_go_reports = _VERIFY_CALLBACK(_go_alerts)  # kept referenced: OpenSSL calls 
 def _ssl_ctx(context: ssl.SSLContext) -> int:
     """The SSL_CTX* inside CPython's PySSLContext (its first field after the object header)."""
     pointer = ctypes.c_void_p.from_address(id(context) + object.__basicsize__).value
-    if not pointer:
-        raise RuntimeError("cannot reach the SSL_CTX of an ssl.SSLContext")
+    expected = _SSL_VERIFY_PEER_REQUIRED if context.verify_mode == ssl.CERT_REQUIRED else None
+    if not pointer or (expected is not None and _libssl.SSL_CTX_get_verify_mode(pointer) != expected):
+        raise RuntimeError("cannot reach the SSL_CTX of an ssl.SSLContext (CPython layout changed?)")
     return pointer
 
 
