@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from ..talos.clientconfig import READER_ROLE
 from .base import changed, credentials_from, inputs_of, require, run, seconds
 
 NODES_HEALTHY = "__nodes_healthy"  # an output only: hidden from diffs (see machine_config.py)
@@ -31,7 +32,7 @@ class ClusterHealthProvider(ResourceProvider):
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         workers = [Target(str(address)) for address in inputs.get("workers") or []]
         peers = len(control_planes) + len(workers) - 1 if inputs.get("kubespan") else None
-        run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"]),
+        run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"], READER_ROLE),
                                     deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers),
             "cluster health")
         return {**inputs, NODES_HEALTHY: len(control_planes) + len(workers)}

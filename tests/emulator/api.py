@@ -22,6 +22,7 @@ from components.talos.versions import parse_contract
 from .node import EmulatedNode
 from .received import ConfigRejected, parse
 
+# siderolabs/talos internal/app/machined/pkg/system/services/machined.go `rules` (method → roles allowed).
 ADMIN = {"os:admin"}
 OPERATOR = ADMIN | {"os:operator"}
 READER = OPERATOR | {"os:reader"}

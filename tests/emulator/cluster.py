@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from components.talos import pki
 from components.talos.api.errors import TALOS_API_PORT
 
+from .clock import NodeClockLoop
 from .node import CallRecord, EmulatedNode
 from .received import ReceivedConfig
 
@@ -43,15 +44,18 @@ class EmulatedCluster:
     """Nodes plus shared state. Use as a context manager; every public method is safe from any thread."""
 
     def __init__(self, addresses: Iterable[str], *, version: str = DEFAULT_VERSION, port: int = TALOS_API_PORT,
-                 install_seconds: float = 0.2, reboot_seconds: float = 0.2, apply_seconds: float = 0.0) -> None:
+                 install_seconds: float = 0.2, reboot_seconds: float = 0.2, apply_seconds: float = 0.0,
+                 clock_offset: float = 0.0) -> None:
         self.install_seconds = install_seconds
         self.reboot_seconds = reboot_seconds
         self.apply_seconds = apply_seconds
         self.nodes = {address: EmulatedNode(self, address, port, version) for address in addresses}
+        for node in self.nodes.values():
+            node.clock.offset = clock_offset  # seconds the nodes' clocks run ahead of this machine's
         self.calls: list[CallRecord] = []
         self._etcd: dict[str, list[EtcdMember]] = {}
         self._unreachable: set[frozenset[str]] = set()
-        self._loop = asyncio.new_event_loop()
+        self._loop = NodeClockLoop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="talos-emulator", daemon=True)
         self._lock = threading.Lock()
 

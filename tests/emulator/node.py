@@ -7,16 +7,19 @@ import asyncio
 import datetime
 import hashlib
 import secrets
+import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from grpclib.server import Server
 
 from components.talos import pki
+from components.talos.api.diagnose import spki_fingerprint
 from components.talos.api.tls import server_context
 from components.talos.definition.validate import is_ip
 from components.talos.versions import parse_contract
 
+from .clock import NodeClock, forget, verify_by
 from .received import ReceivedConfig
 
 if TYPE_CHECKING:
@@ -64,7 +67,10 @@ class EmulatedNode:
     rebooting_after_apply: bool = False
     faults: Faults = field(default_factory=Faults)
     default_hostname: str = ""
+    clock: NodeClock = field(default_factory=NodeClock)
+    certificate: pki.CertificateAndKey | None = None  # the API certificate it serves now
     _server: Server | None = None
+    _context: ssl.SSLContext | None = None
     _listen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -94,6 +100,17 @@ class EmulatedNode:
         return self.config.ca_fingerprint if self.config else None
 
     @property
+    def maintenance_fingerprint(self) -> str:
+        """What Talos logs (api.go: "generated new certificates", server=SPKIFingerprint) and shows on the
+        console for `talosctl apply-config --insecure --cert-fingerprint`; a new key at every boot."""
+        if not self.maintenance or self.certificate is None:
+            raise ValueError(f"{self.address} is not serving its maintenance certificate")
+        return spki_fingerprint(self.certificate.certificate)
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.clock.now(), datetime.UTC)
+
+    @property
     def node_id(self) -> str:
         return hashlib.sha256(self.address.encode()).hexdigest()[:43]
 
@@ -104,9 +121,11 @@ class EmulatedNode:
         ips = [self.address, "127.0.0.1"]
         if self.maintenance or self.config is None:
             # An ephemeral self-signed CA per boot, as Talos's "maintenance root".
-            root = pki.new_certificate_authority(None, "ed25519", datetime.datetime.now(datetime.UTC), True)
+            # Signed with the node's clock, NotBefore = now (siderolabs/crypto x509.NewDefaultOptions).
+            root = pki.new_certificate_authority(None, "ed25519", self.now(), True)
             leaf = pki.issue_certificate(root, organizations=[], common_name="maintenance-service.talos.dev",
-                                         lifetime=CERT_LIFETIME, server=True, client=False, ip_addresses=ips)
+                                         lifetime=CERT_LIFETIME, now=self.now(), server=True, client=False,
+                                         ip_addresses=ips)
             return leaf, None
         issuer = self.cluster.os_ca_for(self.config)
         if issuer is None:  # a worker waits for trustd on a control plane of its cluster
@@ -114,7 +133,7 @@ class EmulatedNode:
         sans = [san for san in self.config.cert_sans if is_ip(san)]
         dns = [san for san in self.config.cert_sans if not is_ip(san)] + [self.hostname]
         leaf = pki.issue_certificate(issuer, organizations=[], common_name=self.hostname, lifetime=CERT_LIFETIME,
-                                     server=True, client=False, dns_names=dns,
+                                     now=self.now(), server=True, client=False, dns_names=dns,
                                      ip_addresses=list(dict.fromkeys(sans + ips)))
         client_cas = b"".join((self.config.os_ca_crt, *self.config.accepted_cas))
         return leaf, client_cas
@@ -133,12 +152,17 @@ class EmulatedNode:
         from .apid import Apid
 
         server = Server([Apid(self)])
-        await server.start(self.address, self.port, ssl=server_context(leaf.crt_pem, leaf.key_pem, client_cas))
-        self._server = server
+        context = server_context(leaf.crt_pem, leaf.key_pem, client_cas)
+        verify_by(context, self.clock)
+        await server.start(self.address, self.port, ssl=context)
+        self._server, self._context, self.certificate = server, context, leaf
         return True
 
     async def stop_listening(self) -> None:
         server, self._server = self._server, None
+        if self._context is not None:
+            forget(self._context)
+            self._context = None
         if server is not None:
             server.close()
             await server.wait_closed()

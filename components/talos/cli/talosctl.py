@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from .. import yamlio
-from ..api import calls, operations
+from ..api import calls, diagnose, operations
 from ..api.client import TalosClient
 from ..api.tls import Credentials
 from ..clientconfig import read_talosconfig
@@ -45,8 +45,17 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
 class Session:
     """Resolved flags: which endpoint to dial, which nodes to target, with which credentials."""
 
-    def __init__(self, args: argparse.Namespace, insecure: bool = False) -> None:
+    def __init__(self, args: argparse.Namespace, insecure: bool = False, cert_fingerprints: list[str] | None = None
+                 ) -> None:
         self.insecure = insecure
+        self.cert_fingerprints = cert_fingerprints or []
+        if self.cert_fingerprints and not insecure:
+            raise ConfigError("--cert-fingerprint is only used with --insecure")
+        for fingerprint in self.cert_fingerprints:
+            try:
+                diagnose.parse_fingerprint(fingerprint)
+            except ValueError as error:
+                raise ConfigError(f"--cert-fingerprint: {error}") from None
         entry: dict[str, Any] = {}
         self.credentials: Credentials | None = None
         if not insecure or args.talosconfig:
@@ -76,7 +85,8 @@ class Session:
             results = []
             for node in self.nodes:
                 dial = node if self.insecure else self.endpoint
-                async with TalosClient(dial, self.credentials, fan_out=True) as client:
+                async with TalosClient(dial, self.credentials, fan_out=True,
+                                       cert_fingerprints=self.cert_fingerprints) as client:
                     results.append((node, await action(client, node)))
             return results
 
@@ -92,7 +102,7 @@ class Session:
 # ---------------------------------------------------------------------- commands
 
 def _apply_config(args: argparse.Namespace) -> int:
-    session = Session(args, insecure=args.insecure)
+    session = Session(args, insecure=args.insecure, cert_fingerprints=string_slice(args.cert_fingerprint))
     data = Path(args.file).read_bytes() if Path(args.file).is_file() else None
     if data is None:
         raise ConfigError(f"--file {args.file}: no such file")
@@ -234,6 +244,9 @@ def register(commands: Any) -> None:
     _add_connection_flags(apply)
     apply.add_argument("-f", "--file", required=True, help="machine config file")
     apply.add_argument("-i", "--insecure", action="store_true", help="apply to a node in maintenance mode")
+    apply.add_argument("--cert-fingerprint", action="append",
+                       help="list of server certificate fingerprints to accept (defaults to no check, only used "
+                            "with --insecure flag)")
     apply.add_argument("-m", "--mode", default="auto", choices=sorted(calls.APPLY_MODES))
     apply.add_argument("--dry-run", action="store_true", help="report what would change; apply nothing")
     apply.set_defaults(handler=_apply_config)
