@@ -22,6 +22,7 @@ its stack's snapshot.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 import ediri_vultr as vultr
 import pulumi
@@ -39,6 +40,14 @@ KUBERNETES_API_PORT = "6443"
 TALOS_API_PORT = "50000"
 KUBESPAN_PORT = "51820"
 ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+@dataclass(frozen=True)
+class BootSource:
+    """An instance boots a snapshot or an ISO (Vultr takes one of snapshot_id, iso_id, os_id, app_id, image_id)."""
+
+    snapshot_id: pulumi.Input[str] | None = None
+    iso_id: pulumi.Input[str] | None = None
 
 
 class VultrMachines(pulumi.ComponentResource):
@@ -60,10 +69,11 @@ class VultrMachines(pulumi.ComponentResource):
         for node in definition.nodes:
             if node.vultr is None:
                 continue
-            snapshot = self._snapshot(name, node_image(definition, node))  # the vultr platform's image
+            boot = self._boot_source(name, node_image(definition, node))
             instance = vultr.Instance(
-                f"{name}-{node.hostname}", plan=node.vultr.plan, region=node.vultr.region, snapshot_id=snapshot.id,
-                hostname=node.hostname, label=node.vultr.label or f"{DEFAULT_LABEL} {stack} {node.hostname}",
+                f"{name}-{node.hostname}", plan=node.vultr.plan, region=node.vultr.region, snapshot_id=boot.snapshot_id,
+                iso_id=boot.iso_id, hostname=node.hostname,
+                label=node.vultr.label or f"{DEFAULT_LABEL} {stack} {node.hostname}",
                 tags=sorted_tags(*(node.vultr.tags or DEFAULT_TAGS), stack_tag(stack)),
                 enable_ipv6=node.vultr.enable_ipv6, firewall_group_id=self.firewall.id, opts=self._options())
             self.instances[node.hostname] = instance
@@ -74,6 +84,10 @@ class VultrMachines(pulumi.ComponentResource):
 
     def _options(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.provider)
+
+    def _boot_source(self, name: str, image: FactoryImage) -> BootSource:
+        """What the instance boots: the stack's snapshot of the vultr platform's disk image (module docstring)."""
+        return BootSource(snapshot_id=self._snapshot(name, image).id)
 
     def _snapshot(self, name: str, image: FactoryImage) -> vultr.SnapshotFromUrl:
         key = f"{image.schematic_id[:12]}-{image.talos_version}-{image.arch}"
