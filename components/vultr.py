@@ -92,8 +92,11 @@ class VultrMachines(pulumi.ComponentResource):
     def _snapshot(self, name: str, image: FactoryImage) -> vultr.SnapshotFromUrl:
         key = f"{image.schematic_id[:12]}-{image.talos_version}-{image.arch}"
         if key not in self.snapshots:
+            # amd64 images boot BIOS or UEFI (GRUB, or dual-boot from v1.10); arm64 images boot UEFI only from v1.10
+            # (siderolabs/talos pkg/imager/profile/output.go selectBootloader), so Vultr must mark them UEFI.
             self.snapshots[key] = vultr.SnapshotFromUrl(f"{name}-snapshot-{key}",
-                                                        url=image.uncompressed_disk_image_url, opts=self._options())
+                                                        url=image.uncompressed_disk_image_url,
+                                                        use_uefi=image.arch == "arm64", opts=self._options())
             self.machines.images[f"vultr/{key}"] = self.snapshots[key].id
         return self.snapshots[key]
 

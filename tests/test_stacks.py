@@ -69,6 +69,7 @@ def test_boot_media_urls_carry_each_nodes_schematic_and_talos_version(stack):
 def test_vultr_instances_boot_the_snapshot_and_have_no_iso_attached():
     run = stack_run("cross-region")
     snapshot = run.of_type("snapshotFromUrl:SnapshotFromUrl")[0]
+    assert snapshot.inputs["useUefi"] is False  # amd64 Talos images boot BIOS too (GRUB / dual-boot)
     for instance in run.of_type("instance:Instance"):
         assert "isoId" not in instance.inputs and snapshot.urn in instance.dependencies
 
