@@ -83,3 +83,20 @@ def test_an_iso_behind_the_disk_in_the_boot_order_boots_the_installation_as_on_p
     cluster = dev_at("v1.13.9")
     with emulate(cluster, install_seconds=0.1, reboot_seconds=0.1) as emulated:
         assert apply_first_config(cluster, emulated, BootMedia(iso="v1.13.9", disk_first=True)) == "running"
+
+
+@pytest.mark.parametrize("version", ["v1.7.7", "v1.13.9"])
+def test_a_disk_image_node_reset_like_reset_on_destroy_boots_its_disk_into_maintenance(version):
+    cluster = dev_at(version)
+    node = cluster.control_planes[0]
+    with emulate(cluster, install_seconds=0.1, reboot_seconds=0.1) as emulated:
+        apply_first_config(cluster, emulated, BootMedia.from_disk_image())
+
+        async def reset() -> None:
+            async with TalosClient(node, cluster.credentials) as client:
+                await calls.reset(client, graceful=False, reboot=True, node=node)
+
+        asyncio.run(reset())
+        emulated.wait_for(node, "maintenance", timeout=10)
+        # before v1.8 the wipe took EPHEMERAL, which is what "installed" meant: the next apply installs again
+        assert emulated.node(node).installed is (version == "v1.13.9")

@@ -1,5 +1,5 @@
 """One emulated Talos node: its state, its listener (the port really opens and closes), and its lifecycle
-(maintenance → install → reboot → secure API; reboot, reset, upgrade)."""
+(maintenance → install → reboot → secure API; reboot, reset, upgrade), booting from the media it is given."""
 
 from __future__ import annotations
 
@@ -214,6 +214,9 @@ class EmulatedNode:
         """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off)."""
         self.cluster.leave_etcd(self)
         self.config = self.staged = None
+        # Installed() is the EPHEMERAL partition before v1.8 (so this wipe uninstalls) and the META volume from
+        # v1.8 (kept): siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
+        self.installed = self.installed and parse_contract(self.version).greater(1, 7)
         if reboot:
             self.reboot()
         else:
