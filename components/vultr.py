@@ -15,8 +15,8 @@ Why a disk image and not an ISO: a Vultr instance boots its attached ISO before 
   META volume, v1alpha1_state.go), its cmdline never carries the flag (OutKindImage), so the instance boots
   its disk, takes the first config without an install reboot, and upgrades stick. Vultr imports raw images
   only, so the URL is the factory's uncompressed ``vultr-<arch>.raw``.
-The snapshot belongs to the stack: another stack on the same account has its own, and a destroy deletes only
-its stack's snapshot.
+Instances wait until Vultr has imported it (providers/vultr_snapshot.py). The snapshot belongs to the stack:
+another stack on the same account has its own, and a destroy deletes only its stack's snapshot.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pulumi
 
 from .machines import Machines, sorted_tags
 from .placement import stack_tag
+from .providers.vultr_snapshot import SnapshotReady
 from .stack import VultrSettings
 from .talos.definition.model import ClusterDefinition
 from .talos.definition.render import node_image
@@ -63,7 +64,9 @@ class VultrMachines(pulumi.ComponentResource):
             f"{name}-firewall", description=f"Talos {definition.cluster_name} (stack {stack}): Talos API, "
                                             "Kubernetes API, KubeSpan", opts=self._options())
         self.rules = self._rules(name, settings.admin_networks)
+        self.api_key = settings.api_key
         self.snapshots: dict[str, vultr.SnapshotFromUrl] = {}
+        self.ready: dict[str, SnapshotReady] = {}
         self.instances: dict[str, vultr.Instance] = {}
         self.machines = Machines()
         for node in definition.nodes:
@@ -86,10 +89,11 @@ class VultrMachines(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, provider=self.provider)
 
     def _boot_source(self, name: str, image: FactoryImage) -> BootSource:
-        """What the instance boots: the stack's snapshot of the vultr platform's disk image (module docstring)."""
-        return BootSource(snapshot_id=self._snapshot(name, image).id)
+        """What the instance boots: the stack's snapshot of the vultr platform's disk image (module docstring),
+        once Vultr has finished importing it."""
+        return BootSource(snapshot_id=self._snapshot(name, image).snapshot_id)
 
-    def _snapshot(self, name: str, image: FactoryImage) -> vultr.SnapshotFromUrl:
+    def _snapshot(self, name: str, image: FactoryImage) -> SnapshotReady:
         key = f"{image.schematic_id[:12]}-{image.talos_version}-{image.arch}"
         if key not in self.snapshots:
             # amd64 images boot BIOS or UEFI (GRUB, or dual-boot from v1.10); arm64 images boot UEFI only from v1.10
@@ -98,7 +102,9 @@ class VultrMachines(pulumi.ComponentResource):
                                                         url=image.uncompressed_disk_image_url,
                                                         use_uefi=image.arch == "arm64", opts=self._options())
             self.machines.images[f"vultr/{key}"] = self.snapshots[key].id
-        return self.snapshots[key]
+            self.ready[key] = SnapshotReady(f"{name}-snapshot-{key}-ready", snapshot_id=self.snapshots[key].id,
+                                            api_key=self.api_key, opts=pulumi.ResourceOptions(parent=self))
+        return self.ready[key]
 
     def _rules(self, name: str, admin_networks: list[str]) -> list[vultr.FirewallRule]:
         wanted = [("tcp", TALOS_API_PORT, network, "Talos API (talosctl, Pulumi)") for network in admin_networks]

@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 
 from components import program
+from components.providers.vultr_snapshot import API_ENV
 from components.talos.imagefactory import FactoryImage
 from components.vultr import BootSource, VultrMachines
 
@@ -25,6 +26,7 @@ from .emulator import BootMedia, EmulatedCluster
 from .engine import Engine, ProgramRun, Registration, run_program
 from .provider_host import ProviderHost
 from .stacks import TEST_SECRETS, stack_config
+from .vultr_api import FakeVultrAPI
 
 _VERSION_IN_URL = re.compile(r"/image/[0-9a-f]{64}/(v[0-9.]+)/")
 
@@ -32,8 +34,9 @@ _VERSION_IN_URL = re.compile(r"/image/[0-9a-f]{64}/(v[0-9.]+)/")
 class EmulatedCloud:
     """Proxmox and Vultr as the mocks see them, turned into boot media of emulated nodes."""
 
-    def __init__(self, engine: Engine, emulated: EmulatedCluster, vultr_addresses: list[str]) -> None:
-        self.engine, self.emulated = engine, emulated
+    def __init__(self, engine: Engine, emulated: EmulatedCluster, vultr_addresses: list[str],
+                 api: FakeVultrAPI) -> None:
+        self.engine, self.emulated, self.api = engine, emulated, api
         self.free = list(vultr_addresses)
         self.versions: dict[str, str] = {}  # image id → Talos version of the image
         self.raw_snapshots: set[str] = set()
@@ -48,6 +51,8 @@ class EmulatedCloud:
             self.versions[id_] = _version_of(inputs["url"])
             if kind.endswith("SnapshotFromUrl") and inputs["url"].endswith(".raw"):
                 self.raw_snapshots.add(id_)  # Vultr imports raw images only; anything else is no disk to boot
+            if kind.endswith("SnapshotFromUrl"):
+                self.api.importing(id_)  # Vultr imports it in the background
             return id_, inputs
         if kind == "proxmoxve:index/vmLegacy:VmLegacy":
             address = inputs["initialization"]["ipConfigs"][0]["ipv4"]["address"].split("/")[0]
@@ -102,9 +107,10 @@ def up(tmp_path: Path, health_timeout: int = 30
                                                  "healthTimeout": health_timeout})}
     failure: Exception | None = None
     with EmulatedCluster([*control_planes, f"{subnet}.112", *vultr], version="v1.13.9", install_seconds=0.1,
-                         reboot_seconds=0.1) as emulated, ProviderHost() as host:
+                         reboot_seconds=0.1) as emulated, FakeVultrAPI(TEST_SECRETS["vultr:apiKey"]) as api, \
+            ProviderHost(env={API_ENV: api.url}) as host:
         engine = Engine(host)
-        run = run_program(program.build, EmulatedCloud(engine, emulated, vultr), stack="cross-region",
+        run = run_program(program.build, EmulatedCloud(engine, emulated, vultr, api), stack="cross-region",
                           config=config, secret_keys=list(TEST_SECRETS))
         try:
             engine.up(run)
@@ -122,6 +128,8 @@ def test_vultr_workers_booted_from_the_snapshot_come_up_with_the_proxmox_control
                for address in list(emulated.nodes)[:3])  # the Proxmox control planes: disk before the ISO
     health = next(state for urn, state in engine.state.items() if urn.endswith("::talos-health"))
     assert health.outputs["nodes_healthy"] == 6
+    ready = next(state for urn, state in engine.state.items() if "SnapshotReady" in urn)
+    assert ready.outputs["status"] == "complete" and "api_key" not in ready.outputs
 
 
 def test_todays_vultr_wiring_with_the_iso_attached_halts_after_the_install_reboot(tmp_path, monkeypatch):

@@ -70,8 +70,10 @@ def test_vultr_instances_boot_the_snapshot_and_have_no_iso_attached():
     run = stack_run("cross-region")
     snapshot = run.of_type("snapshotFromUrl:SnapshotFromUrl")[0]
     assert snapshot.inputs["useUefi"] is False  # amd64 Talos images boot BIOS too (GRUB / dual-boot)
-    for instance in run.of_type("instance:Instance"):
-        assert "isoId" not in instance.inputs and snapshot.urn in instance.dependencies
+    ready = run.of_type("vultr:SnapshotReady")[0]
+    assert snapshot.urn in ready.dependencies and "api_key" in ready.secret_inputs
+    for instance in run.of_type("instance:Instance"):  # created once Vultr has imported the snapshot
+        assert "isoId" not in instance.inputs and ready.urn in instance.dependencies
 
 
 @pytest.mark.parametrize("stack", STACKS)
