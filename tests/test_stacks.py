@@ -3,6 +3,8 @@ SDK classes: what it creates, with which arguments, in which order, and what it 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from components.cilium import CILIUM_REPOSITORY
@@ -243,3 +245,21 @@ def test_two_nodes_of_one_definition_with_one_vm_id_are_refused(tmp_path):
     with pytest.raises(ProgramFailed, match=r"nodes\[1\] \(dev-worker-01\)\.proxmox\.vmId 901 is also the vmId of "
                                             r"nodes\[0\] \(dev-cp-01\)"):
         run_stack("dev", {"talos-cluster:definition": str(clashing)})
+
+
+README_COUNTS = {r"(\d+) VMs?": "proxmoxve:index/vmLegacy:VmLegacy",
+                 r"(\d+) ISO downloads?": "proxmoxve:download/file:File",
+                 r"(\d+) snapshots?": "vultr:index/snapshotFromUrl:SnapshotFromUrl",
+                 r"(\d+) instances?": "vultr:index/instance:Instance",
+                 r"(\d+) rules": "vultr:index/firewallRule:FirewallRule",
+                 r"(\d+) config applies": DYNAMIC + "MachineConfigApply"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_readme_says_what_each_stack_creates(stack):
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"| `{stack}` | ")
+               and "config applies" in line)
+    run = stack_run(stack)
+    for pattern, kind in README_COUNTS.items():
+        match = re.search(pattern, row)
+        assert int(match.group(1) if match else 0) == len(run.of_type(kind)), (stack, pattern)
