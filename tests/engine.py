@@ -232,6 +232,7 @@ class Engine:
         self.replace_next: set[str] = set()  # `pulumi up --replace URN`
         self.config: dict[str, str] = {}  # the stack's config, as the last deployment had it
         self.display: dict[str, list[str]] = {}  # urn → the properties the last preview shows as changed
+        self.registrations: list[Registration] = []  # what the last program run registered
         self._lock = threading.Lock()
 
     def _begin(self, config: dict[str, str] | None) -> None:
@@ -361,9 +362,12 @@ class _Deployment:
 
     def run(self, program: Program) -> ProgramRun:
         try:
-            return run_program(program.build, self.register, stack=program.stack, config=program.config,
-                               secret_keys=program.secret_keys, preview=self.preview)
+            run = run_program(program.build, self.register, stack=program.stack, config=program.config,
+                              secret_keys=program.secret_keys, preview=self.preview)
+            self.engine.registrations = run.registrations
+            return run
         except ProgramFailed as failure:
+            self.engine.registrations = failure.registrations
             cause: BaseException | None = failure.error
             while cause is not None and not isinstance(cause, StepFailed | PendingOperation):
                 cause = cause.__cause__ or cause.__context__

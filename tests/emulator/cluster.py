@@ -19,7 +19,7 @@ from components.talos import pki
 from components.talos.api.errors import TALOS_API_PORT
 
 from .clock import NodeClockLoop
-from .node import CallRecord, EmulatedNode
+from .node import BootMedia, CallRecord, EmulatedNode
 from .received import ReceivedConfig
 
 T = TypeVar("T")
@@ -102,13 +102,19 @@ class EmulatedCluster:
         node.faults.refuse = refuse
         self.run(node.stop_listening() if refuse else node.listen())
 
+    def boot_from(self, address: str, media: BootMedia) -> None:
+        """Set what the machine boots from (before its first apply): what a hypervisor or cloud was told."""
+        node = self.nodes[address]
+        node.boot = media
+        node.installed = node.installed or media.disk_image
+
     def power_on(self, address: str) -> None:
         self.run(self.nodes[address].power_on())
 
     def wait_for(self, address: str, phase: str, timeout: float = 30.0) -> None:
         async def wait() -> None:
             node = self.nodes[address]
-            while not (node.phase == phase and (node.listening or phase == "off")):
+            while not (node.phase == phase and (node.listening or phase in ("off", "halted"))):
                 await asyncio.sleep(0.02)
 
         self.run(wait(), timeout)

@@ -1,5 +1,5 @@
 """One emulated Talos node: its state, its listener (the port really opens and closes), and its lifecycle
-(maintenance → install → reboot → secure API; reboot, reset, upgrade)."""
+(maintenance → install → reboot → secure API; reboot, reset, upgrade), booting from the media it is given."""
 
 from __future__ import annotations
 
@@ -41,6 +41,30 @@ class Faults:
 
 
 @dataclass(frozen=True)
+class BootMedia:
+    """What the machine's firmware boots: an attached Talos ISO (its version) and where the disk sits in the
+    boot order. A disk written from an Image Factory disk image holds an installed Talos before first boot."""
+
+    iso: str | None = None  # Talos version of the attached ISO; None: no ISO attached
+    disk_first: bool = True  # an installed disk boots before the ISO (Proxmox boot_orders [scsi0, ide2])
+    disk_image: bool = False  # the disk was written from a disk image (Vultr snapshot): installed from the start
+
+    @classmethod
+    def iso_first(cls, version: str) -> BootMedia:
+        """An attached ISO that boots before the disk, as on a Vultr instance with an ISO attached."""
+        return cls(iso=version, disk_first=False)
+
+    @classmethod
+    def from_disk_image(cls) -> BootMedia:
+        return cls(iso=None, disk_image=True)
+
+    def halts_when_installed(self) -> bool:
+        """siderolabs/talos pkg/imager/imager.go buildCmdline: from v1.8 (pkg/machinery/imager/quirks
+        SupportsHaltIfInstalled) every ISO's cmdline gets talos.halt_if_installed=1; disk images never do."""
+        return self.iso is not None and parse_contract(self.iso).greater(1, 7)
+
+
+@dataclass(frozen=True)
 class CallRecord:
     address: str
     method: str  # short name, e.g. ApplyConfiguration
@@ -57,7 +81,8 @@ class EmulatedNode:
     port: int
     version: str
     arch: str = "amd64"
-    phase: str = "maintenance"  # maintenance | booting | running | off
+    phase: str = "maintenance"  # maintenance | booting | running | halted | off
+    boot: BootMedia = field(default_factory=BootMedia)
     installed: bool = False
     config: ReceivedConfig | None = None
     staged: ReceivedConfig | None = None
@@ -74,6 +99,7 @@ class EmulatedNode:
     _listen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
+        self.installed = self.installed or self.boot.disk_image
         self.default_hostname = f"talos-{secrets.token_hex(2)[:3]}-{secrets.token_hex(2)[:3]}"
 
     # ------------------------------------------------------------------ identity
@@ -143,7 +169,7 @@ class EmulatedNode:
             return await self._listen()
 
     async def _listen(self) -> bool:
-        if self._server is not None or self.faults.refuse or self.phase in ("booting", "off"):
+        if self._server is not None or self.faults.refuse or self.phase in ("booting", "halted", "off"):
             return self._server is not None
         identity = self._certificate()
         if identity is None:
@@ -179,10 +205,25 @@ class EmulatedNode:
             return
         if self.staged is not None:
             self.config, self.staged = self.staged, None
-        self.phase = "running" if self.config is not None else "maintenance"
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
+        if self._boots_iso() and self.installed:
+            if self.boot.halts_when_installed():
+                # siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer.go Initialize:
+                # haltIfInstalled runs before LoadConfig when installed and talos.halt_if_installed is set; it
+                # logs "Please reboot from the disk" until BootTimeout, then machined reboots into the same ISO.
+                # No config is loaded and no API server starts.
+                self.phase = "halted"
+                return
+            # Before v1.8 (v1alpha1_sequencer.go Initialize, mountSystem/config; Install skipped when Installed()):
+            # the ISO mounts STATE from disk and boots configured, but runs the ISO's kernel and Talos version.
+            self.version = self.boot.iso or self.version
+        self.phase = "running" if self.config is not None else "maintenance"
         await self.cluster.came_up(self)
+
+    def _boots_iso(self) -> bool:
+        """The firmware boots the ISO if one is attached and either the disk holds no Talos or the ISO comes first."""
+        return self.boot.iso is not None and (not self.installed or not self.boot.disk_first)
 
     def install_and_reboot(self, config: ReceivedConfig) -> None:
         self.config = config
@@ -197,6 +238,9 @@ class EmulatedNode:
         """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off)."""
         self.cluster.leave_etcd(self)
         self.config = self.staged = None
+        # Installed() is the EPHEMERAL partition before v1.8 (so this wipe uninstalls) and the META volume from
+        # v1.8 (kept): siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
+        self.installed = self.installed and parse_contract(self.version).greater(1, 7)
         if reboot:
             self.reboot()
         else:
