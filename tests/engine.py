@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import dill
+import grpc
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -409,7 +412,7 @@ class _Deployment:
             raise
         except Exception as error:
             self.failed = True
-            raise StepFailed(f"{registration.name}: {error}") from error
+            raise StepFailed(f"{registration.name}: {_provider_error(error)}") from error
         with self._lock:
             self.operations[registration.urn] = operation
         if not self.preview:
@@ -506,6 +509,8 @@ class _Deployment:
         try:
             result = call()
         except Exception as error:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.host.process.wait(1)  # a host killed mid-call: its connection broke just before it was reaped
             if self.host.process.poll() is not None:
                 raise PendingOperation(f"{registration.name}: interrupted while {pending}") from error
             del self.engine.pending_operations[registration.urn]
@@ -563,6 +568,14 @@ class _Deployment:
         self.engine.record(urn, "delete", started)
         if self.engine.state.get(urn) is state:
             del self.engine.state[urn]
+
+
+def _provider_error(error: Exception) -> str:
+    """What the CLI prints for a failed provider call: the provider's own last line, not the gRPC wrapping
+    (the SDK host puts the whole traceback into the status details)."""
+    details = error.details() if isinstance(error, grpc.RpcError) else str(error)
+    lines = [line for line in str(details or error).splitlines() if line.strip()]
+    return lines[-1] if lines else str(error)
 
 
 def _without_provider(values: dict[str, Any]) -> dict[str, Any]:
