@@ -32,6 +32,8 @@ from .tls import Credentials, maintenance_client_context, secure_client_context
 
 DEFAULT_CALL_TIMEOUT = 30.0
 MAX_MESSAGE_SIZE = 32 * 1024 * 1024  # constants.GRPCMaxMessageSize
+# An anonymous (--insecure) client refused: the node left maintenance mode, so it wants the talosconfig.
+CONFIGURED_NODE_HINT = "drop --insecure and pass the cluster's talosconfig (--talosconfig)"
 
 
 def split_endpoint(endpoint: str, default_port: int = TALOS_API_PORT) -> tuple[str, int]:
@@ -131,7 +133,8 @@ class TalosClient:
                 isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE))
             if connected and await self._refuses_client():
                 raise TalosAPIError(node=target, address=self.address, call=method.name,
-                                    detail=self._refusal_detail(), hint=CLIENT_REFUSED_HINT) from None
+                                    detail=self._refusal_detail(),
+                                    hint=CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT) from None
             raise TalosAPIError(node=target, address=self.address, call=method.name,
                                 detail=f"connection failed: {detail}", hint=unreachable_hint(self.host),
                                 transient=True, connected=connected) from None
