@@ -19,6 +19,7 @@ from components.talos.clientconfig import admin_kubeconfig
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
+from . import resources as node_resources
 from .node import EmulatedNode
 from .received import ConfigRejected, parse
 
@@ -263,7 +264,12 @@ class NodeAPI:
 
     # ------------------------------------------------------------------ COSI
 
-    def _resources(self, namespace: str, type_: str) -> list[tuple[str, dict[str, Any]]]:
+    def _resources(self, namespace: str, type_: str) -> list[tuple[str, Any]]:
+        extra = node_resources.served(self.node, type_)
+        if extra is not None:
+            if namespace != node_resources.NAMESPACES[type_]:
+                raise fail(Status.PERMISSION_DENIED, f'namespace "{namespace}" is not supported')
+            return extra
         expected = RESOURCE_NAMESPACES.get(type_)
         if expected is None:
             raise fail(Status.PERMISSION_DENIED, f'resource type "{type_}" is not supported')
@@ -272,7 +278,7 @@ class NodeAPI:
         return self.node.cluster.resources(self.node, type_)
 
     @staticmethod
-    def _resource(namespace: str, type_: str, id_: str, spec: dict[str, Any]) -> Any:
+    def _resource(namespace: str, type_: str, id_: str, spec: Any) -> Any:
         return resource_pb2.Resource(
             metadata=resource_pb2.Metadata(namespace=namespace, type=type_, id=id_, version="1", phase="running"),
             spec=resource_pb2.Spec(yaml_spec=yamlio.dump(spec)))

@@ -117,7 +117,9 @@ async def services(client: TalosClient, *, node: str | None = None) -> list[Serv
 
 async def disks(client: TalosClient, *, node: str | None = None) -> list[dict[str, Any]]:
     message = await client.one(methods.DISKS, empty_pb2.Empty(), node=node)
-    return [{"device": d.device_name, "size": d.size, "model": d.model, "system_disk": d.system_disk}
+    return [{"device": d.device_name, "size": d.size, "model": d.model, "system_disk": d.system_disk,
+             "serial": d.serial, "type": d.type, "uuid": d.uuid, "wwid": d.wwid, "modalias": d.modalias,
+             "name": d.name, "bus_path": d.bus_path, "subsystem": d.subsystem, "readonly": d.readonly}
             for d in message.disks]
 
 
@@ -151,12 +153,19 @@ def _lifecycle_api(tag: str) -> bool:
     return parse_contract(tag, "Version reply").greater(1, 12)
 
 
-async def upgrade(client: TalosClient, image: str, *, node: str | None = None, running_tag: str = "") -> str:
+def uses_lifecycle_upgrade(tag: str) -> bool:
+    """Whether a node running `tag` is upgraded through LifecycleService (where --preserve/--stage are gone)."""
+    return _lifecycle_api(tag)
+
+
+async def upgrade(client: TalosClient, image: str, *, node: str | None = None, running_tag: str = "",
+                  preserve: bool = False) -> str:
     """Upgrade to `image`: LifecycleService from v1.13 on, MachineService.Upgrade before (the running
-    version is asked for unless the caller already knows it)."""
+    version is asked for unless the caller already knows it). `preserve` is the legacy request's flag."""
     running_tag = running_tag or (await version(client, node=node)).tag
     if not _lifecycle_api(running_tag):
-        return str((await client.one(methods.UPGRADE, machine_pb2.UpgradeRequest(image=image), node=node)).ack)
+        legacy = machine_pb2.UpgradeRequest(image=image, preserve=preserve)
+        return str((await client.one(methods.UPGRADE, legacy, node=node)).ack)
     request = lifecycle_pb2.LifecycleServiceUpgradeRequest(source=lifecycle_pb2.InstallArtifactsSource(
         image_name=image))
     lines: list[str] = []
@@ -186,3 +195,16 @@ async def list_resources(client: TalosClient, namespace: str, type_: str, *, nod
                          ) -> list[Resource]:
     replies = await client.call(methods.COSI_LIST, state_pb2.ListRequest(namespace=namespace, type=type_), node=node)
     return [_resource(reply.resource) for reply in replies]
+
+
+MACHINE_CONFIG_TYPE = "MachineConfigs.config.talos.dev"
+
+
+async def machine_config(client: TalosClient, *, node: str | None = None) -> str:
+    """The node's active machine config as text (COSI config/MachineConfigs/v1alpha1). Newer Talos sends the
+    body as a YAML string, older as the document itself (talosctl patch.go extractMachineConfigBody)."""
+    reply = await client.call(methods.COSI_GET, state_pb2.GetRequest(namespace="config", type=MACHINE_CONFIG_TYPE,
+                                                                     id="v1alpha1"), node=node)
+    text = reply.resource.spec.yaml_spec
+    body = yamlio.load(text) if text else ""
+    return body if isinstance(body, str) else str(text)
