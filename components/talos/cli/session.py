@@ -86,7 +86,9 @@ class Session:
     def one(self, command: str, action: Callable[[TalosClient, str], Awaitable[T]]) -> tuple[str, T]:
         """`action` on the single node a command such as bootstrap allows."""
         if len(self.nodes) != 1:
-            raise ConfigError(f"{command}: expected exactly one node (-n), got {len(self.nodes)}")
+            # global/factory.go BuildClientEnforceSingleNode's wording
+            raise ConfigError(f'command "{command}" requires exactly one node (got {len(self.nodes)}); '
+                              'pick one with -n')
         return self.each(action)[0]
 
     def secure_credentials(self, command: str) -> Credentials:
