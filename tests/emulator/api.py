@@ -246,7 +246,7 @@ class NodeAPI:
             raise fail(Status.FAILED_PRECONDITION, "Talos is not installed")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
         parse_contract(tag, "upgrade image")
-        node.version = tag
+        node.pending_version = tag
         node.reboot()
 
     async def Upgrade(self, request: Any) -> Any:
