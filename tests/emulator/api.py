@@ -20,6 +20,7 @@ from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
 from . import resources as node_resources
+from .configdiff import diff_configs
 from .node import EmulatedNode
 from .received import ConfigRejected, parse
 
@@ -106,7 +107,7 @@ class NodeAPI:
                    _MODE.STAGED: "Staged configuration to be applied after the next reboot",
                    _MODE.REBOOT: "Applied configuration with a reboot" + (f": {reason}" if reason else "")}[mode]
         if request.dry_run:
-            changed = "No changes." if config.text == node.config.text else "(config differs)"
+            changed = diff_configs(node.config.text.decode(), config.text.decode()) or "No changes."
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
                 mode=mode, mode_details=f"Dry run summary:\n{details} (skipped in dry-run).\nConfig diff:\n\n"
                                         f"{changed}")])
