@@ -1,0 +1,100 @@
+"""What a user of the talosctl verbs relies on beyond the article's happy path: diffs, hints, one-line errors."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from components.talos.cli import main
+
+from .conftest import ROOT
+from .emulated import RenderedCluster, configure, emulate, example_definition, fresh_subnet, render
+
+F_SETPIPE_SZ = 1031  # Linux fcntl: shrink a pipe so a small output already fills it
+
+
+@pytest.fixture
+def dev(tmp_path, monkeypatch) -> RenderedCluster:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    cluster = render(example_definition("dev", fresh_subnet()))
+    (tmp_path / "talosconfig").write_text(cluster.talosconfig)
+    return cluster
+
+
+def test_apply_config_dry_run_prints_the_config_diff(dev, tmp_path, capsys):
+    node = dev.control_planes[0]
+    changed = dev.configs[node].decode().replace("dev-cp-01", "dev-cp-99")
+    (tmp_path / "changed.yaml").write_text(changed)
+    with emulate(dev) as emulated:
+        configure(dev)
+        assert main(["--talosconfig", "talosconfig", "-n", node, "apply-config", "-f", "changed.yaml",
+                     "--dry-run"]) == 0
+        assert emulated.node(node).hostname == "dev-cp-01"  # nothing applied
+    err = capsys.readouterr().err
+    assert "Config diff:" in err and "--- a\n+++ b\n" in err
+    assert "-    hostname: dev-cp-01" in err or "-hostname: dev-cp-01" in err
+    assert "dev-cp-99" in err
+
+
+def test_insecure_against_a_configured_node_says_to_drop_insecure(dev, tmp_path, capsys):
+    node = dev.control_planes[0]
+    (tmp_path / "cp.yaml").write_bytes(dev.configs[node])
+    with emulate(dev):
+        configure(dev)
+        assert main(["apply-config", "--insecure", "-n", node, "-e", node, "--file", "cp.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "drop --insecure" in err and "needs --insecure" not in err
+    assert err.count("\n") == 1
+
+
+def test_kubeconfig_without_merge_writes_to_the_working_directory_and_never_overwrites_silently(dev, tmp_path, capsys):
+    node = dev.control_planes[0]
+    with emulate(dev):
+        configure(dev)
+        flags = ["--talosconfig", "talosconfig", "-n", node, "-e", node]
+        assert main(["bootstrap", *flags]) == 0
+        assert main(["kubeconfig", *flags, "--merge=false"]) == 0
+        assert yaml.safe_load((tmp_path / "kubeconfig").read_text())["current-context"] == "admin@dev"
+        assert main(["kubeconfig", *flags, "--merge=false"]) == 1
+        assert "kubeconfig file already exists, use --force to overwrite" in capsys.readouterr().err
+        assert main(["kubeconfig", *flags, "--merge=false", "--force"]) == 0
+        assert not (tmp_path / "home" / ".kube").exists()
+        assert main(["kubeconfig", *flags]) == 0  # the article's form: ~/.kube/config, created
+        assert (tmp_path / "home" / ".kube" / "config").is_file()
+        assert main(["kubeconfig", *flags, "-f"]) == 0  # merging with --force overwrites, no renames
+        assert "renamed" not in capsys.readouterr().out
+        contexts = yaml.safe_load((tmp_path / "home" / ".kube" / "config").read_text())["contexts"]
+        assert [context["name"] for context in contexts] == ["admin@dev"]
+
+
+def test_genconfig_into_a_missing_directory_is_one_line_not_a_traceback(tmp_path, capsys):
+    definition = tmp_path / "talconfig.yaml"
+    definition.write_text(example_definition("dev", "127.0.9"))
+    assert main(["genconfig", "-c", str(definition), "-s", str(tmp_path / "nodir" / "s.yaml"),
+                 "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    missing = tmp_path / "nodir"
+    assert err == f"error: {missing / 's.yaml'}: cannot write: directory {missing} does not exist\n"
+
+
+def test_get_output_piped_into_head_ends_quietly(dev, tmp_path):
+    read, write = os.pipe()
+    fcntl.fcntl(write, F_SETPIPE_SZ, 4096)
+    command = [sys.executable, "-m", "components.talos", "get", "mc", "-o", "yaml", "--talosconfig",
+               str(tmp_path / "talosconfig"), "-e", dev.control_planes[0], "-n", ",".join(dev.addresses * 2)]
+    with emulate(dev):
+        configure(dev)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=write, stderr=subprocess.PIPE)
+        os.close(write)
+        assert os.read(read, 6) == b"node: "  # unbuffered: the rest stays in the full pipe
+        os.close(read)
+        _, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+    assert process.returncode == 141
