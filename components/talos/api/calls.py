@@ -16,6 +16,7 @@ from .archive import first_member
 from .client import TalosClient
 from .errors import TalosAPIError
 from .modes import APPLY_MODE_NAMES
+from .proto.common import common_pb2
 from .proto.cosi import state_pb2
 from .proto.machine import lifecycle_pb2, machine_pb2
 
@@ -46,6 +47,9 @@ class ServiceState:
     id: str
     state: str
     healthy: bool | None  # None: health unknown or not reported
+    last_event: str = ""
+    last_change: datetime.datetime | None = None  # the time of the last event
+    health_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,7 @@ async def bootstrap(client: TalosClient, *, node: str | None = None) -> bool:
 
 
 async def kubeconfig(client: TalosClient, *, node: str | None = None) -> str:
-    chunks = await client.call(methods.KUBECONFIG, empty_pb2.Empty(), node=node)
-    for chunk in chunks:  # a fanned-out stream reports an error as a bare message
-        error = client.metadata_error(methods.KUBECONFIG, chunk.metadata, node or client.host)
-        if error is not None:
-            raise error
-    return first_member(b"".join(chunk.bytes for chunk in chunks)).decode()
+    return first_member(await _stream_bytes(client, methods.KUBECONFIG, empty_pb2.Empty(), node)).decode()
 
 
 async def version(client: TalosClient, *, node: str | None = None) -> VersionInfo:
@@ -112,7 +111,11 @@ async def hostname(client: TalosClient, *, node: str | None = None) -> str:
 
 async def services(client: TalosClient, *, node: str | None = None) -> list[ServiceState]:
     message = await client.one(methods.SERVICE_LIST, empty_pb2.Empty(), node=node)
-    return [ServiceState(s.id, s.state, None if s.health.unknown else s.health.healthy) for s in message.services]
+    return [ServiceState(s.id, s.state, None if s.health.unknown else s.health.healthy,
+                         s.events.events[-1].msg if s.events.events else "",
+                         s.events.events[-1].ts.ToDatetime(datetime.UTC) if s.events.events else None,
+                         s.health.last_message)
+            for s in message.services]
 
 
 async def disks(client: TalosClient, *, node: str | None = None) -> list[dict[str, Any]]:
@@ -208,3 +211,27 @@ async def machine_config(client: TalosClient, *, node: str | None = None) -> str
     text = reply.resource.spec.yaml_spec
     body = yamlio.load(text) if text else ""
     return body if isinstance(body, str) else str(text)
+
+
+async def _stream_bytes(client: TalosClient, method: methods.Method, request: Any, node: str | None) -> bytes:
+    """A streamed common.Data reply, joined; an error apid put into the stream (a fanned-out stream reports an
+    error as a bare message) is raised naming the node."""
+    chunks = await client.call(method, request, node=node)
+    for chunk in chunks:
+        error = client.metadata_error(method, chunk.metadata, node or client.host)
+        if error is not None:
+            raise error
+    return b"".join(chunk.bytes for chunk in chunks)
+
+
+async def logs(client: TalosClient, service: str, *, kubernetes: bool = False, tail_lines: int = -1,
+               node: str | None = None) -> bytes:
+    """A service's log (system namespace) or, with `kubernetes`, a container's in k8s.io through CRI."""
+    request = machine_pb2.LogsRequest(namespace="k8s.io" if kubernetes else "system", id=service,
+                                      driver=common_pb2.CRI if kubernetes else common_pb2.CONTAINERD,
+                                      tail_lines=tail_lines)
+    return await _stream_bytes(client, methods.LOGS, request, node)
+
+
+async def dmesg(client: TalosClient, *, tail: bool = False, node: str | None = None) -> bytes:
+    return await _stream_bytes(client, methods.DMESG, machine_pb2.DmesgRequest(tail=tail), node)
