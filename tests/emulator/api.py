@@ -21,6 +21,8 @@ from components.talos.versions import parse_contract
 
 from . import resources as node_resources
 from .configdiff import diff_configs
+from .logs import ROLES as LOG_ROLES
+from .logs import LogsAPI
 from .node import EmulatedNode
 from .received import ConfigRejected, parse
 
@@ -33,6 +35,7 @@ ROLES = {
     "Reboot": OPERATOR,
     "Version": READER, "Hostname": READER, "ServiceList": READER, "Disks": READER, "Get": READER, "List": READER,
     "EtcdMemberList": READER | {"os:etcd:backup"},
+    **LOG_ROLES,
 }
 # The ≤v1.12 maintenance server registered only these; the rest were "not implemented".
 _OLD_MAINTENANCE = {"ApplyConfiguration", "Disks", "Get", "List", "Version", "Upgrade", "Reset"}
@@ -49,7 +52,7 @@ def fail(status: Status, message: str) -> GRPCError:
     return GRPCError(status, message)
 
 
-class NodeAPI:
+class NodeAPI(LogsAPI):
     """Method name → implementation; RBAC and maintenance rules are checked before any of them runs."""
 
     def __init__(self, node: EmulatedNode) -> None:
