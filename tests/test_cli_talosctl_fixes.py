@@ -98,3 +98,29 @@ def test_get_output_piped_into_head_ends_quietly(dev, tmp_path):
         _, err = process.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipe" not in err
     assert process.returncode == 141
+
+
+def test_services_logs_and_dmesg_read_a_node_as_talosctl_prints_them(dev, capsys):
+    node = dev.control_planes[0]
+    flags = ["--talosconfig", "talosconfig", "-e", node, "-n", node]
+    with emulate(dev):
+        configure(dev)
+        capsys.readouterr()
+        assert main(["services", *flags]) == 0
+        table = capsys.readouterr().out.splitlines()
+        assert table[0].split()[:4] == ["NODE", "SERVICE", "STATE", "HEALTH"]
+        assert {line.split()[1] for line in table[1:]} >= {"apid", "etcd", "kubelet"}
+        assert main(["service", "apid", *flags]) == 0
+        assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["NODE", "ID", "STATE", "HEALTH"]
+        assert main(["logs", "apid", *flags]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines and all(line.startswith(f"{node}: ") for line in lines)
+        assert main(["logs", "apid", "--tail", "1", *flags]) == 0
+        assert len(capsys.readouterr().out.splitlines()) == 1
+        assert main(["dmesg", *flags]) == 0
+        line = capsys.readouterr().out.splitlines()[0]
+        assert line.startswith(f"{node}: kern:    info: [")
+        assert main(["logs", "-k", "kube-system/kube-apiserver", *flags]) == 1
+        assert 'container "kube-system/kube-apiserver" not found' in capsys.readouterr().err
+        assert main(["logs", "-f", "apid", *flags]) == 1
+        assert "logs --follow is not supported" in capsys.readouterr().err

@@ -7,7 +7,19 @@ import os
 import sys
 
 from ..errors import TalosError
-from . import configcmd, conformance, gen, kubeconfig, machineconfig, resources, schematic, talhelper, talosctl, upgrade
+from . import (
+    configcmd,
+    conformance,
+    debug,
+    gen,
+    kubeconfig,
+    machineconfig,
+    resources,
+    schematic,
+    talhelper,
+    talosctl,
+    upgrade,
+)
 from .session import add_global_flags
 
 
@@ -19,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_flags(parser, root=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (gen, schematic, conformance, talhelper, talosctl, kubeconfig, resources, configcmd, machineconfig,
-                   upgrade):
+                   upgrade, debug):
         module.register(commands)
     return parser
 
