@@ -152,7 +152,7 @@ def test_the_articles_kubespan_and_hostname_steps_on_v1_13(home, capsys):
         assert sorted(row[6] for row in rows) == sorted(f"{a}:51820" for a in control_planes[1:] + workers)
         assert {row[7] for row in rows} == {"up"}
         assert main(["get", "ksps", "-n", first, "-o", "yaml"]) == 0
-        assert capsys.readouterr().out.count("type: KubeSpanPeerStatus") == 4
+        assert capsys.readouterr().out.count("type: KubeSpanPeerStatuses.kubespan.talos.dev") == 4
 
         # v1.13 configs are multi-document: Talos refuses the JSON patch; the HostnameConfig document works
         assert main(["-n", first, "patch", "machineconfig", "-p", HOSTNAME_PATCH]) == 1

@@ -124,3 +124,42 @@ def test_services_logs_and_dmesg_read_a_node_as_talosctl_prints_them(dev, capsys
         assert 'container "kube-system/kube-apiserver" not found' in capsys.readouterr().err
         assert main(["logs", "-f", "apid", *flags]) == 1
         assert "logs --follow is not supported" in capsys.readouterr().err
+
+
+def test_edit_machineconfig_applies_what_the_editor_saved_and_skips_an_unchanged_file(dev, tmp_path, capsys,
+                                                                                    monkeypatch):
+    node = dev.control_planes[0]
+    flags = ["--talosconfig", "talosconfig", "-e", node, "-n", node]
+    with emulate(dev) as emulated:
+        configure(dev)
+        monkeypatch.setenv("TALOS_EDITOR", "sed -i s/dev-cp-01/dev-cp-77/")
+        monkeypatch.setenv("EDITOR", "false")  # $TALOS_EDITOR wins
+        assert main(["edit", "machineconfig", *flags]) == 0
+        assert emulated.node(node).hostname == "dev-cp-77"
+        assert main(["edit", "mc", *flags]) == 0  # nothing left to replace: the file comes back unchanged
+        assert "Apply was skipped: no changes detected." in capsys.readouterr().err
+        monkeypatch.delenv("TALOS_EDITOR")
+        assert main(["edit", "machineconfig", *flags]) == 1
+        assert "edit: editor 'false' exited with 1" in capsys.readouterr().err
+        assert main(["edit", "members", *flags]) == 1
+        assert "only machineconfig can be changed this way" in capsys.readouterr().err
+
+
+def test_contexts_can_be_listed_switched_and_chosen_per_command(dev, tmp_path, capsys):
+    other = render(example_definition("dev", fresh_subnet()))
+    (tmp_path / "other").write_text(other.talosconfig)
+    node = dev.control_planes[0]
+    with emulate(dev):
+        configure(dev)
+        assert main(["config", "merge", "talosconfig"]) == 0
+        assert main(["config", "merge", "other"]) == 0  # same context name: renamed, and made current
+        assert 'renamed talosconfig context "dev" -> "dev-1"' in capsys.readouterr().err
+        assert main(["config", "contexts"]) == 0
+        rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+        assert rows[0][0] == "dev" and rows[1][:2] == ["*", "dev-1"]
+        assert main(["-n", node, "-e", node, "version"]) == 1  # dev-1's certificate is another cluster's
+        assert main(["--context", "dev", "-n", node, "-e", node, "version"]) == 0
+        assert main(["config", "context", "dev"]) == 0
+        assert main(["version", "-n", node, "-e", node]) == 0
+        assert main(["config", "context", "nope"]) == 1
+        assert "context 'nope' is not defined" in capsys.readouterr().err

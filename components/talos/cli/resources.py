@@ -95,11 +95,11 @@ def _get(args: argparse.Namespace) -> int:
         return await calls.list_resources(client, namespace, definition.type, node=node)
 
     results = session.each(fetch)
-    if args.output == "yaml":
+    if args.output == "yaml":  # talosctl's YAML output keeps the full type; only tables show DisplayType
         for node, resources in results:
             for resource in resources:
                 print(yamlio.dump({"node": node, "metadata": {"namespace": resource.namespace,
-                                                              "type": definition.display, "id": resource.id,
+                                                              "type": resource.type, "id": resource.id,
                                                               "version": resource.version},
                                    "spec": resource.spec}) + "---")
         return 0
