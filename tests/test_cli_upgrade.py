@@ -93,7 +93,7 @@ def test_an_upgrade_talos_refuses_fails_before_any_node_is_touched(tmp_path, mon
     assert upgrades == []
 
 
-@pytest.mark.parametrize("flags, expected", [(["--stage"], "upgrade --stage is not supported"),
+@pytest.mark.parametrize("flags, expected", [(["--stage"], "upgrade --stage is a legacy MachineService.Upgrade flag"),
                                              (["--wait=false"], "upgrade --wait=false: several nodes")])
 def test_upgrade_flags_this_cli_cannot_honour_are_refused_by_name(tmp_path, monkeypatch, capsys, flags, expected):
     control_planes, _workers, emulated = cluster_at("v1.13.9", tmp_path, monkeypatch, capsys)
@@ -103,3 +103,14 @@ def test_upgrade_flags_this_cli_cannot_honour_are_refused_by_name(tmp_path, monk
     finally:
         emulated.stop()
     assert expected in capsys.readouterr().err
+
+
+def test_a_staged_upgrade_before_v1_13_reboots_into_the_new_version(tmp_path, monkeypatch, capsys):
+    _, workers, emulated = cluster_at("v1.12.11", tmp_path, monkeypatch, capsys)
+    try:
+        assert main(["--talosconfig", "talosconfig", "upgrade", "-n", workers[0], "--image", IMAGE, "--stage",
+                     "--timeout", "60s"]) == 0
+        assert emulated.node(workers[0]).version == "v1.13.9"
+        assert [call.path for call in emulated.calls if "Upgrade" in call.path] == ["/machine.MachineService/Upgrade"]
+    finally:
+        emulated.stop()

@@ -162,12 +162,13 @@ def uses_lifecycle_upgrade(tag: str) -> bool:
 
 
 async def upgrade(client: TalosClient, image: str, *, node: str | None = None, running_tag: str = "",
-                  preserve: bool = False) -> str:
+                  preserve: bool = False, stage: bool = False) -> str:
     """Upgrade to `image`: LifecycleService from v1.13 on, MachineService.Upgrade before (the running
-    version is asked for unless the caller already knows it). `preserve` is the legacy request's flag."""
+    version is asked for unless the caller already knows it). `preserve` and `stage` are the legacy request's
+    flags (a staged upgrade reboots at once and installs during that boot: SequenceStageUpgrade)."""
     running_tag = running_tag or (await version(client, node=node)).tag
     if not _lifecycle_api(running_tag):
-        legacy = machine_pb2.UpgradeRequest(image=image, preserve=preserve)
+        legacy = machine_pb2.UpgradeRequest(image=image, preserve=preserve, stage=stage)
         return str((await client.one(methods.UPGRADE, legacy, node=node)).ack)
     request = lifecycle_pb2.LifecycleServiceUpgradeRequest(source=lifecycle_pb2.InstallArtifactsSource(
         image_name=image))

@@ -126,7 +126,7 @@ def image_tag(image: str) -> str:
 
 
 async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE,
-                  preserve: bool = False) -> calls.VersionInfo:
+                  preserve: bool = False, stage: bool = False) -> calls.VersionInfo:
     """``talosctl upgrade --image``: unless the node already runs that version, upgrade it and wait until it
     is back and reports the image's version."""
     wanted = image_tag(image)
@@ -135,7 +135,8 @@ async def upgrade(target: Target, image: str, credentials: Credentials, *, deadl
     if running.tag == wanted:
         return running
     await with_retries(lambda: _on(target, credentials, lambda c: calls.upgrade(c, image, node=target.node,
-                                                                   running_tag=running.tag, preserve=preserve)),
+                                                                   running_tag=running.tag, preserve=preserve,
+                                                                   stage=stage)),
                        deadline)
 
     async def upgraded() -> calls.VersionInfo:

@@ -30,9 +30,6 @@ async def _facts(client: TalosClient, node: str) -> tuple[str, str]:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    if args.stage:
-        raise ConfigError("upgrade --stage is not supported by this CLI: a staged upgrade waits for a reboot "
-                          "the rollout cannot order; upgrade without --stage")
     session = Session(args)
     credentials = session.secure_credentials("upgrade")
     wanted = operations.image_tag(args.image)
@@ -42,9 +39,11 @@ def _upgrade(args: argparse.Namespace) -> int:
     facts = dict(session.each(_facts))
     for node, (running, _) in facts.items():
         rollout.check_talos_upgrade(node, running, wanted)
-        if args.preserve and calls.uses_lifecycle_upgrade(running):
-            raise ConfigError(f"node {node}: upgrade --preserve is a legacy MachineService.Upgrade flag; Talos "
-                              f"{running} upgrades through LifecycleService, which always preserves data")
+        legacy = [flag for flag, given in (("--preserve", args.preserve), ("--stage", args.stage)) if given]
+        if legacy and calls.uses_lifecycle_upgrade(running):
+            # talosctl upgrade.go marks them "legacy flag for MachineService.Upgrade fallback"
+            raise ConfigError(f"node {node}: upgrade {legacy[0]} is a legacy MachineService.Upgrade flag; Talos "
+                              f"{running} upgrades through LifecycleService, which has no such option")
     if not args.wait and len(facts) > 1:
         raise ConfigError("upgrade --wait=false: several nodes are upgraded in rollout order, which waits for "
                           "each wave; give one node or drop --wait=false")
@@ -59,11 +58,13 @@ def _upgrade(args: argparse.Namespace) -> int:
         for wave in waves:
             if not args.wait:
                 async with session.client(wave.hostnames[0]) as client:
-                    ack = await calls.upgrade(client, args.image, node=wave.hostnames[0], preserve=args.preserve)
+                    ack = await calls.upgrade(client, args.image, node=wave.hostnames[0], preserve=args.preserve,
+                                              stage=args.stage)
                 print(f"{wave.hostnames[0]}: {ack}")
                 return
             await asyncio.gather(*(operations.upgrade(target(node), args.image, credentials, deadline=deadline,
-                                                      preserve=args.preserve) for node in wave.hostnames))
+                                                      preserve=args.preserve, stage=args.stage)
+                                   for node in wave.hostnames))
             nodes = [target(node) for node in wave.hostnames]
             if wave.role == rollout.CONTROL_PLANE:
                 await operations.wait_healthy(nodes, [], credentials, deadline=deadline,
@@ -84,7 +85,8 @@ def register(commands: Any) -> None:
                          help=f"the installer image to upgrade to (default {DEFAULT_IMAGE})")
     upgrade.add_argument("-p", "--preserve", action="store_true",
                          help="preserve data (MachineService.Upgrade, Talos before v1.13)")
-    upgrade.add_argument("-s", "--stage", action="store_true", help="stage the upgrade (refused, see the error)")
+    upgrade.add_argument("-s", "--stage", action="store_true",
+                         help="stage the upgrade to perform it after a reboot (MachineService.Upgrade, before v1.13)")
     add_bool(upgrade, "--wait", True, "wait for each node to come back healthy with the new version")
     upgrade.add_argument("--timeout", default="30m", help="how long to wait per wave (Go duration; default 30m)")
     upgrade.add_argument("--worker-batch", type=int, default=1,
