@@ -63,7 +63,6 @@ class Session:
             raise ConfigError("no endpoints: pass -e/--endpoints or set them with `config endpoint`")
         self.endpoints = endpoints
         self.endpoint = endpoints[0]
-        self.explicit_nodes = bool(self.nodes)
         if not self.nodes:
             self.nodes = [self.endpoint]
 
