@@ -105,3 +105,20 @@ def test_a_version_that_is_not_one_names_the_node():
     with pytest.raises(RolloutError, match=re.escape("node w3: Talos version 'latest' is not a version")):
         rollout.check_talos_upgrade("w3", "latest", "v1.13.9")
 
+
+
+APISERVERS = {"cp1": "1.29.3", "cp2": "1.29.3", "cp3": "1.29.3"}
+KUBELETS = {"cp1": "1.29.3", "cp2": "1.29.3", "cp3": "1.29.3", "w1": "1.29.3"}
+
+
+def test_a_plan_that_moves_every_api_server_before_any_kubelet_keeps_the_skew():
+    steps = [("kube-apiserver", cp, "1.30.1") for cp in ("cp1", "cp2", "cp3")]
+    steps += [("kubelet", node, "1.30.1") for node in ("cp1", "cp2", "cp3", "w1")]
+    rollout.check_skew_during(steps, APISERVERS, KUBELETS)
+
+
+def test_a_kubelet_moved_with_its_own_api_server_while_others_are_old_is_refused():
+    steps = [("kube-apiserver", "cp1", "1.30.1"), ("kubelet", "cp1", "1.30.1"), ("kube-apiserver", "cp2", "1.30.1")]
+    with pytest.raises(RolloutError, match=re.escape("node cp1: kubelet v1.30.1 would be newer than kube-apiserver "
+                                                     "v1.29.3")):
+        rollout.check_skew_during(steps, APISERVERS, KUBELETS)

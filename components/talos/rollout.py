@@ -156,3 +156,29 @@ def _intermediate(was: tuple[int, int, int], want: tuple[int, int, int]) -> str:
     reachable = [minor for (major, minor), (oldest, _) in TALOS_UPGRADE_PATHS.items()
                  if major == want[0] and was[1] < minor < want[1] and was >= oldest]
     return f"v{want[0]}.{max(reachable)}" if reachable else f"v{was[0]}.{was[1] + 1}"
+
+
+KUBE_APISERVER = "kube-apiserver"
+KUBELET = "kubelet"
+
+
+def check_skew_during(steps: Iterable[tuple[str, str, str]], apiservers: dict[str, str],
+                      kubelets: dict[str, str]) -> None:
+    """Replay a Kubernetes upgrade plan, `steps` of (component, node, new version) with component
+    kube-apiserver or kubelet, over the running versions, and refuse the first step after which a kubelet
+    is newer than any running API server (the skew policy holds against every kube-apiserver instance in an
+    HA cluster: kubernetes.io/releases/version-skew-policy). This is why talosctl upgrade-k8s moves every API
+    server before any kubelet."""
+    running_apiservers, running_kubelets = dict(apiservers), dict(kubelets)
+    for component, node, version in steps:
+        if component == KUBE_APISERVER:
+            running_apiservers[node] = version
+        elif component == KUBELET:
+            running_kubelets[node] = version
+        else:
+            raise RolloutError(f"node {node}: component {component!r}; expected {KUBE_APISERVER} or {KUBELET}")
+        if not running_apiservers:
+            continue
+        oldest = min(running_apiservers.values(), key=lambda v: _parse(v, KUBE_APISERVER, node))
+        for kubelet_node, kubelet in running_kubelets.items():
+            check_kubelet_skew(kubelet_node, kubelet, oldest)
