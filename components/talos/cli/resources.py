@@ -35,12 +35,18 @@ class ResourceType:
         return plural[:-1] if plural.endswith("s") else plural
 
     def names(self) -> set[str]:
-        """COSI meta's generated aliases: the lower-cased type, plural and singular, and the upper-case
-        letters of each (KubeSpanPeerStatuses → ksps), plus the definition's own aliases."""
-        plural, singular = self.type.split(".", 1)[0], self.display
-        names = {self.type.lower(), plural.lower(), singular.lower(), *self.aliases}
-        for word in (plural, singular):
-            names.add("".join(re.findall(r"[A-Z]", word)).lower())
+        """The aliases COSI generates (cosi-project/runtime pkg/resource/meta/spec/resource_definition.go):
+        singular and plural lower-cased, the plural with leading parts of the suffix (members.cluster), the
+        plural's upper-case letters when there are several (ksps; mc and mcs), plus the definition's own."""
+        plural, suffix = self.type.split(".", 1)
+        names = {self.type.lower(), plural.lower(), self.display.lower(), *self.aliases}
+        parts = suffix.split(".")
+        names.update(".".join([plural.lower(), *parts[:i]]) for i in range(1, len(parts)))
+        upper = "".join(re.findall(r"[A-Z]", plural))
+        if len(upper) > 1:
+            names.add(upper.lower())
+            if not upper.endswith("S"):
+                names.add(upper.lower() + "s")
         return names
 
 
