@@ -14,7 +14,12 @@ def write_output(path: str | Path, text: str, mode: int = 0o600, overwrite: bool
     target = Path(path)
     if target.exists() and not overwrite:
         raise error(f"{target}: file already exists, use --force to overwrite")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w") as stream:
-        stream.write(text)
-    os.chmod(target, mode)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "w") as stream:
+            stream.write(text)
+        os.chmod(target, mode)
+    except OSError as failure:
+        missing = not target.parent.is_dir()
+        reason = f"directory {target.parent} does not exist" if missing else failure.strerror
+        raise error(f"{target}: cannot write: {reason}") from None

@@ -195,12 +195,7 @@ class EmulatedCluster:
             self.remove_etcd_member(node, node.etcd_member_id)
 
     def resources(self, node: EmulatedNode, type_: str) -> list[tuple[str, Any]]:
-        from .api import MACHINE_CONFIGS, MACHINE_STATUSES, MEMBERS
-
-        if type_ == MACHINE_CONFIGS:
-            # machine_config.go v1alpha1Spec.MarshalYAML: the spec is the config's bytes as one YAML string;
-            # ActiveID "v1alpha1". In maintenance mode there is none.
-            return [("v1alpha1", node.config.text.decode())] if node.config and not node.maintenance else []
+        from .api import MACHINE_STATUSES, MEMBERS
 
         if type_ == MACHINE_STATUSES:
             stage = "maintenance" if node.maintenance else "running"

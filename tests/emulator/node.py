@@ -90,6 +90,9 @@ class EmulatedNode:
     booted_at: float = 0.0
     apply_in_progress: bool = False
     rebooting_after_apply: bool = False
+    # An upgrade installs the new version and reboots into it: until then the node runs (and reports) the old one
+    # (siderolabs/talos v1alpha1_sequencer.go: the Upgrade sequence ends in a reboot).
+    pending_version: str | None = None
     faults: Faults = field(default_factory=Faults)
     default_hostname: str = ""
     clock: NodeClock = field(default_factory=NodeClock)
@@ -205,6 +208,8 @@ class EmulatedNode:
             return
         if self.staged is not None:
             self.config, self.staged = self.staged, None
+        if self.pending_version is not None:
+            self.version, self.pending_version = self.pending_version, None
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
         if self._boots_iso() and self.installed:

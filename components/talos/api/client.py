@@ -35,6 +35,8 @@ from .tls import Credentials, maintenance_client_context, secure_client_context
 
 DEFAULT_CALL_TIMEOUT = 30.0
 MAX_MESSAGE_SIZE = 32 * 1024 * 1024  # constants.GRPCMaxMessageSize
+# An anonymous (--insecure) client refused: the node left maintenance mode, so it wants the talosconfig.
+CONFIGURED_NODE_HINT = "drop --insecure and pass the cluster's talosconfig (--talosconfig)"
 
 
 def split_endpoint(endpoint: str, default_port: int = TALOS_API_PORT) -> tuple[str, int]:
@@ -146,7 +148,8 @@ class TalosClient:
                 raise self._tls_error(target, method, refusal) from None
             if refusal == "":
                 raise TalosAPIError(node=target, address=self.address, call=method.name,
-                                    detail=self._refusal_detail(), hint=CLIENT_REFUSED_HINT) from None
+                                    detail=self._refusal_detail(),
+                                    hint=CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT) from None
             raise TalosAPIError(node=target, address=self.address, call=method.name,
                                 detail=f"connection failed: {detail}", hint=unreachable_hint(self.host),
                                 transient=True, connected=connected) from None

@@ -145,8 +145,8 @@ def image_tag(image: str) -> str:
     return name.rsplit(":", 1)[-1] if ":" in name else ""
 
 
-async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE
-                  ) -> calls.VersionInfo:
+async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE,
+                  preserve: bool = False, stage: bool = False) -> calls.VersionInfo:
     """``talosctl upgrade --image``: unless the node already runs that version, upgrade it and wait until it
     is back and reports the image's version."""
     wanted = image_tag(image)
@@ -155,7 +155,9 @@ async def upgrade(target: Target, image: str, credentials: Credentials, *, deadl
     if running.tag == wanted:
         return running
     await with_retries(lambda: _on(target, credentials, lambda c: calls.upgrade(c, image, node=target.node,
-                                                                   running_tag=running.tag)), deadline)
+                                                                   running_tag=running.tag, preserve=preserve,
+                                                                   stage=stage)),
+                       deadline)
 
     async def upgraded() -> calls.VersionInfo:
         info = await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
