@@ -223,8 +223,9 @@ class TalosClient:
         detail = f"TLS: {reason}"
         if refused and self.insecure:
             detail += ": the node is configured and requires a client certificate (it is not in maintenance mode)"
-        return TalosAPIError(node=node, address=self.address, call=method.name, detail=detail,
-                             hint=CLIENT_REFUSED_HINT if refused else unreachable_hint(self.host),
+        hint = (CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT) if refused else \
+            unreachable_hint(self.host)
+        return TalosAPIError(node=node, address=self.address, call=method.name, detail=detail, hint=hint,
                              transient=not refused)
 
     def metadata_error(self, method: Method, metadata: Any, target: str) -> TalosAPIError | None:
