@@ -130,6 +130,7 @@ def _gen_config(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     names = {"controlplane": "controlplane.yaml", "worker": "worker.yaml", "talosconfig": "talosconfig"}
     for output_type in output_types:
-        write_output(directory / names[output_type], outputs[output_type], 0o644, overwrite=args.force)
+        # every output holds private keys (configs: five CAs; talosconfig: an admin key), so 0600
+        write_output(directory / names[output_type], outputs[output_type], 0o600, overwrite=args.force)
         print(f"Created {directory / names[output_type]}", file=sys.stderr)
     return 0
