@@ -171,9 +171,11 @@ class SecretsBundle:
     @classmethod
     def read(cls, path: str | Path) -> SecretsBundle:
         try:
-            text = Path(path).read_text()
+            text = yamlio.read_text(path)
         except OSError as error:
             raise SecretsError(f"{path}: cannot read secrets bundle: {error.strerror}") from None
+        except yamlio.StrictYAMLError as error:
+            raise SecretsError(f"{path}: {error}") from None
         return cls.from_yaml(text, str(path))
 
     def write(self, path: str | Path, force: bool = False) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..bundle import PatchSet, render_bundle
 from ..clientconfig import talosconfig
 from ..errors import ConfigError
@@ -67,9 +68,11 @@ def _gen_secrets(args: argparse.Namespace) -> int:
     if args.from_controlplane_config:
         path = Path(args.from_controlplane_config)
         try:
-            text = path.read_text()
+            text = yamlio.read_text(path)
         except OSError as error:
             raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        except yamlio.StrictYAMLError as error:
+            raise ConfigError(f"{path}: {error}") from None
         bundle = SecretsBundle.from_controlplane_config(text, str(path))
     else:
         bundle = SecretsBundle.generate(parse_contract(args.talos_version or DEFAULT_TALOS_VERSION))

@@ -248,7 +248,9 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
 
 def load_definition(path: str | Path, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
     try:
-        text = Path(path).read_text()
+        text = yamlio.read_text(path)
     except OSError as error:
         raise DefinitionError(str(path), [Problem("(file)", f"cannot read: {error.strerror}")]) from None
+    except yamlio.StrictYAMLError as error:
+        raise DefinitionError(str(path), [Problem("(file)", str(error))]) from None
     return parse_definition(text, str(path), environ)
