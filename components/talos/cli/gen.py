@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from ..bundle import PatchSet, render_bundle
+from ..bundle import PatchSet, render_role
 from ..clientconfig import talosconfig
+from ..documents import encode
 from ..errors import ConfigError
 from ..files import write_output
-from ..generate import GenerateInput
+from ..generate import ROLES, GenerateInput
 from ..patching import load_patches
 from ..secrets import SecretsBundle
+from ..validation import check_machine_config
 from ..versions import (
     DEFAULT_TALOS_VERSION,
     default_kubernetes_version,
@@ -120,7 +122,11 @@ def _gen_config(args: argparse.Namespace) -> int:
     patches = PatchSet(load_patches(args.config_patch, label="--config-patch"),
                        load_patches(args.config_patch_control_plane, label="--config-patch-control-plane"),
                        load_patches(args.config_patch_worker, label="--config-patch-worker"))
-    configs = render_bundle(gen, patches)
+    configs = {}
+    for role in ROLES:  # every role is checked before any file is written
+        documents = render_role(gen, role, patches)
+        check_machine_config(documents, f"{role}.yaml")
+        configs[role] = encode(documents)
     outputs = {"controlplane": configs["controlplane"], "worker": configs["worker"]}
     if "talosconfig" in output_types:
         outputs["talosconfig"] = talosconfig(bundle, args.cluster_name, endpoints=[])
