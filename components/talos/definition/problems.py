@@ -7,6 +7,13 @@ from typing import Any
 
 from ..errors import ConfigError
 
+_EXCERPT = 60  # an error never echoes more of a value than this (a 1 MB value made a 1 MB message)
+
+
+def excerpt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT - 3] + "..."
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -16,7 +23,7 @@ class Problem:
     has_value: bool = False
 
     def render(self, source: str) -> str:
-        shown = f" = {self.value!r}" if self.has_value else ""
+        shown = f" = {excerpt(self.value)}" if self.has_value else ""
         return f"{source}: {self.path}{shown}: {self.message}"
 
 
