@@ -132,7 +132,7 @@ def _interface(node: dict[str, Any]) -> dict[str, Any]:
 BAD_HOSTNAMES = ["a/b", "a\0b", "x" * 64, ".".join(["a" * 60] * 5), "-lead", "trail-", "under_score", "has space",
                  "dot..dot", "../../etc", "é"]
 BAD_ENDPOINTS = ["https://192.168.1.80:70000", "https://192.168.1.80:0", "http://192.168.1.80:6443", "not a url",
-                 "https://:6443", "https://192.168.1.80:port"]
+                 "https://:6443", "https://192.168.1.80:port", "https://[192.168.1.80:6443", "https://fe80::1:6443"]
 BAD_NETS = [["10.96.0.0"], ["banana"], ["10.96.0.0/33"], [12], ["10.96.0.0/12", "x"], "10.96.0.0/12", [None]]
 BAD_BOOLS = ["false", "true", "yes", 0, 1, "no", [], {"a": 1}]
 BAD_PATCHES = ["machine:\n  type: banana\n", '[{"op": "remove", "path": "/machine/ca"}]',

@@ -49,6 +49,9 @@ def _interface(data: dict[str, Any], key: str, value: Any) -> None:
     (lambda d: d.update(endpoint="https://192.168.1.85:70000"),
      "endpoint = 'https://192.168.1.85:70000': port number must be between 1 and 65535"),
     (lambda d: d.update(endpoint="https://192.168.1.85:0"), "port number must be between 1 and 65535"),
+    (lambda d: d.update(endpoint="https://[192.168.1.85:6443"), "endpoint = 'https://[192.168.1.85:6443': Invalid "
+                                                                 "IPv6 URL; expected an https URL"),
+    (lambda d: d.update(endpoint="https://fe80::1:6443"), "IPv6 addresses MUST be enclosed by square brackets"),
     (lambda d: d.update(clusterSvcNets=["10.96.0.0"]), "clusterSvcNets[0] = '10.96.0.0': expected a CIDR"),
     (lambda d: d.update(clusterPodNets=["10.244.0.0/33"]), "clusterPodNets[0] = '10.244.0.0/33': expected a CIDR"),
     (lambda d: _node(d, "disableSearchDomain", "false"),

@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from .errors import ConfigError, TalosError
+from .errors import ConfigError, TalosError, excerpt
 
 
 def write_output(path: str | Path, text: str, mode: int = 0o600, overwrite: bool = True,
@@ -42,7 +42,6 @@ def write_output(path: str | Path, text: str, mode: int = 0o600, overwrite: bool
 def confined_name(name: str, what: str) -> str:
     """A file name to join to an output folder: one plain component, never a path that leaves the folder."""
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name or os.path.isabs(name):
-        shown = name if len(name) <= 60 else name[:57] + "..."
-        raise ConfigError(f"{what}: {shown!r} is not a plain file name; expected no '/', '..', NUL or absolute path "
-                         "(files are written only inside the output folder)")
+        raise ConfigError(f"{what}: {excerpt(name)} is not a plain file name; expected no '/', '..', NUL or "
+                          "absolute path (files are written only inside the output folder)")
     return name

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .api.modes import APPLY_MODE_NAMES
-from .errors import TalosError
+from .errors import EXCERPT, TalosError, excerpt
 
 # Go's time.ParseDuration units (src/time/format.go unitMap): "µs" is U+00B5, "μs" U+03BC.
 _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -20,17 +20,10 @@ _UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, 
 # fraction (".5" and "1." are valid, "." is not); a lone "0" needs no unit.
 _TERM = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
 _DURATION = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+")
-_EXCERPT = 60
 
 
 class StackConfigError(TalosError):
     pass
-
-
-def excerpt(value: Any) -> str:
-    """repr of a value, cut so an error line never echoes a large input."""
-    text = repr(value)
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT - 3] + "..."
 
 
 def parse_duration(value: Any, key: str, *, minimum: float, maximum: float) -> float:
@@ -100,7 +93,7 @@ def parse_talos_options(raw: Any, key: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise StackConfigError(f"stack config {key}: {excerpt(raw)}; expected an object with "
                                f"{', '.join(TALOS_OPTIONS)}")
-    unknown = sorted(str(name)[:_EXCERPT] for name in raw if name not in TALOS_OPTIONS)
+    unknown = sorted(str(name)[:EXCERPT] for name in raw if name not in TALOS_OPTIONS)
     if unknown:
         raise StackConfigError(f"stack config {key}: unknown field(s) {', '.join(unknown[:5])}; "
                                f"expected {', '.join(TALOS_OPTIONS)}")

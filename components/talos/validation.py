@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from .errors import ConfigError, shorten
 
 Document = dict[str, Any]
 
@@ -139,7 +139,10 @@ def _discovery_problems(cluster: dict[str, Any], placeholder_secrets: bool) -> l
     problems = []
     endpoint = service.get("endpoint")
     if endpoint is not None:
-        parts = urlsplit(str(endpoint))
+        try:
+            parts = urlsplit(str(endpoint))
+        except ValueError:  # e.g. "Invalid IPv6 URL"
+            parts = urlsplit("")
         if not parts.scheme or not parts.netloc:
             problems.append("cluster discovery service registry endpoint is invalid")
         elif parts.path not in ("", "/"):
@@ -151,8 +154,7 @@ def _discovery_problems(cluster: dict[str, Any], placeholder_secrets: bool) -> l
 
 
 def _quote(value: Any) -> str:
-    text = str(value)
-    return '"' + (text if len(text) <= 60 else text[:57] + "...") + '"'
+    return f'"{shorten(str(value))}"'
 
 
 class MachineConfigInvalid(ConfigError):

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .errors import shorten
+
 Document = dict[str, Any]
 
 
@@ -150,8 +152,7 @@ def _check_events(text: str | bytes) -> None:
 
 
 def _go_quote(text: str) -> str:
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + shorten(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _checked(text: str | bytes) -> str | bytes:

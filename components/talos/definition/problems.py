@@ -5,14 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError
-
-_EXCERPT = 60  # an error never echoes more of a value than this (a 1 MB value made a 1 MB message)
-
-
-def excerpt(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT - 3] + "..."
+from ..errors import ConfigError, excerpt
 
 
 @dataclass(frozen=True)

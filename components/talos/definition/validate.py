@@ -6,7 +6,6 @@ import ipaddress
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import TalosError
 from ..secrets import SecretsBundle
@@ -164,7 +163,7 @@ def _check_node(definition: ClusterDefinition, node: NodeDefinition, problems: P
 def _check_cluster(definition: ClusterDefinition, problems: ProblemList) -> None:
     if definition.endpoint:
         reason = endpoint_problem(definition.endpoint)
-        if urlsplit(definition.endpoint).scheme != "https":
+        if not definition.endpoint.lower().startswith("https://"):
             problems.add("endpoint", "expected an https URL such as https://192.168.1.80:6443", definition.endpoint)
         elif reason:  # siderolabs/net ValidateEndpointURI's reason: port range, blank host, IPv6 brackets
             problems.add("endpoint", f"{reason}; expected an https URL such as https://192.168.1.80:6443",
