@@ -49,6 +49,11 @@ def test_renew_before_days_must_be_a_finite_number_within_the_certificate_lifeti
         parse_talos_options({"renewBeforeDays": value}, KEY)
 
 
+def test_proxmox_insecure_that_is_not_a_boolean_is_refused_naming_the_key() -> None:
+    message = failure("homelab", {"proxmoxve:insecure": "maybe"})
+    assert "stack config proxmoxve:insecure: 'maybe' is not a boolean; expected true or false" in message
+
+
 def test_a_huge_value_is_quoted_as_a_short_excerpt() -> None:
     with pytest.raises(StackConfigError) as caught:
         parse_talos_options({"applyMode": "x" * 100_000}, KEY)

@@ -83,8 +83,7 @@ def config_problems(documents: list[Document], *, placeholder_secrets: bool = Fa
         if domain and not (isinstance(domain, str) and len(domain) - domain.count(".") <= 255
                            and _DNS_NAME.fullmatch(domain)):
             problems.append(f"{_quote(domain)} is not a valid DNS name")
-        if "etcd" in cluster and cluster["etcd"] is not None and machine_type == "worker" \
-                and _mapping(cluster["etcd"]).get("ca"):
+        if cluster.get("etcd") is not None and machine_type == "worker":
             problems.append("etcd config is only allowed on control plane machines")
     ca = machine.get("ca")
     accepted = machine.get("acceptedCAs")
