@@ -64,6 +64,8 @@ def _interface(data: dict[str, Any], key: str, value: Any) -> None:
     (lambda d: _interface(d, "routes", 5), "nodes[0].networkInterfaces[0].routes = 5: expected a list"),
     (lambda d: _interface(d, "vip", "192.168.1.80"), "nodes[0].networkInterfaces[0].vip = '192.168.1.80': expected"),
     (lambda d: _interface(d, "mtu", 70000), "nodes[0].networkInterfaces[0].mtu = 70000: expected an MTU"),
+    (lambda d: d.update(cniConfig={"name": "custom", "urls": "https://example.com/cni.yaml"}),
+     "cniConfig.urls = 'https://example.com/cni.yaml': expected a list of manifest URLs"),
     (lambda d: _node(d, "schematic", {"customization": 5}), "nodes[0].schematic.customization = 5: expected a "
                                                              "mapping"),
     (lambda d: _node(d, "schematic", {"customization": {"extraKernelArgs": "quiet"}}),

@@ -239,6 +239,10 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
     if cni is not None and not (isinstance(cni, dict) and isinstance(cni.get("name"), str)):
         problems.add("cniConfig", "expected a mapping with name (and urls for custom)", cni)
         cni = None
+    elif cni is not None and cni.get("urls") is not None and not (
+            isinstance(cni["urls"], list) and all(isinstance(url, str) for url in cni["urls"])):
+        problems.add("cniConfig.urls", "expected a list of manifest URLs", cni["urls"])
+        cni = None
     definition = ClusterDefinition(
         source=source,
         cluster_name=str(data.get("clusterName") or ""),
