@@ -46,6 +46,8 @@ def _interface(data: dict[str, Any], key: str, value: Any) -> None:
     (lambda d: _node(d, "hostname", "a\0b"), "nodes[0].hostname = 'a\\x00b': expected an RFC 1123 hostname"),
     (lambda d: _node(d, "hostname", "x" * 64), "has a label of 64 characters; expected at most 63 per label"),
     (lambda d: _node(d, "hostname", ".".join(["a" * 60] * 5)), "is 304 characters long; expected an RFC 1123"),
+    (lambda d: _node(d, "hostname", d["nodes"][1]["hostname"].upper()),
+     "nodes[1].hostname = 'controlplane-02': duplicate: also used by nodes[0]"),
     (lambda d: d.update(endpoint="https://192.168.1.85:70000"),
      "endpoint = 'https://192.168.1.85:70000': port number must be between 1 and 65535"),
     (lambda d: d.update(endpoint="https://192.168.1.85:0"), "port number must be between 1 and 65535"),

@@ -38,7 +38,11 @@ _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 
 
 def hostname_problem(name: str) -> str | None:
-    """Why `name` is not an RFC 1123 hostname (labels of letters, digits and inner '-', <= 63 each, <= 253)."""
+    """Why `name` is not an RFC 1123 hostname (labels of letters, digits and inner '-', <= 63 each, <= 253).
+
+    Talos's HostnameConfig.Validate (config/types/network/hostname.go) bounds the FQDN at 253 and the host
+    label at 63; RFC 1123's alphabet keeps the name usable as a file name and a Kubernetes node name.
+    """
     if len(name) > 253:
         return f"is {len(name)} characters long; expected an RFC 1123 hostname of at most 253"
     for label in name.split("."):
@@ -185,12 +189,14 @@ def _check_cluster(definition: ClusterDefinition, problems: ProblemList) -> None
     if definition.control_planes and len(definition.control_planes) % 2 == 0:
         definition.warnings.append(f"{definition.source}: nodes: {len(definition.control_planes)} control planes; "
                                    "an odd number keeps etcd quorum through one failure")
-    for label, counter in (("hostname", Counter(n.hostname for n in definition.nodes)),
+    # Talos lowercases a hostname into the Kubernetes node name (k8s/internal/nodename FromHostname), so
+    # hostnames that differ only in case would be one node
+    for label, counter in (("hostname", Counter(n.hostname.lower() for n in definition.nodes)),
                            ("ipAddress", Counter(a for n in definition.nodes for a in n.addresses))):
         for value, count in counter.items():
             if count > 1:
                 indexes = [n.index for n in definition.nodes
-                           if (n.hostname == value if label == "hostname" else value in n.addresses)]
+                           if (n.hostname.lower() == value if label == "hostname" else value in n.addresses)]
                 problems.add(f"nodes[{indexes[-1]}].{label}",
                              f"duplicate: also used by nodes[{indexes[0]}]; expected unique values", value)
 
