@@ -53,7 +53,7 @@ def parse_number(value: Any, key: str, *, minimum: float, maximum: float) -> flo
     """A finite number within range; strings, booleans, NaN and infinities are refused."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
             or not minimum <= value <= maximum:
-        raise StackConfigError(f"stack config {key}: {excerpt(value)}; expected a number from {minimum:g} to "
+        raise StackConfigError(f"stack config {key}: {excerpt(value)} is not a number from {minimum:g} to "
                                f"{maximum:g}")
     return float(value)
 
@@ -102,7 +102,7 @@ def parse_talos_options(raw: Any, key: str) -> dict[str, Any]:
         full = f"{key}.{name}"
         if name == "applyMode":
             if value not in APPLY_MODE_NAMES:
-                raise StackConfigError(f"stack config {full}: {excerpt(value)}; expected one of "
+                raise StackConfigError(f"stack config {full}: {excerpt(value)} is not an apply mode; expected one of "
                                        f"{', '.join(APPLY_MODE_NAMES)} (talosctl apply-config --mode)")
             parsed: Any = value
         elif name == "resetOnDestroy":
