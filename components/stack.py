@@ -18,14 +18,15 @@ from .cluster import ClusterOptions
 from .talos.definition.load import load_definition
 from .talos.definition.model import ClusterDefinition
 from .talos.errors import TalosError
+from .talos.secrets import SecretsBundle
+from .talos.stackconfig import StackConfigError, parse_bool, parse_talos_options
 
 PROJECT = "talos-cluster"
 ROOT = Path(__file__).resolve().parent.parent
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 
 
-class StackConfigError(TalosError):
-    pass
+__all__ = ["StackConfigError", "StackSettings", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -89,17 +90,25 @@ def _definition(config: pulumi.Config) -> ClusterDefinition:
 
 
 def _options(config: pulumi.Config) -> ClusterOptions:
-    raw = _object(config, "talos", "an object with applyMode, timeouts, resetOnDestroy") or {}
-    if not isinstance(raw, dict):
-        raise StackConfigError(f"stack config {PROJECT}:talos: expected an object")
-    known = {"applyMode": "apply_mode", "applyTimeout": "apply_timeout", "bootstrapTimeout": "bootstrap_timeout",
-             "healthTimeout": "health_timeout", "resetOnDestroy": "reset_on_destroy",
-             "renewBeforeDays": "renew_before_days"}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise StackConfigError(f"stack config {PROJECT}:talos: unknown field(s) {', '.join(unknown)}; expected "
-                               f"{', '.join(known)}")
-    return ClusterOptions(**{known[key]: value for key, value in raw.items()})
+    raw = _object(config, "talos", "an object with applyMode, timeouts, resetOnDestroy")
+    return ClusterOptions(**parse_talos_options(raw, f"{PROJECT}:talos"))
+
+
+def _imported_secrets(config: pulumi.Config) -> pulumi.Output[str] | None:
+    """An imported bundle, checked here so a bad one fails before any resource; empty is never "generate"."""
+    key = f"{PROJECT}:secrets"
+    text = pulumi.runtime.get_config(key)  # the plain value, read once; it never reaches an error or a log
+    if text is None:
+        return None
+    if not str(text).strip():
+        raise StackConfigError(f"stack config {key} is set but empty; expected the secrets.yaml text "
+                               f"(`pulumi config set --secret {key} \"$(cat talsecret.yaml)\"`), or remove it "
+                               f"(`pulumi config rm {key}`) to generate new secrets")
+    try:
+        SecretsBundle.from_yaml(str(text), f"stack config {key}")
+    except TalosError as error:
+        raise StackConfigError(str(error)) from None
+    return config.get_secret("secrets")
 
 
 def _cilium(config: pulumi.Config) -> CiliumSettings | None:
@@ -127,7 +136,8 @@ def _proxmox(definition: ClusterDefinition) -> ProxmoxSettings | None:
     if token is None:
         raise StackConfigError("stack config proxmoxve:apiToken is required (a secret): `pulumi config set --secret "
                                "proxmoxve:apiToken 'user@pam!pulumi=<uuid>'`")
-    return ProxmoxSettings(endpoint, token, config.get_bool("insecure") or False)
+    insecure = config.get("insecure")
+    return ProxmoxSettings(endpoint, token, parse_bool(insecure, "proxmoxve:insecure") if insecure else False)
 
 
 def _vultr(definition: ClusterDefinition, config: pulumi.Config) -> VultrSettings | None:
@@ -145,5 +155,5 @@ def load_settings() -> StackSettings:
     config = pulumi.Config(PROJECT)
     definition = _definition(config)
     cilium = _cilium(config)
-    return StackSettings(definition=definition, options=_options(config), imported_secrets=config.get_secret("secrets"),
+    return StackSettings(definition=definition, options=_options(config), imported_secrets=_imported_secrets(config),
                          proxmox=_proxmox(definition), vultr=_vultr(definition, config), cilium=cilium)

@@ -49,7 +49,7 @@ def test_imported_secrets_are_used_verbatim_and_cannot_be_swapped_later(bundle):
 def test_a_broken_imported_secrets_file_is_refused_naming_the_config_key_without_quoting_it():
     check = TalosSecretsProvider().check({}, {"talos_version": "v1.13.9", "imported": "cluster: [unclosed"})
     assert [f.property for f in check.failures] == ["imported"]
-    assert "talos:secrets" in check.failures[0].reason and "unclosed" not in check.failures[0].reason
+    assert "talos-cluster:secrets" in check.failures[0].reason and "unclosed" not in check.failures[0].reason
 
 
 def client_inputs(bundle: SecretsBundle) -> dict[str, Any]:

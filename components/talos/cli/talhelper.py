@@ -10,7 +10,7 @@ from typing import Any
 from ..clientconfig import talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, installer_image, load_definition, render_node_text
 from ..errors import ConfigError
-from ..files import write_output
+from ..files import confined_name, write_output
 from ..secrets import SecretsBundle
 from ..versions import parse_contract
 
@@ -44,13 +44,16 @@ def _gensecret(args: argparse.Namespace) -> int:
 
 
 def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str:
-    return f"{definition.cluster_name}-{node.hostname}.yaml"
+    """talhelper's ``<clusterName>-<hostname>.yaml``, refused when it would leave the output folder."""
+    return confined_name(f"{definition.cluster_name}-{node.hostname}.yaml",
+                         f"{definition.source}: clusterName and nodes[{node.index}].hostname make the file name")
 
 
 def _genconfig(args: argparse.Namespace) -> int:
     definition = load_definition(args.config_file)
     for warning in definition.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    names = [config_file_name(definition, node) for node in definition.nodes]  # all refused before any write
     secret_path = Path(args.secret_file)
     if secret_path.exists():
         bundle = SecretsBundle.read(secret_path)
@@ -60,11 +63,8 @@ def _genconfig(args: argparse.Namespace) -> int:
         print(f"generated secrets bundle {secret_path}", file=sys.stderr)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    names = []
-    for node in definition.nodes:
-        name = config_file_name(definition, node)
+    for node, name in zip(definition.nodes, names, strict=True):
         write_output(out / name, render_node_text(definition, node, bundle))
-        names.append(name)
         print(f"generated config for {node.hostname} in {out / name}")
     endpoints = [a for n in definition.control_planes for a in n.addresses]
     nodes = [a for n in definition.nodes for a in n.addresses]

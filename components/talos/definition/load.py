@@ -30,6 +30,9 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
 _VARIABLE_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
 _MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
+# talhelper's bool fields: a string "false" must never count as true
+_BOOL_FIELDS = {"controlPlane", "overridePatches", "overrideMachineCertSANs", "disableSearchDomain"}
+_STRING_FIELDS = {"hostname", "ipAddress", "installDisk", "talosImageURL", "arch"}
 
 
 def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -> str:
@@ -84,6 +87,10 @@ def _typed(mapping: dict[str, Any], path: str, problems: ProblemList) -> dict[st
             problems.add(f"{path}.{key}", "expected a mapping", value)
         elif key == "patches" and not all(isinstance(p, str) for p in value):
             problems.add(f"{path}.{key}", "expected a list of strings (inline YAML or @file)")
+        elif key in _BOOL_FIELDS and not isinstance(value, bool):
+            problems.add(f"{path}.{key}", "expected true or false", value)
+        elif key in _STRING_FIELDS and not isinstance(value, str):
+            problems.add(f"{path}.{key}", "expected a string", value)
         else:
             result[key] = value
     return result
@@ -131,8 +138,15 @@ def _vultr(block: dict[str, Any], path: str, problems: ProblemList) -> VultrMach
                      block["region"])
         return None
     tags = block.get("tags") or []
+    if not isinstance(tags, list):
+        problems.add(f"{path}.vultr.tags", "expected a list of strings", tags)
+        return None
+    enable_ipv6 = block.get("enableIpv6", True)
+    if not isinstance(enable_ipv6, bool):
+        problems.add(f"{path}.vultr.enableIpv6", "expected true or false", enable_ipv6)
+        return None
     return VultrMachine(plan=block["plan"], region=block["region"], label=str(block.get("label") or ""),
-                        tags=[str(tag) for tag in tags], enable_ipv6=bool(block.get("enableIpv6", True)))
+                        tags=[str(tag) for tag in tags], enable_ipv6=enable_ipv6)
 
 
 def _group(data: dict[str, Any], key: str, problems: ProblemList) -> dict[str, Any]:
@@ -170,10 +184,7 @@ def _nodes(data: dict[str, Any], problems: ProblemList) -> list[NodeDefinition]:
         if not isinstance(hostname, str) or not hostname:
             problems.add(f"{path}.hostname", "is required")
             hostname = f"<node {index}>"
-        control_plane = values.get("controlPlane", False)
-        if not isinstance(control_plane, bool):
-            problems.add(f"{path}.controlPlane", "expected true or false", control_plane)
-            control_plane = False
+        control_plane = values.get("controlPlane", False)  # _typed reported and dropped a non-boolean
         group = groups[control_plane]
         merged = _merge_node(group, values)
         patches = list(values.get("patches") or []) if values.get("overridePatches") else \
@@ -227,9 +238,18 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         if data.get("kubernetesVersion"):
             problems.add("kubernetesVersion", str(error).removeprefix("kubernetesVersion: "),
                          data.get("kubernetesVersion"))
+    for flag in ("allowSchedulingOnControlPlanes", "allowSchedulingOnMasters"):
+        if data.get(flag) is not None and not isinstance(data[flag], bool):
+            problems.add(flag, "expected true or false", data[flag])
+    if data.get("domain") is not None and not isinstance(data["domain"], str):
+        problems.add("domain", "expected a string", data["domain"])
     cni = data.get("cniConfig")
     if cni is not None and not (isinstance(cni, dict) and isinstance(cni.get("name"), str)):
         problems.add("cniConfig", "expected a mapping with name (and urls for custom)", cni)
+        cni = None
+    elif cni is not None and cni.get("urls") is not None and not (
+            isinstance(cni["urls"], list) and all(isinstance(url, str) for url in cni["urls"])):
+        problems.add("cniConfig.urls", "expected a list of manifest URLs", cni["urls"])
         cni = None
     definition = ClusterDefinition(
         source=source,
@@ -239,8 +259,8 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         endpoint=str(data.get("endpoint") or ""),
         nodes=_nodes(data, problems),
         domain=str(data.get("domain") or "cluster.local"),
-        allow_scheduling_on_control_planes=bool(data.get("allowSchedulingOnControlPlanes")
-                                                or data.get("allowSchedulingOnMasters")),
+        allow_scheduling_on_control_planes=data.get("allowSchedulingOnControlPlanes") is True
+        or data.get("allowSchedulingOnMasters") is True,
         additional_machine_cert_sans=_string_list(data, "additionalMachineCertSans", problems),
         additional_api_server_cert_sans=_string_list(data, "additionalApiServerCertSans", problems),
         pod_subnets=_string_list(data, "clusterPodNets", problems),
@@ -257,7 +277,9 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
 
 def load_definition(path: str | Path, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
     try:
-        text = Path(path).read_text()
+        text = yamlio.read_text(path)
     except OSError as error:
         raise DefinitionError(str(path), [Problem("(file)", f"cannot read: {error.strerror}")]) from None
+    except yamlio.StrictYAMLError as error:
+        raise DefinitionError(str(path), [Problem("(file)", str(error))]) from None
     return parse_definition(text, str(path), environ)

@@ -14,6 +14,7 @@ from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
 from ..patching import StrategicPatch, apply_patches, load_patches
 from ..secrets import SecretsBundle
+from ..validation import check_machine_config
 from ..versions import parse_contract
 from .model import ClusterDefinition, NodeDefinition
 
@@ -136,7 +137,11 @@ def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: Se
                                                          f"nodes[{node.index}] ({node.hostname}) fields")])
     node_patches = load_patches(node.patches, base_dir, label=f"nodes[{node.index}] ({node.hostname}) patch")
     global_patches = load_patches(definition.patches, base_dir, label="patches[]")
-    return apply_patches(documents, node_patches + global_patches)
+    documents = apply_patches(documents, node_patches + global_patches)
+    # a shape-only render (validation, previews) has empty secrets: check their fields' presence only
+    check_machine_config(documents, f"{definition.source}: nodes[{node.index}] ({node.hostname})",
+                         placeholder_secrets=not secrets.os.key)
+    return documents
 
 
 def render_node_text(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> str:

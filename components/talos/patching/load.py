@@ -43,9 +43,11 @@ def _read(reference: str, base_dir: Path | None) -> tuple[str, str]:
     name = reference[1:] if reference.startswith("@") else reference
     path = Path(name) if base_dir is None or Path(name).is_absolute() else base_dir / name
     try:
-        return path.read_text(), str(path)
+        return yamlio.read_text(path), str(path)
     except OSError as error:
-        raise PatchError(f"patch {reference!r}: cannot read {path}: {error.strerror}") from None
+        raise PatchError(f"patch {reference[:60]!r}: cannot read {path}: {error.strerror}") from None
+    except yamlio.StrictYAMLError as error:
+        raise PatchError(f"patch {reference[:60]!r}: {path}: {error}") from None
 
 
 def _validate_operations(operations: Any, source: str) -> list[dict[str, Any]]:
