@@ -1,0 +1,126 @@
+"""SOPS files decrypt as talhelper's pkg/decrypt tests expect, with the MAC checked and clear refusals."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from components.talos import yamlio
+from components.talos.sops import SopsError, decrypt_file, decrypt_text
+from components.talos.sops import decrypt as sops_decrypt
+from components.talos.sops.tree import _go_float
+
+from .talhelper_data import age_key, talhelper_path
+
+NO_KEY: dict[str, str] = {"HOME": "/nonexistent"}
+
+
+def with_key() -> dict[str, str]:
+    return {"HOME": "/nonexistent", "SOPS_AGE_KEY": age_key()}
+
+
+def _parsed(text: str, name: str) -> object:
+    if name.endswith(".json"):
+        return json.loads(text)
+    if name.endswith(".env"):
+        return dict(line.split("=", 1) for line in text.splitlines() if line)
+    return yamlio.load(text)
+
+
+@pytest.fixture(autouse=True)
+def no_sops_binary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The native path is under test: a sops binary on the developer's PATH must not answer instead."""
+    monkeypatch.setattr(sops_decrypt.shutil, "which", lambda name: None)
+
+
+@pytest.mark.parametrize("extension", ["yaml", "json", "env"])
+def test_each_encrypted_talhelper_fixture_decrypts_to_its_unencrypted_twin(extension: str) -> None:
+    folder = talhelper_path("pkg", "decrypt", "testdata")
+    plain = decrypt_file(folder / f"encrypted.{extension}", environ=with_key())
+    twin = (folder / f"unencrypted.{extension}").read_text()
+    assert _parsed(plain, extension) == _parsed(twin, extension)
+    assert "ENC[" not in plain and "sops" not in plain
+
+
+@pytest.mark.parametrize("name", ["unencrypted.yaml", "unencrypted.json", "unencrypted.env", "plain.txt"])
+def test_an_unencrypted_file_passes_through_unchanged(name: str) -> None:
+    path = talhelper_path("pkg", "decrypt", "testdata", name)
+    assert decrypt_file(path, environ=NO_KEY) == path.read_text()
+
+
+def test_the_key_file_and_the_default_keys_file_are_found_like_sops_finds_them(tmp_path: Path) -> None:
+    encrypted = talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml")
+    key_file = talhelper_path("example", "key.txt")
+    assert "mysecretvalue" in decrypt_file(encrypted, environ={"HOME": "/x", "SOPS_AGE_KEY_FILE": str(key_file)})
+    config = tmp_path / "sops" / "age"
+    config.mkdir(parents=True)
+    (config / "keys.txt").write_text(key_file.read_text())
+    assert "mysecretvalue" in decrypt_file(encrypted, environ={"HOME": "/x", "XDG_CONFIG_HOME": str(tmp_path)})
+    home = tmp_path / "home"
+    (home / ".config" / "sops" / "age").mkdir(parents=True)
+    (home / ".config" / "sops" / "age" / "keys.txt").write_text(key_file.read_text())
+    assert "mysecretvalue" in decrypt_file(encrypted, environ={"HOME": str(home)})
+
+
+def test_without_a_key_the_error_names_the_file_the_recipient_and_where_keys_are_looked_for() -> None:
+    encrypted = talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml")
+    with pytest.raises(SopsError) as error:
+        decrypt_file(encrypted, environ=NO_KEY)
+    message = str(error.value)
+    assert message.startswith(f"{encrypted}: SOPS decryption failed: no age identity for recipient age1")
+    assert "SOPS_AGE_KEY_FILE" in message and "mysecretvalue" not in message
+
+
+def test_a_value_moved_to_another_key_does_not_decrypt() -> None:
+    """aes/cipher.go: the key path is the GCM additional data, so swapped values fail authentication."""
+    text = talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml").read_text()
+    data = yamlio.load(text)
+    data["hello"], data["secret"] = data["secret"], data["hello"]
+    with pytest.raises(SopsError, match="could not decrypt a value"):
+        decrypt_text(yamlio.dump(data), "swapped.yaml", environ=with_key())
+
+
+def test_a_removed_value_fails_the_mac_check() -> None:
+    text = talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml").read_text()
+    data = yamlio.load(text)
+    del data["hello"]
+    with pytest.raises(SopsError, match="Failed to verify data integrity"):
+        decrypt_text(yamlio.dump(data), "trimmed.yaml", environ=with_key())
+
+
+def _pgp_only(text: str) -> str:
+    data = yamlio.load(text)
+    data["sops"]["age"] = []
+    data["sops"]["pgp"] = [{"fp": "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4", "enc": "-----BEGIN PGP MESSAGE-----"}]
+    return yamlio.dump(data)
+
+
+def test_a_pgp_file_without_the_sops_binary_names_the_file_and_the_key_type() -> None:
+    text = _pgp_only(talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml").read_text())
+    with pytest.raises(SopsError, match=r"^pgp\.yaml: SOPS decryption failed: it is encrypted for PGP only; "
+                                        r"install the sops binary"):
+        decrypt_text(text, "pgp.yaml", environ=with_key())
+
+
+def test_a_pgp_file_is_handed_to_the_sops_binary_when_it_is_on_path(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "sops"
+    fake.write_text('#!/bin/sh\necho "args: $*"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(sops_decrypt.shutil, "which", lambda name: str(fake) if name == "sops" else None)
+    source = tmp_path / "pgp.yaml"
+    source.write_text(_pgp_only(talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml").read_text()))
+    out = decrypt_file(source, environ=with_key())
+    assert out == f"args: --decrypt --input-type yaml --output-type yaml {source}\n"
+    assert os.access(fake, os.X_OK)
+
+
+@pytest.mark.parametrize(("value", "text"), [(1.5, "1.5"), (1e-05, "0.00001"), (1e21, "1000000000000000000000"),
+                                             (3.0, "3"), (-0.25, "-0.25")])
+def test_floats_enter_the_mac_as_go_formats_them(value: float, text: str) -> None:
+    """sops.go ToBytes: strconv.FormatFloat(f, 'f', -1, 64)."""
+    assert _go_float(value) == text
