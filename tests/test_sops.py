@@ -34,7 +34,7 @@ def _parsed(text: str, name: str) -> object:
 @pytest.fixture(autouse=True)
 def no_sops_binary(monkeypatch: pytest.MonkeyPatch) -> None:
     """The native path is under test: a sops binary on the developer's PATH must not answer instead."""
-    monkeypatch.setattr(sops_decrypt.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sops_decrypt, "sops_binary", lambda: None)
 
 
 @pytest.mark.parametrize("extension", ["yaml", "json", "env"])
@@ -111,7 +111,7 @@ def test_a_pgp_file_is_handed_to_the_sops_binary_when_it_is_on_path(tmp_path: Pa
     fake = tmp_path / "sops"
     fake.write_text('#!/bin/sh\necho "args: $*"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(sops_decrypt.shutil, "which", lambda name: str(fake) if name == "sops" else None)
+    monkeypatch.setattr(sops_decrypt, "sops_binary", lambda: str(fake))
     source = tmp_path / "pgp.yaml"
     source.write_text(_pgp_only(talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml").read_text()))
     out = decrypt_file(source, environ=with_key())

@@ -147,9 +147,11 @@ def _native_problem(metadata: dict[str, Any]) -> str:
     return ""
 
 
-def _sops_binary(text: str, kind: str, source: str, path: str | None) -> str:
-    binary = shutil.which("sops")
-    assert binary is not None
+def sops_binary() -> str | None:
+    return shutil.which("sops")
+
+
+def _sops_binary(text: str, kind: str, source: str, path: str | None, binary: str) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         target = path
         if target is None:
@@ -216,8 +218,9 @@ def decrypt_text(text: str, source: str, kind: str = "yaml", environ: Mapping[st
         recipients = ", ".join(str(s.get("recipient")) for s in _age_stanzas(metadata))
         problem = (f"no age identity for recipient {recipients} in SOPS_AGE_KEY, SOPS_AGE_KEY_FILE or "
                    f"{keys_file(os.environ if environ is None else environ)}")
-    if shutil.which("sops"):
-        return _sops_binary(text, kind, source, path)
+    binary = sops_binary()
+    if binary:
+        return _sops_binary(text, kind, source, path, binary)
     raise SopsError(f"{source}: SOPS decryption failed: {problem}; "
                     + ("set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY" if problem.startswith("no age identity")
                        else "install the sops binary on PATH to decrypt it"))
