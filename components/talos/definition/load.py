@@ -5,12 +5,15 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import yamlio
+from ..errors import TalosError
 from ..versions import normalize_kubernetes_version, normalize_tag
+from . import envsubst, talenv
+from .contents import machine_files
 from .model import (
     GROUP_FIELDS,
     NODE_FIELDS,
@@ -26,31 +29,16 @@ from .model import (
 from .problems import DefinitionError, Problem, ProblemList
 from .validate import validate
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
 _LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
 _MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
 
 
 def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -> str:
-    """talhelper's envsubst (restricted): unset or empty variables are errors; comment lines are skipped."""
-    missing: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        name, has_default, default = match.group(1), match.group(2), match.group(3)
-        value = environ.get(name, "")
-        if value:
-            return value
-        if has_default is not None:
-            return default or ""
-        missing.append(name)
-        return match.group(0)
-
-    lines = [line if line.lstrip().startswith("#") else _VARIABLE.sub(replace, line)
-             for line in text.splitlines(keepends=True)]
-    if missing:
-        names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(missing))
-        raise DefinitionError(source, [Problem("environment", f"variable {names} not set")])
-    return "".join(lines)
+    """talhelper's envsubst (restricted, comments stripped first): unset or empty variables are errors."""
+    try:
+        return envsubst.substitute(text, source, environ)
+    except envsubst.SubstitutionError as error:
+        raise DefinitionError(source, [Problem("environment", str(error))]) from None
 
 
 def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, problems: ProblemList) -> None:
@@ -194,7 +182,8 @@ def _string_list(data: dict[str, Any], key: str, problems: ProblemList) -> list[
 
 def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
     """Parse and validate; raises DefinitionError listing every problem."""
-    text = substitute_environment(text, source, os.environ if environ is None else environ)
+    environ = dict(os.environ if environ is None else environ)
+    text = substitute_environment(text, source, environ)
     try:
         data = yamlio.load(text)
     except Exception as error:
@@ -240,15 +229,40 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         cni=cni,
         patches=_string_list(data, "patches", problems),
     )
+    definition.environ = environ
+    _read_machine_files(definition, problems)
     validate(definition, problems)
     if problems:
         raise DefinitionError(source, list(problems))
     return definition
 
 
-def load_definition(path: str | Path, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
+def _read_machine_files(definition: ClusterDefinition, problems: ProblemList) -> None:
+    base_dir = Path(definition.source).parent
+    for node in definition.nodes:
+        entries = node.values.get("machineFiles")
+        if not entries:
+            continue
+        try:
+            node.values["machineFiles"] = machine_files(entries, base_dir, definition.environ,
+                                                        f"nodes[{node.index}]")
+        except TalosError as error:
+            problems.add(f"nodes[{node.index}].machineFiles", str(error))
+
+
+def load_definition(path: str | Path, environ: Mapping[str, str] | None = None,
+                    env_files: Sequence[str | Path] | None = ()) -> ClusterDefinition:
+    """Read and substitute a definition (talhelper reads talconfig.yaml itself unencrypted).
+
+    ``env_files``: talhelper env files applied over ``environ`` (``None``: talhelper's default names, looked
+    up beside the definition; the default ``()`` reads none).
+    """
     try:
         text = Path(path).read_text()
     except OSError as error:
         raise DefinitionError(str(path), [Problem("(file)", f"cannot read: {error.strerror}")]) from None
-    return parse_definition(text, str(path), environ)
+    try:
+        merged = talenv.environment(env_files, Path(path).parent, environ) if env_files != () else environ
+    except TalosError as error:
+        raise DefinitionError(str(path), [Problem("environment", str(error))]) from None
+    return parse_definition(text, str(path), merged)

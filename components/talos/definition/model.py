@@ -114,6 +114,8 @@ class ClusterDefinition:
     cni: dict[str, Any] | None = None
     patches: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The variables ``${VAR}`` took their values from; ``@file`` patches are substituted with them too.
+    environ: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def control_planes(self) -> list[NodeDefinition]:
