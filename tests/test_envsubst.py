@@ -90,6 +90,9 @@ def test_machine_file_contents_are_read_substituted_unless_skip_envsubst(tmp_pat
     loaded = load_definition(tmp_path / "talconfig.yaml", environ={"SERVER": "10.0.0.1"})
     files = loaded.nodes[0].values["machineFiles"]
     assert files[0]["content"] == "server: 10.0.0.1\n"
+    (tmp_path / "file.conf").write_text("TOKEN=${SERVER}\n")  # not a mapping: a plain scalar, no end marker
+    loaded = load_definition(tmp_path / "talconfig.yaml", environ={"SERVER": "x"})
+    assert loaded.nodes[0].values["machineFiles"][0]["content"] == "TOKEN=x\n"
     assert files[1]["content"] == "server: ${SERVER}\n" and "skipEnvsubst" not in files[1]
 
 

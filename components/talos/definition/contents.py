@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, TalosError
 from ..sops import decrypt_file
 from .envsubst import SubstitutionError, substitute
 
 
-def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubst: bool, where: str) -> str:
+def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubst: bool) -> str:
     """The content ``value`` stands for: itself, or the named file's (decrypted, substituted) text."""
     if not value.startswith("@"):
         return value
@@ -24,17 +24,17 @@ def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubs
     if not path.is_absolute():
         path = base_dir / path
     if not path.is_file():
-        raise ConfigError(f"{where}: file {path} does not exist")
+        raise ConfigError(f"file {path} does not exist")
     text = decrypt_file(path, environ=environ)
     if not envsubst:
         return text
     try:
         return substitute(text, str(path), environ)
     except SubstitutionError as error:
-        raise ConfigError(f"{where}: {path}: {error}") from None
+        raise ConfigError(f"{path}: {error}") from None
 
 
-def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str], where: str) -> list[Any]:
+def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]) -> list[Any]:
     """machineFiles with ``@file`` contents read and talhelper's own ``skipEnvsubst`` key removed."""
     resolved: list[Any] = []
     for index, entry in enumerate(entries):
@@ -44,7 +44,9 @@ def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]
         entry = dict(entry)
         skip = entry.pop("skipEnvsubst", False)
         if isinstance(entry.get("content"), str):
-            entry["content"] = file_content(entry["content"], base_dir, environ, not skip,
-                                            f"{where}.machineFiles[{index}].content")
+            try:
+                entry["content"] = file_content(entry["content"], base_dir, environ, not skip)
+            except TalosError as error:
+                raise ConfigError(f"machineFiles[{index}].content: {error}") from None
         resolved.append(entry)
     return resolved

@@ -17,6 +17,7 @@ parse/lex.go + parse/node.go semantics, modelled here:
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 
 import yaml
@@ -112,7 +113,8 @@ def strip_comments(text: str) -> str:
     nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     yaml.serialize_all(nodes, stream, Dumper=yaml.SafeDumper, explicit_start=len(nodes) > 1,
                        allow_unicode=True, width=1 << 30)
-    return stream.getvalue()
+    # PyYAML closes a document whose root is a plain scalar with "..."; go-yaml v3 writes no end marker.
+    return re.sub(r"(?m)^\.\.\.\n", "", stream.getvalue())
 
 
 def substitute(text: str, source: str, environ: Mapping[str, str]) -> str:

@@ -180,10 +180,15 @@ def _string_list(data: dict[str, Any], key: str, problems: ProblemList) -> list[
     return [str(item) for item in value]
 
 
-def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
-    """Parse and validate; raises DefinitionError listing every problem."""
+def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None,
+                     substitute: bool = True) -> ClusterDefinition:
+    """Parse and validate; raises DefinitionError listing every problem.
+
+    ``substitute=False``: ``${VAR}`` is left as written (talhelper ``validate talconfig --no-substitute``).
+    """
     environ = dict(os.environ if environ is None else environ)
-    text = substitute_environment(text, source, environ)
+    if substitute:
+        text = substitute_environment(text, source, environ)
     try:
         data = yamlio.load(text)
     except Exception as error:
@@ -244,10 +249,9 @@ def _read_machine_files(definition: ClusterDefinition, problems: ProblemList) ->
         if not entries:
             continue
         try:
-            node.values["machineFiles"] = machine_files(entries, base_dir, definition.environ,
-                                                        f"nodes[{node.index}]")
+            node.values["machineFiles"] = machine_files(entries, base_dir, definition.environ)
         except TalosError as error:
-            problems.add(f"nodes[{node.index}].machineFiles", str(error))
+            problems.add(f"nodes[{node.index}]", str(error))
 
 
 def load_definition(path: str | Path, environ: Mapping[str, str] | None = None,
