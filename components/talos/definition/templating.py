@@ -107,6 +107,11 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trim": lambda s: _go_text(_plain(s)).strip(),
     "replace": lambda old, new, s: _go_text(_plain(s)).replace(str(_plain(old)), str(_plain(new))),
     "split": lambda sep, s: {f"_{i}": p for i, p in enumerate(_go_text(_plain(s)).split(str(_plain(sep))))},
+    "contains": lambda part, s: str(_plain(part)) in _go_text(_plain(s)),
+    "hasPrefix": lambda part, s: _go_text(_plain(s)).startswith(str(_plain(part))),
+    "hasSuffix": lambda part, s: _go_text(_plain(s)).endswith(str(_plain(part))),
+    "trimPrefix": lambda part, s: _go_text(_plain(s)).removeprefix(str(_plain(part))),
+    "trimSuffix": lambda part, s: _go_text(_plain(s)).removesuffix(str(_plain(part))),
 }
 
 _TOKEN = re.compile(r'\s*(?:("(?:\\.|[^"\\])*"|`[^`]*`)|(:=|\||\(|\)|,|=)|(\$\w*(?:\.\w+)*|(?:\.\w+)+|\.)'
