@@ -7,6 +7,7 @@ was expected, so `pulumi preview` fails with something a user can act on.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from .cluster import ClusterOptions
 from .talos.definition.load import load_definition
 from .talos.definition.model import ClusterDefinition
 from .talos.errors import TalosError
+from .talos.talsecret import read_talsecret, talsecret_text
 
 PROJECT = "talos-cluster"
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +87,44 @@ def _definition(config: pulumi.Config) -> ClusterDefinition:
     resolved = (ROOT / path) if not Path(path).is_absolute() else Path(path)
     if not resolved.is_file():
         raise StackConfigError(f"stack config {PROJECT}:definition: {path} does not exist (relative to {ROOT})")
-    return load_definition(resolved)
+    return load_definition(resolved, env_files=_env_files(config))
+
+
+def _stack_path(config: pulumi.Config, key: str, value: str) -> Path:
+    resolved = (ROOT / value) if not Path(value).is_absolute() else Path(value)
+    if not resolved.is_file():
+        raise StackConfigError(f"stack config {PROJECT}:{key}: {value} does not exist (relative to {ROOT})")
+    return resolved
+
+
+def _env_files(config: pulumi.Config) -> list[Path]:
+    """``talos-cluster:envFiles``: talhelper env files (talenv.yaml, SOPS-encrypted or not) for ``${VAR}``."""
+    raw = config.get("envFiles")
+    if not raw:
+        return []
+    try:
+        names = json.loads(raw)
+    except ValueError:
+        names = raw.split(",")  # a plain value, comma-separated like talhelper's --env-file
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise StackConfigError(f"stack config {PROJECT}:envFiles: expected a list of env file paths")
+    return [_stack_path(config, "envFiles", name.strip()) for name in names if name.strip()]
+
+
+def _imported_secrets(config: pulumi.Config) -> pulumi.Output[str] | None:
+    """``talos-cluster:secrets`` (the bundle's text) or ``talos-cluster:secretsFile`` (a talsecret file);
+    either may be SOPS-encrypted and is decrypted here, at run time, into a secret Output."""
+    text, path = config.get_secret("secrets"), config.get("secretsFile")
+    if text is not None and path:
+        raise StackConfigError(f"stack config {PROJECT}:secrets and {PROJECT}:secretsFile: set one of them")
+    if path:
+        try:
+            return pulumi.Output.secret(read_talsecret(_stack_path(config, "secretsFile", path)))
+        except TalosError as error:
+            raise StackConfigError(f"stack config {PROJECT}:secretsFile: {error}") from None
+    if text is None:
+        return None
+    return text.apply(lambda value: talsecret_text(value, f"stack config {PROJECT}:secrets"))
 
 
 def _options(config: pulumi.Config) -> ClusterOptions:
@@ -145,5 +184,5 @@ def load_settings() -> StackSettings:
     config = pulumi.Config(PROJECT)
     definition = _definition(config)
     cilium = _cilium(config)
-    return StackSettings(definition=definition, options=_options(config), imported_secrets=config.get_secret("secrets"),
+    return StackSettings(definition=definition, options=_options(config), imported_secrets=_imported_secrets(config),
                          proxmox=_proxmox(definition), vultr=_vultr(definition, config), cilium=cilium)

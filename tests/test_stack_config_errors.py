@@ -70,3 +70,24 @@ def test_cilium_refuses_a_definition_that_asks_talos_for_another_cni(tmp_path):
 def test_unknown_talos_options_are_named():
     message = failure("dev", {"talos-cluster:talos": '{"applyMod": "auto"}'})
     assert "talos-cluster:talos" in message and "applyMod" in message
+
+
+def test_an_encrypted_secrets_file_without_a_key_names_the_key_and_the_file(monkeypatch):
+    from .talhelper_data import talhelper_path
+
+    talsecret = talhelper_path("example", "talsecret.yaml")
+    for name in ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "/nonexistent")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    message = failure("dev", {"talos-cluster:secretsFile": str(talsecret)})
+    assert f"talos-cluster:secretsFile: {talsecret}: SOPS decryption failed: no age identity" in message
+
+
+def test_env_files_fill_the_definition_and_a_missing_one_names_the_key(tmp_path):
+    definition = tmp_path / "dev.yaml"
+    definition.write_text((ROOT / "config" / "dev.yaml").read_text().replace("clusterName: ", "clusterName: ${X}", 1))
+    message = failure("dev", {"talos-cluster:definition": str(definition)})
+    assert "variable ${X} not set" in message
+    message = failure("dev", {"talos-cluster:definition": str(definition), "talos-cluster:envFiles": "nope.yaml"})
+    assert "talos-cluster:envFiles: nope.yaml does not exist" in message
