@@ -189,3 +189,9 @@ def test_genurl_and_validate_talconfig(tmp_path: Path) -> None:
     broken = talos("validate", "talconfig", cwd=tmp_path)
     assert broken.returncode == 1 and broken.stdout.startswith("There are issues with your talhelper config file:")
     assert 'field: "nodes[4].ipAddress"' in broken.stdout
+
+
+def test_validate_nodeconfig_is_refused_with_the_talosctl_command_to_use(tmp_path: Path) -> None:
+    result = talos("validate", "nodeconfig", "node.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "validate nodeconfig is not supported" in result.stderr and "talosctl validate --mode metal" in result.stderr
