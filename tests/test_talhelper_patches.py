@@ -111,3 +111,26 @@ def test_a_template_outside_patches_and_labels_is_refused(tmp_path: Path) -> Non
                               "      t: \"{{ .MachineConfig.MachineType }}:NoSchedule\"\n")
     with pytest.raises(DefinitionError, match=r"nodes\[0\] \(cp-1\): machine.nodeTaints.t holds a Go template"):
         parse_definition(text, str(tmp_path / "talconfig.yaml"), environ={})
+
+
+def test_extra_manifests_are_decrypted_and_templated_but_not_substituted(tmp_path: Path) -> None:
+    from components.talos.definition.talpatches import extra_manifest_documents
+
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1alpha1\nkind: ExtensionServiceConfig\n"
+                                       "name: '{{ .MachineConfig.MachineNetwork.NetworkHostname }}'\n"
+                                       "environment:\n  - KEY=${NOT_SUBSTITUTED}\n")
+    documents = extra_manifest_documents(["@svc.yaml"], tmp_path, [CONFIG])
+    assert documents == [{"apiVersion": "v1alpha1", "kind": "ExtensionServiceConfig", "name": "w-1",
+                          "environment": ["KEY=${NOT_SUBSTITUTED}"]}]
+
+
+def test_inline_manifest_contents_come_from_files_with_skip_envsubst_honoured(tmp_path: Path) -> None:
+    from components.talos.definition.contents import inline_manifests
+
+    (tmp_path / "cm.yaml").write_text("kind: ConfigMap\ndata:\n  v: ${V}\n")
+    entries = [{"name": "a", "contents": "@cm.yaml"}, {"name": "b", "contents": "@cm.yaml", "skipEnvsubst": True},
+               {"name": "c", "contents": "kind: Secret\n"}]
+    assert inline_manifests(entries, tmp_path, {"V": "x"}) == [
+        {"name": "a", "contents": "kind: ConfigMap\ndata:\n  v: x\n"},
+        {"name": "b", "contents": "kind: ConfigMap\ndata:\n  v: ${V}\n"},
+        {"name": "c", "contents": "kind: Secret\n"}]

@@ -1,4 +1,5 @@
-"""``@file`` contents in a definition (``machineFiles[].content``), read as talhelper reads them.
+"""``@file`` contents in a definition (``machineFiles[].content``, ``inlineManifests[].contents``), read as
+talhelper reads them.
 
 talhelper pkg/substitute/contentsubst.go SubstituteFileContent: a value starting with ``@`` is the path of a
 file (relative to the definition, pkg/substitute/pathsubst.go), SOPS-decrypted by its extension when
@@ -34,8 +35,9 @@ def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubs
         raise ConfigError(f"{path}: {error}") from None
 
 
-def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]) -> list[Any]:
-    """machineFiles with ``@file`` contents read and talhelper's own ``skipEnvsubst`` key removed."""
+def resolve_contents(entries: list[Any], key: str, base_dir: Path, environ: Mapping[str, str],
+                     field: str) -> list[Any]:
+    """Entries with ``@file`` values of ``key`` read and talhelper's own ``skipEnvsubst`` key removed."""
     resolved: list[Any] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -43,10 +45,20 @@ def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]
             continue
         entry = dict(entry)
         skip = entry.pop("skipEnvsubst", False)
-        if isinstance(entry.get("content"), str):
+        if isinstance(entry.get(key), str):
             try:
-                entry["content"] = file_content(entry["content"], base_dir, environ, not skip)
+                entry[key] = file_content(entry[key], base_dir, environ, not skip)
             except TalosError as error:
-                raise ConfigError(f"machineFiles[{index}].content: {error}") from None
+                raise ConfigError(f"{field}[{index}].{key}: {error}") from None
         resolved.append(entry)
     return resolved
+
+
+def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]) -> list[Any]:
+    """machineFiles (talhelper loader.go: node.MachineFiles[].content)."""
+    return resolve_contents(entries, "content", base_dir, environ, "machineFiles")
+
+
+def inline_manifests(entries: list[Any], base_dir: Path, environ: Mapping[str, str]) -> list[Any]:
+    """inlineManifests (talhelper loader.go: cfg.ClusterInlineManifests[].contents)."""
+    return resolve_contents(entries, "contents", base_dir, environ, "inlineManifests")

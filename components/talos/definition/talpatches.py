@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..documents import is_legacy
 from ..errors import PatchError
 from ..patching import Patch, load_patches
-from ..sops import decrypt_text, is_encrypted
+from ..sops import decrypt_file, decrypt_text, is_encrypted
 from .envsubst import SubstitutionError, substitute
 from .model import NodeDefinition
 from .templating import TemplateError, is_template, render
@@ -101,3 +102,26 @@ def refuse_templates(documents: list[Document], where: str) -> None:
 
     for document in documents:
         walk(document, str(document.get("kind") or ""))
+
+
+def extra_manifest_documents(references: list[str], base_dir: Path, documents: list[Document]) -> list[Document]:
+    """A node's ``extraManifests``: documents appended to its config after the patches.
+
+    talhelper pkg/generate/config.go combineExtraManifests: each file is SOPS-decrypted by its extension and
+    rendered as a Go template against the patched config; no ``${VAR}`` substitution.
+    """
+    config = _config_of(documents)
+    appended: list[Document] = []
+    for reference in references:
+        path = Path(reference.removeprefix("@"))
+        path = path if path.is_absolute() else base_dir / path
+        source = str(path)
+        try:
+            text = render(decrypt_file(path), config, source)
+        except TemplateError as error:
+            raise PatchError(str(error)) from None
+        for index, document in enumerate(yamlio.load_all(text)):
+            if not isinstance(document, dict):
+                raise PatchError(f"{source}: document {index + 1}: expected a config document (a mapping)")
+            appended.append(document)
+    return appended
