@@ -51,6 +51,9 @@ def test_env_files_read_key_value_lines_like_godotenv() -> None:
     text = "A: one\nB=two\nexport C: 'three # not a comment'\nD: \"a\\nb\"\nE: five # comment\n---\n# x\n"
     assert parse_env(text, "t.env") == {"A": "one", "B": "two", "C": "three # not a comment", "D": "a\nb",
                                         "E": "five"}
+    # godotenv expandVariables: upper-case $VAR from the same file, then the environment; not in single quotes.
+    expanded = parse_env("A: one\nB: ${A}-$HOME\nC: '$A'\nD: \"\\${A}\"\n", "t.env", {"HOME": "/h"})
+    assert expanded == {"A": "one", "B": "one-/h", "C": "$A", "D": "${A}"}
     with pytest.raises(ConfigError, match=r"^t\.env: line 1: expected KEY: value"):
         parse_env("- not a pair\n", "t.env")
 

@@ -20,21 +20,38 @@ from ..sops import decrypt_file
 # cmd/genconfig.go --env-file default, in this order.
 DEFAULT_ENV_FILES = ("talenv.yaml", "talenv.sops.yaml", "talenv.yml", "talenv.sops.yml")
 _KEY = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*[=:]\s?(.*)$")
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}  # \$ is left for _expand
 
 
-def _value(raw: str) -> str:
-    """godotenv parseValue: quotes removed (escapes in double quotes), else an inline `` #`` comment cut."""
+_EXPAND = re.compile(r"(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?")
+
+
+def _expand(value: str, values: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """godotenv expandVariables: ``$VAR``/``${VAR}`` (upper-case names) from this file, then the environment."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) or match.group(3):
+            return match.group(0)[1:]
+        name = match.group(4)
+        if name:
+            return values[name] if name in values else environ.get(name, "")
+        return match.group(0)
+    return _EXPAND.sub(replace, value)
+
+
+def _value(raw: str, values: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """godotenv extractVarValue: single quotes literal; double quotes unescaped and expanded; else an inline
+    `` #`` comment cut, then expanded."""
     text = raw.strip()
     if len(text) >= 2 and text[0] == text[-1] == "'":
         return text[1:-1]
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), text[1:-1])
+        unescaped = re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), text[1:-1])
+        return _expand(unescaped, values, environ)
     comment = re.search(r"\s#", text)
-    return (text[:comment.start()] if comment else text).strip()
+    return _expand((text[:comment.start()] if comment else text).strip(), values, environ)
 
 
-def parse_env(text: str, source: str) -> dict[str, str]:
+def parse_env(text: str, source: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     values: dict[str, str] = {}
     text = re.sub(r"(?m)^---\n", "\n", text)  # talhelper stripYAMLDocDelimiter (issue 220)
     for number, line in enumerate(text.splitlines(), start=1):
@@ -44,7 +61,7 @@ def parse_env(text: str, source: str) -> dict[str, str]:
         match = _KEY.match(stripped)
         if match is None:
             raise ConfigError(f"{source}: line {number}: expected KEY: value (talenv format)")
-        values[match.group(1)] = _value(match.group(2))
+        values[match.group(1)] = _value(match.group(2), values, {} if environ is None else environ)
     return values
 
 
@@ -59,5 +76,5 @@ def environment(env_files: Sequence[str | Path] | None = None, base_dir: str | P
             path = Path(base_dir) / path
         if not path.exists():
             continue
-        result.update(parse_env(decrypt_file(path, "yaml", environ=result), str(path)))
+        result.update(parse_env(decrypt_file(path, "yaml", environ=result), str(path), result))
     return result
