@@ -74,7 +74,8 @@ def _index(collection: Any, *keys: Any) -> Value:
         elif isinstance(raw, dict) and isinstance(key, str):
             current = Value(raw.get(key), current.struct)
         else:
-            raise TemplateError(f"index: cannot index {_go_text(raw)[:40]} with {key!r}")
+            # Values stay out of the message: the config holds keys and tokens.
+            raise TemplateError(f"index: cannot index a {type(raw).__name__} with {type(key).__name__} {key!r}")
     return current
 
 
@@ -330,7 +331,7 @@ class _Renderer:
         collection = value if isinstance(value, Value) else Value(value)
         raw = collection.raw
         if raw is not None and not isinstance(raw, list | dict):
-            raise TemplateError(f"range can't iterate over {_go_text(raw)[:40]}")
+            raise TemplateError(f"range can't iterate over a {type(raw).__name__}")
         items = list(enumerate(raw)) if isinstance(raw, list) else sorted((raw or {}).items())
         if not items:
             self.render(node.otherwise, dot, out)
