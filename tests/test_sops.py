@@ -124,3 +124,10 @@ def test_a_pgp_file_is_handed_to_the_sops_binary_when_it_is_on_path(tmp_path: Pa
 def test_floats_enter_the_mac_as_go_formats_them(value: float, text: str) -> None:
     """sops.go ToBytes: strconv.FormatFloat(f, 'f', -1, 64)."""
     assert _go_float(value) == text
+
+
+def test_a_multi_document_sops_file_is_refused_by_name_not_passed_through() -> None:
+    text = talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml").read_text()
+    with pytest.raises(SopsError, match=r"^two\.yaml: SOPS decryption failed: it holds several YAML documents"):
+        decrypt_text(text + "---\n" + text, "two.yaml", environ=with_key())
+    assert decrypt_text("a: 1\n---\nb: 2\n", "plain.yaml", environ=NO_KEY) == "a: 1\n---\nb: 2\n"

@@ -28,6 +28,7 @@ _KEY_TYPES = {"age": "age", "pgp": "PGP", "kms": "AWS KMS", "gcp_kms": "GCP KMS"
               "hc_vault": "HashiCorp Vault", "hckms": "HuaweiCloud KMS"}
 # Metadata whose meaning depends on comments, which the parsers here do not keep.
 _COMMENT_RULES = ("unencrypted_comment_regex", "encrypted_comment_regex")
+_MULTI_DOCUMENT = "(several documents)"
 
 
 class SopsError(TalosError):
@@ -95,11 +96,17 @@ def _parse(text: str, kind: str, source: str) -> tuple[dict[str, Any], Any]:
                 tree[key] = value
         return tree, (_unflatten(flat) if flat else None)
     try:
-        data = yamlio.load(text) if kind == "yaml" else json.loads(text)
+        documents = yamlio.load_all(text) if kind == "yaml" else [json.loads(text)]
     except Exception as error:
         detail = yamlio.describe_error(error) if kind == "yaml" else str(error)
         raise SopsError(f"{source}: not valid {kind.upper()}: {detail}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("sops"), dict):
+    if len(documents) > 1:
+        # sops keeps one metadata block per document; that layout is left to the sops binary.
+        encrypted = any(isinstance(doc, dict) and isinstance(doc.get("sops"), dict) for doc in documents)
+        return {}, ({_MULTI_DOCUMENT: True} if encrypted else None)
+    data = documents[0] if documents else None
+    # talhelper decrypt.isEncrypted: a non-empty top-level ``sops`` mapping.
+    if not isinstance(data, dict) or not isinstance(data.get("sops"), dict) or not data["sops"]:
         return {}, None
     metadata = data.pop("sops")
     return data, metadata
@@ -137,6 +144,8 @@ def _age_stanzas(metadata: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _native_problem(metadata: dict[str, Any]) -> str:
     """Why this file needs the sops binary, or '' when it can be decrypted here."""
+    if metadata.get(_MULTI_DOCUMENT):
+        return "it holds several YAML documents"
     if "age" not in _key_types(metadata):
         return "it is encrypted for " + ", ".join(_KEY_TYPES[t] for t in _key_types(metadata)) + " only"
     if len(metadata.get("key_groups") or []) > 1 or metadata.get("shamir_threshold"):
