@@ -23,6 +23,9 @@ from collections.abc import Mapping
 import yaml
 
 _OPERATORS = (":-", ":=", ":+", "-", "=", "+")
+# libyaml when PyYAML has it: the round trip is most of a definition's load time otherwise.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class SubstitutionError(Exception):
@@ -110,8 +113,8 @@ def envsubst(text: str, environ: Mapping[str, str]) -> str:
 def strip_comments(text: str) -> str:
     """talhelper stripYamlComment: every document re-emitted without its comments, styles kept."""
     stream = io.StringIO()
-    nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    yaml.serialize_all(nodes, stream, Dumper=yaml.SafeDumper, explicit_start=len(nodes) > 1,
+    nodes = list(yaml.compose_all(text, Loader=_LOADER))
+    yaml.serialize_all(nodes, stream, Dumper=_DUMPER, explicit_start=len(nodes) > 1,
                        allow_unicode=True, width=1 << 30)
     # PyYAML closes a document whose root is a plain scalar with "..."; go-yaml v3 writes no end marker.
     return re.sub(r"(?m)^\.\.\.\n", "", stream.getvalue())
@@ -119,6 +122,8 @@ def strip_comments(text: str) -> str:
 
 def substitute(text: str, source: str, environ: Mapping[str, str]) -> str:
     """SubstituteEnvFromByte: comments stripped, then restricted envsubst. Raises SubstitutionError."""
+    if "$" not in text:
+        return text  # nothing to substitute: the comment-stripping round trip would not change the meaning
     try:
         stripped = strip_comments(text)
     except yaml.YAMLError as error:
