@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, talos
 from .seed import seed_talconfig
 
@@ -81,14 +83,17 @@ def _run(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
                                           **env})
 
 
-def test_genconfig_on_talhelpers_example_uses_its_encrypted_talsecret_and_talenv(tmp_path: Path) -> None:
+@pytest.mark.parametrize("secret_name", ["talsecret.yaml", "talsecret.sops.yaml"])
+def test_genconfig_on_talhelpers_example_uses_its_encrypted_talsecret_and_talenv(tmp_path: Path,
+                                                                                 secret_name: str) -> None:
     from components.talos import yamlio
     from components.talos.talsecret import read_talsecret
 
     folder = _example_copy(tmp_path)
+    (folder / "talsecret.yaml").rename(folder / secret_name)
     result = _run(folder, "genconfig", SOPS_AGE_KEY_FILE="key.txt")
     assert result.returncode == 0, result.stderr
-    secrets = yamlio.load(read_talsecret(folder / "talsecret.yaml", {"SOPS_AGE_KEY_FILE": str(folder / "key.txt")}))
+    secrets = yamlio.load(read_talsecret(folder / secret_name, {"SOPS_AGE_KEY_FILE": str(folder / "key.txt")}))
     configs = sorted((folder / "clusterconfig").glob("*.yaml"))
     assert len(configs) == len(yamlio.load((folder / "talconfig.yaml").read_text())["nodes"])
     for path in configs:
@@ -101,7 +106,8 @@ def test_genconfig_on_talhelpers_example_uses_its_encrypted_talsecret_and_talenv
         assert legacy["machine"]["ca"]["crt"] == secrets["certs"]["os"]["crt"]  # talsecret's CA, not a new one
         assert legacy["cluster"]["network"]["dnsDomain"] == "cluster.local"  # domain: ${myDomainName}
         assert legacy["machine"]["nodeLabels"]["domainname"] == "cluster.local"  # @file patch with ${myDomainName}
-    assert not (folder / "talsecret.sops.yaml").exists() and "generated secrets bundle" not in result.stderr
+    assert sorted(p.name for p in folder.glob("talsecret*")) == [secret_name]  # no new bundle beside it
+    assert "generated secrets bundle" not in result.stderr
 
 
 def test_without_a_key_an_encrypted_talsecret_is_a_clear_error_and_nothing_is_written(tmp_path: Path) -> None:
