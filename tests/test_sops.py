@@ -131,3 +131,67 @@ def test_a_multi_document_sops_file_is_refused_by_name_not_passed_through() -> N
     with pytest.raises(SopsError, match=r"^two\.yaml: SOPS decryption failed: it holds several YAML documents"):
         decrypt_text(text + "---\n" + text, "two.yaml", environ=with_key())
     assert decrypt_text("a: 1\n---\nb: 2\n", "plain.yaml", environ=NO_KEY) == "a: 1\n---\nb: 2\n"
+
+
+def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted: bool) -> str:
+    """A file laid out as sops.go Tree.Encrypt writes it, to exercise typed and unencrypted values."""
+    import base64
+    import hashlib
+
+    import pyrage
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from components.talos.sops.tree import to_bytes
+
+    key = os.urandom(32)
+    digest = hashlib.sha512(hashlib.sha256(b"sops").digest() if mac_only_encrypted else b"")
+
+    def seal(plain: bytes, aad: str, kind: str) -> str:
+        iv = os.urandom(32)
+        sealed = AESGCM(key).encrypt(iv, plain, aad.encode())
+        parts = (base64.b64encode(sealed[:-16]), base64.b64encode(iv), base64.b64encode(sealed[-16:]))
+        return "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{}]".format(*(p.decode() for p in parts), kind)
+
+    def walk(value: object, path: list[str]) -> object:
+        if isinstance(value, dict):
+            return {k: walk(v, [*path, k]) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, path) for v in value]
+        encrypted = not any(p.endswith(suffix) for p in path)
+        if encrypted or not mac_only_encrypted:
+            digest.update(to_bytes(value))
+        if not encrypted:
+            return value
+        kind = {bool: "bool", int: "int", float: "float"}.get(type(value), "str")
+        return seal(to_bytes(value), ":".join(path) + ":", kind)
+
+    encrypted_tree = walk(tree, [])
+    identity = pyrage.x25519.Identity.from_str(age_key())
+    stanza = pyrage.encrypt(key, [identity.to_public()])
+    armored = "-----BEGIN AGE ENCRYPTED FILE-----\n" + "\n".join(
+        base64.b64encode(stanza).decode()[i:i + 64] for i in range(0, len(base64.b64encode(stanza)), 64)) + \
+        "\n-----END AGE ENCRYPTED FILE-----\n"
+    lastmodified = "2026-01-02T03:04:05Z"
+    metadata: dict[str, object] = {
+        "age": [{"recipient": str(identity.to_public()), "enc": armored}], "lastmodified": lastmodified,
+        "mac": seal(digest.hexdigest().upper().encode(), lastmodified, "str"),
+        "unencrypted_suffix": suffix, "version": "3.11.0"}
+    if mac_only_encrypted:
+        metadata["mac_only_encrypted"] = True
+    assert isinstance(encrypted_tree, dict)
+    return yamlio.dump({**encrypted_tree, "sops": metadata})
+
+
+@pytest.mark.parametrize("mac_only_encrypted", [False, True])
+def test_typed_and_unencrypted_suffix_values_decrypt_with_the_mac_checked(mac_only_encrypted: bool) -> None:
+    tree = {"port": 6443, "ratio": 0.5, "enabled": True, "name": "cp", "list": ["a", 2],
+            "note_unencrypted": "plain", "nested": {"count_unencrypted": 3, "secret": "s"}}
+    text = _encrypt_like_sops(tree, "_unencrypted", mac_only_encrypted)
+    assert "plain" in text and "6443" not in text
+    assert yamlio.load(decrypt_text(text, "typed.yaml", environ=with_key())) == tree
+    tampered = text.replace("note_unencrypted: plain", "note_unencrypted: changed")
+    if mac_only_encrypted:  # sops.go: unencrypted values are outside the MAC in this mode
+        assert yamlio.load(decrypt_text(tampered, "t.yaml", environ=with_key()))["note_unencrypted"] == "changed"
+    else:
+        with pytest.raises(SopsError, match="Failed to verify data integrity"):
+            decrypt_text(tampered, "t.yaml", environ=with_key())
