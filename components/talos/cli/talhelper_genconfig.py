@@ -13,7 +13,7 @@ from typing import Any
 from ..clientconfig import TALOS_ADMIN_CERT_TTL, talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, load_definition, render_node_text
 from ..definition.talenv import DEFAULT_ENV_FILES
-from ..errors import ConfigError
+from ..errors import ConfigError, SecretsError
 from ..files import write_output
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
@@ -80,7 +80,12 @@ def _secrets(args: argparse.Namespace, definition: ClusterDefinition) -> tuple[S
     found = find_secret_file(candidates)
     if found is not None:
         return load_talsecret(found), None
-    return SecretsBundle.generate(parse_contract(definition.talos_version)), Path(candidates[0])
+    target = Path(candidates[0])
+    if ".sops." in target.name:
+        # A new bundle is plaintext: never under a name that says it is encrypted.
+        raise SecretsError(f"no secrets file found ({', '.join(candidates)}); create it first: "
+                           f"`talhelper gensecret > {target} && sops -e -i {target}`")
+    return SecretsBundle.generate(parse_contract(definition.talos_version)), target
 
 
 def _diff(path: Path, after: str) -> str:
