@@ -195,3 +195,8 @@ def test_typed_and_unencrypted_suffix_values_decrypt_with_the_mac_checked(mac_on
     else:
         with pytest.raises(SopsError, match="Failed to verify data integrity"):
             decrypt_text(tampered, "t.yaml", environ=with_key())
+
+
+def test_a_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(SopsError, match=r"does-not-exist\.yaml: cannot read: No such file or directory"):
+        decrypt_file(tmp_path / "does-not-exist.yaml", environ=NO_KEY)
