@@ -110,3 +110,12 @@ nodes:
     installDisk: /dev/sda
 MACHINE_FILES
 """
+
+
+def test_talhelpers_substitute_case_gives_its_expected_text() -> None:
+    """talhelper pkg/substitute/envsubst_test.go TestLoadEnv + TestSubstituteEnvFromYaml (inputs inline there)."""
+    env = parse_env('env1: value1\nenv2: "true"\nenv3: 123\ndefault: default value\n# env2: "false"\n', "env")
+    assert env == {"env1": "value1", "env2": "true", "env3": "123", "default": "default value"}
+    text = ('a: ${env1}\nb: "${env2:+$default}" ## commentb\n## this is comment\n# another comment\n'
+            'c: "${env3-$default}" # commentc\nd: ${env4:=$default}\n')
+    assert substitute(text, "t.yaml", env) == 'a: value1\nb: "default value"\nc: "123"\nd: default value\n'
