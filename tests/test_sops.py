@@ -133,7 +133,8 @@ def test_a_multi_document_sops_file_is_refused_by_name_not_passed_through() -> N
     assert decrypt_text("a: 1\n---\nb: 2\n", "plain.yaml", environ=NO_KEY) == "a: 1\n---\nb: 2\n"
 
 
-def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted: bool) -> str:
+def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted: bool,
+                       ssh_public_key: str = "") -> str:
     """A file laid out as sops.go Tree.Encrypt writes it, to exercise typed and unencrypted values."""
     import base64
     import hashlib
@@ -167,13 +168,15 @@ def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted:
 
     encrypted_tree = walk(tree, [])
     identity = pyrage.x25519.Identity.from_str(age_key())
-    stanza = pyrage.encrypt(key, [identity.to_public()])
+    recipient = ssh_public_key or str(identity.to_public())
+    stanza = pyrage.encrypt(key, [pyrage.ssh.Recipient.from_str(ssh_public_key) if ssh_public_key
+                                  else identity.to_public()])
     armored = "-----BEGIN AGE ENCRYPTED FILE-----\n" + "\n".join(
         base64.b64encode(stanza).decode()[i:i + 64] for i in range(0, len(base64.b64encode(stanza)), 64)) + \
         "\n-----END AGE ENCRYPTED FILE-----\n"
     lastmodified = "2026-01-02T03:04:05Z"
     metadata: dict[str, object] = {
-        "age": [{"recipient": str(identity.to_public()), "enc": armored}], "lastmodified": lastmodified,
+        "age": [{"recipient": recipient, "enc": armored}], "lastmodified": lastmodified,
         "mac": seal(digest.hexdigest().upper().encode(), lastmodified, "str"),
         "unencrypted_suffix": suffix, "version": "3.11.0"}
     if mac_only_encrypted:
@@ -200,3 +203,27 @@ def test_typed_and_unencrypted_suffix_values_decrypt_with_the_mac_checked(mac_on
 def test_a_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(SopsError, match=r"does-not-exist\.yaml: cannot read: No such file or directory"):
         decrypt_file(tmp_path / "does-not-exist.yaml", environ=NO_KEY)
+
+
+def test_sops_age_key_cmd_is_run_with_the_recipient_and_its_output_used() -> None:
+    encrypted = talhelper_path("pkg", "decrypt", "testdata", "encrypted.yaml")
+    recipient = yamlio.load(encrypted.read_text())["sops"]["age"][0]["recipient"]
+    command = f"sh -c 'test \"$SOPS_AGE_RECIPIENT\" = {recipient} && echo {age_key()}'"
+    assert "mysecretvalue" in decrypt_file(encrypted, environ={"HOME": "/nonexistent", "SOPS_AGE_KEY_CMD": command})
+    with pytest.raises(SopsError, match="SOPS decryption failed: failed to execute command false: exit status 1"):
+        decrypt_file(encrypted, environ={"HOME": "/nonexistent", "SOPS_AGE_KEY_CMD": "false"})
+
+
+def test_an_ssh_key_decrypts_a_file_encrypted_for_its_ssh_recipient(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    private = ed25519.Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "id_ed25519").write_bytes(private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()))
+    text = _encrypt_like_sops({"token": "t0ps3cret"}, "_unencrypted", False, ssh_public_key=public.decode())
+    assert "t0ps3cret" in decrypt_text(text, "ssh.yaml", environ={"HOME": str(tmp_path)})  # ~/.ssh/id_ed25519
+    explicit = {"HOME": "/nonexistent", "SOPS_AGE_SSH_PRIVATE_KEY_FILE": str(tmp_path / ".ssh" / "id_ed25519")}
+    assert "t0ps3cret" in decrypt_text(text, "ssh.yaml", environ=explicit)

@@ -179,14 +179,12 @@ def _sops_binary(text: str, kind: str, source: str, path: str | None, binary: st
 
 def _data_key(metadata: dict[str, Any], source: str, environ: Mapping[str, str] | None) -> bytes | None:
     """The data key from an age stanza, or None when no identity is available for any of them."""
-    try:
-        identities = load_identities(environ)
-    except LookupError as error:
-        raise SopsError(f"{source}: SOPS decryption failed: {error}") from None
-    if not identities:
-        return None
     for stanza in _age_stanzas(metadata):
-        key = unwrap(str(stanza.get("enc") or ""), identities)
+        try:
+            identities = load_identities(environ, str(stanza.get("recipient") or ""))
+        except LookupError as error:
+            raise SopsError(f"{source}: SOPS decryption failed: {error}") from None
+        key = unwrap(str(stanza.get("enc") or ""), identities) if identities else None
         if key is not None:
             return key
     return None
