@@ -134,7 +134,7 @@ def test_a_multi_document_sops_file_is_refused_by_name_not_passed_through() -> N
 
 
 def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted: bool,
-                       ssh_public_key: str = "") -> str:
+                       ssh_public_key: str = "", as_json: bool = False) -> str:
     """A file laid out as sops.go Tree.Encrypt writes it, to exercise typed and unencrypted values."""
     import base64
     import hashlib
@@ -182,7 +182,8 @@ def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted:
     if mac_only_encrypted:
         metadata["mac_only_encrypted"] = True
     assert isinstance(encrypted_tree, dict)
-    return yamlio.dump({**encrypted_tree, "sops": metadata})
+    document = {**encrypted_tree, "sops": metadata}
+    return json.dumps(document) if as_json else yamlio.dump(document)
 
 
 @pytest.mark.parametrize("mac_only_encrypted", [False, True])
@@ -227,3 +228,12 @@ def test_an_ssh_key_decrypts_a_file_encrypted_for_its_ssh_recipient(tmp_path: Pa
     assert "t0ps3cret" in decrypt_text(text, "ssh.yaml", environ={"HOME": str(tmp_path)})  # ~/.ssh/id_ed25519
     explicit = {"HOME": "/nonexistent", "SOPS_AGE_SSH_PRIVATE_KEY_FILE": str(tmp_path / ".ssh" / "id_ed25519")}
     assert "t0ps3cret" in decrypt_text(text, "ssh.yaml", environ=explicit)
+
+
+def test_a_binary_sops_file_gives_back_its_data(tmp_path: Path) -> None:
+    """sops stores other files as JSON {data, sops}; talhelper reads e.g. a machineFiles tsauth.env that way."""
+    path = tmp_path / "auth.conf"
+    path.write_text(_encrypt_like_sops({"data": "TS_AUTHKEY=abc\n"}, "_unencrypted", False, as_json=True))
+    assert decrypt_file(path, environ=with_key()) == "TS_AUTHKEY=abc\n"
+    (tmp_path / "plain.conf").write_text("not json at all\n")
+    assert decrypt_file(tmp_path / "plain.conf", environ=NO_KEY) == "not json at all\n"
