@@ -10,7 +10,8 @@ import pytest
 from components.talos import yamlio
 from components.talos.definition import DefinitionError, parse_definition, render_node
 from components.talos.definition.talpatches import talhelper_patches
-from components.talos.definition.templating import TemplateError, render
+from components.talos.definition.template_functions import TemplateError
+from components.talos.definition.templating import render
 from components.talos.patching import apply_patches
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract

@@ -22,7 +22,8 @@ from ..patching import Patch, load_patches
 from ..sops import decrypt_file, decrypt_text, is_encrypted
 from .envsubst import SubstitutionError, substitute
 from .model import NodeDefinition
-from .templating import TemplateError, is_template, render
+from .template_functions import TemplateError
+from .templating import is_template, render
 
 Document = dict[str, Any]
 TEMPLATED_MAPS = ("nodeLabels", "nodeAnnotations")

@@ -16,104 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .gofields import STRUCTS
-
-
-class TemplateError(Exception):
-    pass
-
-
-@dataclass
-class Value:
-    raw: Any
-    struct: str = ""  # the v1alpha1 struct ``raw`` is an instance of (or, for lists and maps, of each element)
-
-
-def _go_text(value: Any) -> str:
-    """fmt.Print of a value, as text/template prints it."""
-    if value is None:
-        return ""  # the zero value of a string field; nil structs fail earlier, on field access
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + " ".join(_go_text(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{_go_text(v)}" for k, v in sorted(value.items())) + "]"
-    return str(value)
-
-
-def _truth(value: Any) -> bool:
-    """text/template IsTrue: zero values and empty collections are false."""
-    return bool(value) if not isinstance(value, Value) else _truth(value.raw)
-
-
-def _plain(value: Any) -> Any:
-    return value.raw if isinstance(value, Value) else value
-
-
-def _compare(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., bool]:
-    def compare(left: Any, *rights: Any) -> bool:
-        a = "" if _plain(left) is None else _plain(left)
-        for right in rights:
-            b = "" if _plain(right) is None else _plain(right)
-            if type(a) is not type(b) and not (isinstance(a, int | float) and isinstance(b, int | float)):
-                raise TemplateError(f"{name}: incompatible types for comparison")
-            if name in ("eq",) and test(a, b):
-                return True
-            if name != "eq" and not test(a, b):
-                return False
-        return name != "eq"
-    return compare
-
-
-def _index(collection: Any, *keys: Any) -> Value:
-    current = collection if isinstance(collection, Value) else Value(collection)
-    for key in keys:
-        raw, key = current.raw, _plain(key)
-        if isinstance(raw, list) and isinstance(key, int) and 0 <= key < len(raw):
-            current = Value(raw[key], current.struct)
-        elif isinstance(raw, dict) and isinstance(key, str):
-            current = Value(raw.get(key), current.struct)
-        else:
-            # Values stay out of the message: the config holds keys and tokens.
-            raise TemplateError(f"index: cannot index a {type(raw).__name__} with {type(key).__name__} {key!r}")
-    return current
-
-
-def _printf(form: Any, *args: Any) -> str:
-    values = iter(_plain(a) for a in args)
-    return re.sub(r"%[svdq%]", lambda m: "%" if m.group(0) == "%%" else
-                  (f'"{next(values)}"' if m.group(0) == "%q" else _go_text(next(values))), str(_plain(form)))
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "eq": _compare("eq", lambda a, b: a == b),
-    "ne": _compare("ne", lambda a, b: a != b),
-    "lt": _compare("lt", lambda a, b: a < b),
-    "le": _compare("le", lambda a, b: a <= b),
-    "gt": _compare("gt", lambda a, b: a > b),
-    "ge": _compare("ge", lambda a, b: a >= b),
-    "not": lambda a: not _truth(a),
-    "and": lambda *a: next((x for x in a if not _truth(x)), a[-1]),
-    "or": lambda *a: next((x for x in a if _truth(x)), a[-1]),
-    "len": lambda a: len(_plain(a) or []),
-    "index": _index,
-    "print": lambda *a: "".join(_go_text(_plain(x)) for x in a),
-    "printf": _printf,
-    # sprig functions talhelper users reach for in patches.
-    "default": lambda d, v=None: v if _truth(v) else d,
-    "quote": lambda *a: " ".join(f'"{_go_text(_plain(x))}"' for x in a),
-    "join": lambda sep, items: str(_plain(sep)).join(_go_text(x) for x in (_plain(items) or [])),
-    "lower": lambda s: _go_text(_plain(s)).lower(),
-    "upper": lambda s: _go_text(_plain(s)).upper(),
-    "trim": lambda s: _go_text(_plain(s)).strip(),
-    "replace": lambda old, new, s: _go_text(_plain(s)).replace(str(_plain(old)), str(_plain(new))),
-    "split": lambda sep, s: {f"_{i}": p for i, p in enumerate(_go_text(_plain(s)).split(str(_plain(sep))))},
-    "contains": lambda part, s: str(_plain(part)) in _go_text(_plain(s)),
-    "hasPrefix": lambda part, s: _go_text(_plain(s)).startswith(str(_plain(part))),
-    "hasSuffix": lambda part, s: _go_text(_plain(s)).endswith(str(_plain(part))),
-    "trimPrefix": lambda part, s: _go_text(_plain(s)).removeprefix(str(_plain(part))),
-    "trimSuffix": lambda part, s: _go_text(_plain(s)).removesuffix(str(_plain(part))),
-}
+from .template_functions import FUNCTIONS, TemplateError, Value, go_text, plain, truth
 
 _TOKEN = re.compile(r'\s*(?:("(?:\\.|[^"\\])*"|`[^`]*`)|(:=|\||\(|\)|,|=)|(\$\w*(?:\.\w+)*|(?:\.\w+)+|\.)'
                     r"|(-?\d+(?:\.\d+)?)|([A-Za-z_]\w*))")
@@ -315,14 +218,14 @@ class _Renderer:
                 if declared:
                     self.scopes[-1][declared[0]] = value if isinstance(value, Value) else Value(value)
                 else:
-                    out.append(_go_text(_plain(value)))
+                    out.append(go_text(plain(value)))
             elif node.kind == "if":
                 value, _ = self.pipeline(node.pipe, dot)
-                self.render(node.body if _truth(value) else node.otherwise, dot, out)
+                self.render(node.body if truth(value) else node.otherwise, dot, out)
             elif node.kind == "with":
                 value, _ = self.pipeline(node.pipe, dot)
                 inner = value if isinstance(value, Value) else Value(value)
-                self.render(node.body if _truth(value) else node.otherwise, inner if _truth(value) else dot, out)
+                self.render(node.body if truth(value) else node.otherwise, inner if truth(value) else dot, out)
             else:
                 self.range(node, dot, out)
 
