@@ -237,3 +237,16 @@ def test_a_binary_sops_file_gives_back_its_data(tmp_path: Path) -> None:
     assert decrypt_file(path, environ=with_key()) == "TS_AUTHKEY=abc\n"
     (tmp_path / "plain.conf").write_text("not json at all\n")
     assert decrypt_file(tmp_path / "plain.conf", environ=NO_KEY) == "not json at all\n"
+
+
+@pytest.mark.parametrize(("text", "encrypted"), [
+    ("this:\n  is:\n    not: encrypted\n", False),
+    ("this:\n  is:\n    super: encrypted\nsops:\n  kms: []\n  age:\n    - recipient: age1x\n      enc: x\n", True),
+    ("# just a comment\n", False),
+    ("a: 1\nsops: {}\n", False),
+])
+def test_a_file_is_sops_encrypted_when_it_has_a_non_empty_sops_key(text: str, encrypted: bool) -> None:
+    """talhelper pkg/decrypt/decrypt_test.go TestIsSopsEncrypted, TestIsSopsEncryptedCommentOnly."""
+    from components.talos.sops import is_encrypted
+
+    assert is_encrypted(text) is encrypted
