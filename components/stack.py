@@ -114,17 +114,21 @@ def _env_files(config: pulumi.Config) -> list[Path]:
 def _imported_secrets(config: pulumi.Config) -> pulumi.Output[str] | None:
     """``talos-cluster:secrets`` (the bundle's text) or ``talos-cluster:secretsFile`` (a talsecret file);
     either may be SOPS-encrypted and is decrypted here, at run time, into a secret Output."""
-    text, path = config.get_secret("secrets"), config.get("secretsFile")
+    # Read here rather than through get_secret's Output, so that a bundle that cannot be decrypted fails
+    # before any resource; the value is wrapped as a secret straight away.
+    text, path = pulumi.runtime.get_config(f"{PROJECT}:secrets"), config.get("secretsFile")
     if text is not None and path:
         raise StackConfigError(f"stack config {PROJECT}:secrets and {PROJECT}:secretsFile: set one of them")
-    if path:
-        try:
+    try:
+        if path:
             return pulumi.Output.secret(read_talsecret(_stack_path(config, "secretsFile", path)))
-        except TalosError as error:
-            raise StackConfigError(f"stack config {PROJECT}:secretsFile: {error}") from None
-    if text is None:
-        return None
-    return text.apply(lambda value: talsecret_text(value, f"stack config {PROJECT}:secrets"))
+        if text is None:
+            return None
+        return pulumi.Output.secret(talsecret_text(str(text), f"{PROJECT}:secrets"))
+    except TalosError as error:
+        key = "secretsFile" if path else "secrets"
+        raise StackConfigError(f"stack config {PROJECT}:{key}: {str(error).removeprefix(f'{PROJECT}:secrets: ')}") \
+            from None
 
 
 def _options(config: pulumi.Config) -> ClusterOptions:
