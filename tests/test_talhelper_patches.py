@@ -135,3 +135,17 @@ def test_inline_manifest_contents_come_from_files_with_skip_envsubst_honoured(tm
         {"name": "a", "contents": "kind: ConfigMap\ndata:\n  v: x\n"},
         {"name": "b", "contents": "kind: ConfigMap\ndata:\n  v: ${V}\n"},
         {"name": "c", "contents": "kind: Secret\n"}]
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("{{ .ConfigVersion }}", "dummy value"), ("{{ 123 }}", "123"), ("{{ true }}", "true")])
+def test_templated_field_values_render_literals_and_config_fields(template: str, expected: str) -> None:
+    """talhelper pkg/talos/nodeconfig_test.go TestTemplateConfigField."""
+    assert render(template, {"version": "dummy value"}, "nodeLabels.key") == expected
+
+
+def test_templates_render_against_plain_data_keyed_by_go_names() -> None:
+    """The shape of talhelper's schematic_test.go InstallerURLTmpl (image factory data, not a machine config)."""
+    template = '{{ trim .RegistryURL }}/{{ or (hasPrefix "v" .Version) (print "v" .Version) }}'
+    assert render(template, {"RegistryURL": " factory.talos.dev ", "Version": "1.5.0"}, "imageFactory",
+                  struct="") == "factory.talos.dev/v1.5.0"

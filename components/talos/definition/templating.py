@@ -256,14 +256,16 @@ def is_template(text: str) -> bool:
     return "{{" in text or "}}" in text
 
 
-def render(template: str, config: dict[str, Any], source: str) -> str:
-    """Render ``template`` against a v1alpha1 config document; TemplateError names ``source``."""
+def render(template: str, config: dict[str, Any], source: str, struct: str = "Config") -> str:
+    """Render ``template`` against a v1alpha1 config document (``struct=""``: a map keyed by Go field names,
+    e.g. talhelper's image factory data); TemplateError names ``source``."""
     if not is_template(template):
         return template
     try:
         nodes, _, _ = _parse(_lex(template), 0, ())
         out: list[str] = []
-        _Renderer(Value(config, "Config")).render(nodes, Value(config, "Config"), out)
+        root = Value(config, struct)
+        _Renderer(root).render(nodes, root, out)
     except TemplateError as error:
         raise TemplateError(f"{source}: template: {error}") from None
     except (TypeError, StopIteration):
