@@ -99,4 +99,7 @@ def test_environment_variables_are_substituted_and_missing_ones_are_named() -> N
     default = text.replace("${NAME}", "${NAME:-fallback}")
     assert parse_definition(default, "t.yaml", environ={}).cluster_name == "fallback"
     with pytest.raises(DefinitionError, match=r"variable \$\{NAME\} not set"):
+        parse_definition(text, "t.yaml", environ={})
+    # a8m/envsubst parse/node.go validateNoEmpty: an empty value has its own message.
+    with pytest.raises(DefinitionError, match=r"variable \$\{NAME\} set but empty"):
         parse_definition(text, "t.yaml", environ={"NAME": ""})

@@ -57,7 +57,8 @@ def test_the_base_definition_is_valid() -> None:
      "nodes[3]: is on two platforms (proxmox and vultr)"),
     (lambda d: d["nodes"][3].update(vultr={"plan": "p", "region": "Paris"}, ipAddress=None),
      "nodes[3].vultr.region = 'Paris': expected a Vultr region id of three lowercase letters"),
-    (lambda d: d["nodes"][3].update(patches=["machine:\n  network:\n    hostname:\n      $patch: delete\n"]),
+    # talhelper substitutes the whole talconfig.yaml (a8m/envsubst): `$$` is how a literal `$patch` is written.
+    (lambda d: d["nodes"][3].update(patches=["machine:\n  network:\n    hostname:\n      $$patch: delete\n"]),
      "nodes[3] (w-1): patch does not apply: nodes[3] (w-1) patch #1 (inline): patch delete: path "
      "'machine.network.hostname'"),
     (lambda d: d.update(patches=['[{"op": "add", "path": "/machine/x", "value": 1}]']),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import yamlio
+from ..errors import TalosError
 from ..versions import normalize_kubernetes_version, normalize_tag
+from . import envsubst, talenv
+from .contents import machine_files
 from .model import (
     GROUP_FIELDS,
     NODE_FIELDS,
@@ -26,7 +29,6 @@ from .model import (
 from .problems import DefinitionError, Problem, ProblemList
 from .validate import validate
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
 _VARIABLE_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
 _MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
@@ -36,25 +38,11 @@ _STRING_FIELDS = {"hostname", "ipAddress", "installDisk", "talosImageURL", "arch
 
 
 def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -> str:
-    """talhelper's envsubst (restricted): unset or empty variables are errors; comment lines are skipped."""
-    missing: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        name, has_default, default = match.group(1), match.group(2), match.group(3)
-        value = environ.get(name, "")
-        if value:
-            return value
-        if has_default is not None:
-            return default or ""
-        missing.append(name)
-        return match.group(0)
-
-    lines = [line if line.lstrip().startswith("#") else _VARIABLE.sub(replace, line)
-             for line in text.splitlines(keepends=True)]
-    if missing:
-        names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(missing))
-        raise DefinitionError(source, [Problem("environment", f"variable {names} not set")])
-    return "".join(lines)
+    """talhelper's envsubst (restricted, comments stripped first): unset or empty variables are errors."""
+    try:
+        return envsubst.substitute(text, source, environ)
+    except envsubst.SubstitutionError as error:
+        raise DefinitionError(source, [Problem("environment", str(error))]) from None
 
 
 def substituted_values(text: str, environ: Mapping[str, str]) -> frozenset[str]:
@@ -209,11 +197,16 @@ def _string_list(data: dict[str, Any], key: str, problems: ProblemList) -> list[
     return [str(item) for item in value]
 
 
-def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
-    """Parse and validate; raises DefinitionError listing every problem."""
-    environment = os.environ if environ is None else environ
-    sensitive = substituted_values(text, environment)
-    text = substitute_environment(text, source, environment)
+def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None,
+                     substitute: bool = True) -> ClusterDefinition:
+    """Parse and validate; raises DefinitionError listing every problem.
+
+    ``substitute=False``: ``${VAR}`` is left as written (talhelper ``validate talconfig --no-substitute``).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    sensitive = substituted_values(text, environ) if substitute else frozenset()
+    if substitute:
+        text = substitute_environment(text, source, environ)
     try:
         data = yamlio.load(text)
     except Exception as error:
@@ -269,17 +262,48 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         patches=_string_list(data, "patches", problems),
         sensitive_values=sensitive,
     )
+    definition.environ = environ
+    _read_machine_files(definition, problems)
     validate(definition, problems)
     if problems:
         raise DefinitionError(source, list(problems))
     return definition
 
 
-def load_definition(path: str | Path, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
+def _read_machine_files(definition: ClusterDefinition, problems: ProblemList) -> None:
+    base_dir = Path(definition.source).parent
+    for node in definition.nodes:
+        entries = node.values.get("machineFiles")
+        if not entries:
+            continue
+        try:
+            node.values["machineFiles"] = machine_files(entries, base_dir, definition.environ)
+        except TalosError as error:
+            problems.add(f"nodes[{node.index}]", str(error))
+
+
+def load_definition(path: str | Path, environ: Mapping[str, str] | None = None,
+                    env_files: Sequence[str | Path] | None = ()) -> ClusterDefinition:
+    """Read and substitute a definition (talhelper reads talconfig.yaml itself unencrypted).
+
+    ``env_files``: talhelper env files applied over ``environ`` (``None``: talhelper's default names, looked
+    up beside the definition; the default ``()`` reads none).
+    """
     try:
         text = yamlio.read_text(path)
     except OSError as error:
         raise DefinitionError(str(path), [Problem("(file)", f"cannot read: {error.strerror}")]) from None
     except yamlio.StrictYAMLError as error:
         raise DefinitionError(str(path), [Problem("(file)", str(error))]) from None
-    return parse_definition(text, str(path), environ)
+    try:
+        merged = talenv.environment(env_files, Path(path).parent, environ) if env_files != () else environ
+    except TalosError as error:
+        raise DefinitionError(str(path), [Problem("environment", str(error))]) from None
+    definition = parse_definition(text, str(path), merged)
+    if merged is not environ and merged is not None:
+        # talenv values (often from talenv.sops.yaml) may be used in @file patches and machineFiles too:
+        # every one of them is masked in previews
+        given = os.environ if environ is None else environ
+        from_files = {value for name, value in merged.items() if value and given.get(name) != value}
+        definition.sensitive_values = definition.sensitive_values | frozenset(from_files)
+    return definition

@@ -116,6 +116,8 @@ class ClusterDefinition:
     warnings: list[str] = field(default_factory=list)
     # Every value substituted from the environment: masked wherever it lands in a previewed config.
     sensitive_values: frozenset[str] = frozenset()
+    # The variables ``${VAR}`` took their values from; ``@file`` patches are substituted with them too.
+    environ: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def control_planes(self) -> list[NodeDefinition]:

@@ -12,11 +12,12 @@ from typing import Any
 from ..documents import encode
 from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
-from ..patching import StrategicPatch, apply_patches, load_patches
+from ..patching import StrategicPatch, apply_patches
 from ..secrets import SecretsBundle
 from ..validation import check_machine_config
 from ..versions import parse_contract
 from .model import ClusterDefinition, NodeDefinition
+from .talpatches import refuse_templates, talhelper_patches, templated_fields, without_templated_fields
 
 Document = dict[str, Any]
 _FACTORY_PLATFORM = {"proxmox": "nocloud", "vultr": "vultr", "existing": "metal"}
@@ -133,14 +134,17 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
 def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> list[Document]:
     base_dir = Path(definition.source).parent
     documents = generate_config(generate_input(definition, node, secrets), node.role)
-    documents = apply_patches(documents, [StrategicPatch(node_field_patch(definition, node),
-                                                         f"nodes[{node.index}] ({node.hostname}) fields")])
-    node_patches = load_patches(node.patches, base_dir, label=f"nodes[{node.index}] ({node.hostname}) patch")
-    global_patches = load_patches(definition.patches, base_dir, label="patches[]")
-    documents = apply_patches(documents, node_patches + global_patches)
+    label = f"nodes[{node.index}] ({node.hostname})"
+    documents = apply_patches(documents, [StrategicPatch(node_field_patch(definition, without_templated_fields(node)),
+                                                         f"{label} fields")])
+    documents = apply_patches(documents, [StrategicPatch(templated_fields(node, documents), f"{label} fields")])
+    # Two passes, as talhelper's GenerateConfig: global patches render against the node-patched config.
+    for patches, patch_label in ((node.patches, f"{label} patch"), (definition.patches, "patches[]")):
+        documents = apply_patches(documents, talhelper_patches(patches, base_dir, patch_label, documents,
+                                                               definition.environ))
+    refuse_templates(documents, label)
     # a shape-only render (validation, previews) has empty secrets: check their fields' presence only
-    check_machine_config(documents, f"{definition.source}: nodes[{node.index}] ({node.hostname})",
-                         placeholder_secrets=not secrets.os.key)
+    check_machine_config(documents, f"{definition.source}: {label}", placeholder_secrets=not secrets.os.key)
     return documents
 
 
