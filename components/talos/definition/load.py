@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from ..versions import normalize_kubernetes_version, normalize_tag
+from ..versions import DEFAULT_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
+from .fields import check_fields
 from .model import (
     GROUP_FIELDS,
     NODE_FIELDS,
@@ -27,8 +28,10 @@ from .problems import DefinitionError, Problem, ProblemList
 from .validate import validate
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
-_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
-_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
+_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs",
+                "machineDisks", "extensionServices", "volumes", "userVolumes", "extraManifests"}
+_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector", "machineSpec",
+               "ingressFirewall", "imageSchematic"}
 
 
 def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -> str:
@@ -59,7 +62,7 @@ def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, 
         if key in allowed:
             continue
         if key in TALHELPER_UNSUPPORTED:
-            problems.add(where, "is a talhelper field talos-cluster does not support; express it as a patch")
+            problems.add(where, f"is not supported: {TALHELPER_UNSUPPORTED[key]}")
             continue
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
@@ -68,6 +71,12 @@ def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, 
 
 def _typed(mapping: dict[str, Any], path: str, problems: ProblemList) -> dict[str, Any]:
     """Drop fields of the wrong shape (reported) so later checks see clean data."""
+    structured = check_fields(mapping, path)
+    for line in structured:
+        where, _, message = line.partition(": ")
+        problems.add(where, message)
+    if structured:
+        return {}
     result: dict[str, Any] = {}
     for key, value in mapping.items():
         if value is None:
@@ -139,10 +148,12 @@ def _group(data: dict[str, Any], key: str, problems: ProblemList) -> dict[str, A
 
 
 def _merge_node(group: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """talhelper: non-zero node fields override the group's; patches and certSANs append."""
+    """talhelper mergeNodeConfigs: non-zero node fields override the group's; certSANs and
+    extraManifests append the group's after the node's (an empty node list takes the group's)."""
     merged = {**group, **{k: v for k, v in node.items() if v not in (None, "", [], {})}}
-    if not node.get("overrideMachineCertSANs"):
-        merged["certSANs"] = list(group.get("certSANs") or []) + list(node.get("certSANs") or [])
+    for field, override in (("certSANs", "overrideMachineCertSANs"), ("extraManifests", "overrideExtraManifests")):
+        if not node.get(override):
+            merged[field] = list(node.get(field) or []) + list(group.get(field) or [])
     return merged
 
 
@@ -204,12 +215,16 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         raise DefinitionError(source, [Problem("(file)", "expected a mapping (talconfig.yaml format)")])
     problems = ProblemList()
     _check_fields(data, TOP_FIELDS, "", problems)
-    for required in ("clusterName", "endpoint", "talosVersion", "kubernetesVersion"):
+    for line in check_fields({k: v for k, v in data.items() if k in ("inlineManifests", "cniConfig")}, ""):
+        where, _, message = line.partition(": ")
+        problems.add(where, message)
+    for required in ("clusterName", "endpoint", "kubernetesVersion"):
         if not isinstance(data.get(required), str) or not data[required]:
             problems.add(required, "is required to be not empty")
     talos_version = kubernetes_version = ""
     try:
-        talos_version = normalize_tag(str(data.get("talosVersion") or ""), "talosVersion")
+        # talhelper GetTalosVersion: an empty talosVersion is its LatestTalosVersion
+        talos_version = normalize_tag(str(data.get("talosVersion") or DEFAULT_TALOS_VERSION), "talosVersion")
     except Exception as error:
         if data.get("talosVersion"):
             problems.add("talosVersion", str(error).removeprefix("talosVersion: "), data.get("talosVersion"))
@@ -239,6 +254,7 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         service_subnets=_string_list(data, "clusterSvcNets", problems),
         cni=cni,
         patches=_string_list(data, "patches", problems),
+        inline_manifests=list(data.get("inlineManifests") or []),
     )
     validate(definition, problems)
     if problems:

@@ -15,6 +15,7 @@ from .problems import ProblemList
 
 # Node fields map onto the v1alpha1 machine config; v1.14 moved them into typed documents.
 NEWEST_DEFINITION_CONTRACT = Contract(1, 13)
+OLDEST_DEFINITION_CONTRACT = Contract(1, 5)  # talhelper's own fixtures use v1.5
 
 
 def is_ip(value: Any) -> bool:
@@ -98,8 +99,9 @@ def _check_cluster(definition: ClusterDefinition, problems: ProblemList) -> None
                 problems.add(f"{key}[{i}]", "expected a CIDR, e.g. 10.244.0.0/16", value)
     if definition.talos_version:
         contract = parse_contract(definition.talos_version)
-        if contract > NEWEST_DEFINITION_CONTRACT or contract < Contract(1, 6):
-            problems.add("talosVersion", "cluster definitions support Talos v1.6 to v1.13", definition.talos_version)
+        if contract > NEWEST_DEFINITION_CONTRACT or contract < OLDEST_DEFINITION_CONTRACT:
+            problems.add("talosVersion", f"cluster definitions support Talos {OLDEST_DEFINITION_CONTRACT} to "
+                         f"{NEWEST_DEFINITION_CONTRACT}", definition.talos_version)
         elif definition.kubernetes_version:
             unsupported = check_kubernetes_supported(definition.talos_version, definition.kubernetes_version)
             if unsupported:
