@@ -187,8 +187,8 @@ def _wireguard(device: Device, name: str, where: str) -> Document:
         peers.append({key: value for key, value in (
             ("publicKey", peer.get("publicKey") or None), ("endpoint", endpoint or None),
             ("persistentKeepaliveInterval", peer.get("persistentKeepaliveInterval") or None),
-            ("allowedIPs", [str(ipaddress.ip_network(str(n), strict=False)) for n in peer.get("allowedIPs") or []]
-             or None)) if value is not None})
+            ("allowedIPs", [_prefix(n, f"{where}.wireguard.peers[{i}].allowedIPs")
+                            for n in peer.get("allowedIPs") or []] or None)) if value is not None})
     return _doc("WireguardConfig", name, privateKey=wireguard.get("privateKey") or None,
                 listenPort=wireguard.get("listenPort") or None, firewallMark=wireguard.get("firewallMark") or None,
                 peers=peers or None, **_common(device, where))

@@ -1,0 +1,220 @@
+"""talhelper's own acceptance data: its pkg/talos testdata nodes and networkconfig_test.go cases.
+
+The node fixtures are read from ../shared/talhelper (skipped where absent); the networkconfig cases
+are the inputs and expectations stated in budimanjojo/talhelper pkg/talos/networkconfig_test.go.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.talos import yamlio
+from components.talos.definition import parse_definition
+from components.talos.definition.fields import multidoc_documents
+from components.talos.documents import decode, encode
+from components.talos.errors import ConfigError
+from components.talos.patching import StrategicPatch, apply_patches
+from components.talos.strict import document_problems
+from components.talos.versions import Contract
+
+TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "talhelper" / "pkg" / "talos" / "testdata"
+V1_12 = Contract(1, 12)
+
+# multidocs_test.go TestAddMultiDocs: fixture -> the version contract the test uses
+MULTIDOC_CASES = {"node1": Contract(1, 11), "node2": Contract(1, 11), "node3": Contract(1, 12),
+                  "node4": Contract(1, 11)}
+
+
+@pytest.mark.parametrize("name", sorted(MULTIDOC_CASES))
+def test_talhelper_multidoc_fixture_gives_its_expected_documents(name: str) -> None:
+    if not TESTDATA.is_dir():
+        pytest.skip(f"talhelper test data not found at {TESTDATA}")
+    base = yamlio.load_all((TESTDATA / f"{name}_basecfg.yaml").read_text())
+    node = yamlio.load((TESTDATA / f"{name}_input.yaml").read_text())
+    expected = yamlio.load_all((TESTDATA / f"{name}_expected.yaml").read_text())
+    documents = multidoc_documents(node, str(node.get("hostname") or ""), MULTIDOC_CASES[name], name)
+    base = [d for d in base if d]
+    # AddMultiDocs returns the base untouched when there is nothing to add; otherwise its patcher
+    # re-encodes through Talos's encoder (token: "", certSANs: []), as encode() does
+    result = decode(encode(apply_patches(base, [StrategicPatch(documents, name)])), name) if documents else base
+    assert result == [d for d in expected if d]
+
+
+def _documents(interfaces: str) -> list[dict[str, Any]]:
+    devices = yamlio.load(interfaces)
+    documents = multidoc_documents({"networkInterfaces": devices}, "node1", V1_12, "nodes[0]")
+    for document in documents:  # each document must also decode as Talos v1.12 would
+        assert document_problems(document, V1_12) == []
+    return [d for d in documents if d["kind"] != "HostnameConfig"]
+
+
+def _kinds(documents: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(d["kind"], d.get("name", "")) for d in documents]
+
+
+def test_bond_config_carries_links_mode_rates_delays_arp_targets_and_mtu() -> None:
+    [bond] = _documents("""
+- interface: bond0
+  bond: {interfaces: [enp1s2, enp1s3], mode: 802.3ad, lacpRate: fast, xmitHashPolicy: layer3+4,
+         miimon: 100, updelay: 200, downdelay: 200, arpIPTarget: [10.15.0.1]}
+  mtu: 9000""")
+    assert bond == {"apiVersion": "v1alpha1", "kind": "BondConfig", "name": "bond0", "links": ["enp1s2", "enp1s3"],
+                    "bondMode": "802.3ad", "lacpRate": "fast", "xmitHashPolicy": "layer3+4", "miimon": 100,
+                    "updelay": 200, "downdelay": 200, "arpIpTargets": ["10.15.0.1"], "mtu": 9000}
+
+
+def test_dhcp_options_choose_v4_v6_documents_and_route_metric() -> None:
+    documents = _documents("""
+- {interface: eth0, dhcp: true, dhcpOptions: {ipv6: true}}
+- {interface: eth1, dhcp: true, dhcpOptions: {routeMetric: 1024}}""")
+    assert documents == [{"apiVersion": "v1alpha1", "kind": "DHCPv4Config", "name": "eth0"},
+                         {"apiVersion": "v1alpha1", "kind": "DHCPv6Config", "name": "eth0"},
+                         {"apiVersion": "v1alpha1", "kind": "DHCPv4Config", "name": "eth1", "routeMetric": 1024}]
+
+
+def test_vip_becomes_a_layer2_vip_config_on_its_link_and_a_bare_link_gets_no_document() -> None:
+    assert _documents("[{interface: eth0, vip: {ip: 192.168.1.100}}, {interface: eth1}]") == [
+        {"apiVersion": "v1alpha1", "kind": "Layer2VIPConfig", "name": "192.168.1.100", "link": "eth0"}]
+
+
+def test_addresses_without_prefix_get_a_host_prefix() -> None:
+    [link] = _documents("[{interface: eth0, addresses: [192.168.1.100/24, 10.0.0.1, '2001:db8::1/64']}]")
+    assert link["addresses"] == [{"address": "192.168.1.100/24"}, {"address": "10.0.0.1/32"},
+                                 {"address": "2001:db8::1/64"}]
+
+
+def test_a_default_route_has_no_destination_so_talos_infers_the_family() -> None:
+    [link] = _documents("""
+- interface: eth0
+  routes: [{network: 10.0.0.0/8, gateway: 192.168.1.1, metric: 100}, {network: 0.0.0.0/0, gateway: 192.168.1.254}]""")
+    assert link["routes"] == [{"destination": "10.0.0.0/8", "gateway": "192.168.1.1", "metric": 100},
+                              {"gateway": "192.168.1.254"}]
+
+
+def test_vlans_give_vlan_dhcp_and_vip_documents_in_talhelper_order() -> None:
+    documents = _documents("""
+- interface: eth0
+  vlans:
+    - {vlanId: 100, dhcp: true, vip: {ip: 1.1.1.1}}
+    - {vlanId: 200, dhcp: true, dhcpOptions: {ipv6: true}}
+    - {vlanId: 300}""")
+    assert _kinds(documents) == [("VLANConfig", "eth0.100"), ("DHCPv4Config", "eth0.100"),
+                                 ("Layer2VIPConfig", "1.1.1.1"), ("VLANConfig", "eth0.200"),
+                                 ("DHCPv4Config", "eth0.200"), ("DHCPv6Config", "eth0.200"),
+                                 ("VLANConfig", "eth0.300")]
+    assert {d["parent"] for d in documents if d["kind"] == "VLANConfig"} == {"eth0"}
+    assert documents[2]["link"] == "eth0.100" and documents[0]["vlanID"] == 100
+
+
+def test_wireguard_config_carries_keys_port_mark_and_peers() -> None:
+    [wireguard] = _documents("""
+- interface: wg0
+  wireguard:
+    privateKey: iAmAPrivateKey=
+    listenPort: 51820
+    firewallMark: 51820
+    peers: [{publicKey: iAmAPeerPublicKey=, endpoint: "192.168.1.100:51820", persistentKeepaliveInterval: 10s,
+             allowedIPs: [10.1.0.0/24]}]""")
+    assert wireguard == {"apiVersion": "v1alpha1", "kind": "WireguardConfig", "name": "wg0",
+                         "privateKey": "iAmAPrivateKey=", "listenPort": 51820, "firewallMark": 51820,
+                         "peers": [{"publicKey": "iAmAPeerPublicKey=", "endpoint": "192.168.1.100:51820",
+                                    "persistentKeepaliveInterval": "10s", "allowedIPs": ["10.1.0.0/24"]}]}
+
+
+def test_bridge_config_carries_links_stp_vlan_filtering_and_mtu_without_a_link_config() -> None:
+    documents = _documents("""
+- interface: br0
+  bridge: {interfaces: [eth0, eth1], stp: {enabled: true}, vlan: {vlanFiltering: true}}
+  mtu: 9000""")
+    assert documents == [{"apiVersion": "v1alpha1", "kind": "BridgeConfig", "name": "br0", "links": ["eth0", "eth1"],
+                          "stp": {"enabled": True}, "vlan": {"filtering": True}, "mtu": 9000}]
+
+
+def test_bond_with_addresses_and_routes_keeps_them_in_the_bond_document() -> None:
+    documents = _documents("""
+- interface: bond0
+  bond: {interfaces: [eth0, eth1], mode: active-backup}
+  addresses: [10.0.0.10/24]
+  routes: [{network: 0.0.0.0/0, gateway: 10.0.0.1}]""")
+    assert _kinds(documents) == [("BondConfig", "bond0")]
+    assert documents[0]["addresses"] == [{"address": "10.0.0.10/24"}]
+    assert documents[0]["routes"] == [{"gateway": "10.0.0.1"}]
+
+
+def test_device_selectors_become_link_aliases_named_like_talhelper() -> None:
+    documents = _documents("""
+- {interface: eth0, addresses: [192.168.1.10/24]}
+- {deviceSelector: {hardwareAddr: "00:30:93:*"}, addresses: [10.0.0.10/24]}
+- {deviceSelector: {hardwareAddr: "00:50:56:*", driver: virtio_net, physical: true}, addresses: [172.16.0.10/24]}""")
+    assert _kinds(documents) == [("LinkAliasConfig", "ethSel0"), ("LinkAliasConfig", "ethSel1"),
+                                 ("LinkConfig", "eth0"), ("LinkConfig", "ethSel0"), ("LinkConfig", "ethSel1")]
+    assert documents[0]["selector"] == {"match": 'glob("00:30:93:*", mac(link.hardware_addr))'}
+    assert documents[1]["selector"] == {
+        "match": 'glob("00:50:56:*", mac(link.hardware_addr)) && glob("virtio_net", link.driver) && link.type == 1'}
+
+
+def test_bond_member_selectors_become_member_aliases_listed_as_bond_links() -> None:
+    documents = _documents("""
+- interface: bond0
+  bond:
+    deviceSelectors:
+      - {hardwareAddr: "58:47:ca:76:9c:*", driver: i40e}
+      - {hardwareAddr: "58:47:ca:76:9d:*", driver: i40e}
+    mode: 802.3ad""")
+    assert _kinds(documents) == [("LinkAliasConfig", "bond0-m0"), ("LinkAliasConfig", "bond0-m1"),
+                                 ("BondConfig", "bond0")]
+    assert documents[2]["links"] == ["bond0-m0", "bond0-m1"]
+    assert "58:47:ca:76:9d:*" in documents[1]["selector"]["match"]
+
+
+def test_a_link_without_name_or_selector_is_refused_instead_of_a_null_link_config() -> None:
+    with pytest.raises(ConfigError, match=r"nodes\[0\].networkInterfaces\[0\].interface: is required"):
+        _documents("[{addresses: [10.0.0.2/24]}]")
+
+
+@pytest.mark.parametrize(("device", "message"), [
+    ("{interface: bond0, bond: {interfaces: [eth0], mode: 802.3ab}}", "bondMode: expected one of"),
+    ("{interface: wg0, wireguard: {peers: [{publicKey: k, endpoint: 'vpn.example.com:51820'}]}}",
+     "endpoint: expected ip:port"),
+    ("{interface: eth0, dhcp: true, dhcpOptions: {duidv6: '00:01'}}", "dhcpOptions.duidv6: has no Talos v1.12+"),
+])
+def test_values_talhelper_would_silently_skip_are_refused_by_name(device: str, message: str) -> None:
+    with pytest.raises((ConfigError, AssertionError), match=message):
+        _documents(f"[{device}]")
+
+
+def _definition(version: str, node_extra: str) -> str:
+    return f"""
+clusterName: c
+talosVersion: {version}
+kubernetesVersion: v1.30.0
+endpoint: https://192.168.1.80:6443
+nodes:
+  - hostname: cp-1
+    ipAddress: 192.168.1.85
+    controlPlane: true
+    installDisk: /dev/sda
+{node_extra}"""
+
+
+def test_a_typed_document_older_talos_does_not_know_is_refused_before_anything_is_written() -> None:
+    extra = "    userVolumes: [{name: data, provisioning: {diskSelector: {match: 'true'}, minSize: 1GiB}}]\n"
+    with pytest.raises(Exception, match=r"kind UserVolumeConfig: not a config document Talos v1.9 knows"):
+        parse_definition(_definition("v1.9.6", extra), "talconfig.yaml", environ={})
+
+
+def test_a_typo_inside_a_patch_is_refused_with_the_talos_field_it_meant() -> None:
+    extra = '    patches: ["machine:\\n  install:\\n    dsik: /dev/sdb\\n"]\n'
+    with pytest.raises(Exception, match=r"machine.install.dsik: unknown field; did you mean 'disk'\?"):
+        parse_definition(_definition("v1.10.9", extra), "talconfig.yaml", environ={})
+
+
+def test_talos_version_defaults_to_talhelpers_latest_and_v1_5_definitions_load() -> None:
+    text = _definition("''", "").replace("talosVersion: ''\n", "").replace("v1.30.0", "v1.36.3")
+    definition = parse_definition(text, "t.yaml", environ={})
+    assert definition.talos_version == "v1.13.9"
+    old = parse_definition(_definition("v1.5.2", "").replace("v1.30.0", "v1.28.1"), "t.yaml", environ={})
+    assert old.talos_version == "v1.5.2"
