@@ -218,3 +218,46 @@ def test_talos_version_defaults_to_talhelpers_latest_and_v1_5_definitions_load()
     assert definition.talos_version == "v1.13.9"
     old = parse_definition(_definition("v1.5.2", "").replace("v1.30.0", "v1.28.1"), "t.yaml", environ={})
     assert old.talos_version == "v1.5.2"
+
+
+_EVERY_VERSION = {"v1.5.5": "1.28.1", "v1.6.8": "1.29.7", "v1.7.7": "1.30.5", "v1.8.4": "1.31.4",
+                  "v1.9.6": "1.32.4", "v1.10.9": "1.33.6", "v1.11.6": "1.34.1", "v1.12.11": "1.35.4",
+                  "v1.13.9": "1.36.3", "v1.14.0": "1.37.0"}
+_NODE_FIELDS = """    nameservers: [1.1.1.1]
+    nodeLabels: {rack: a}
+    kernelModules: [{name: br_netfilter}]
+    ingressFirewall: {defaultAction: block, rules: [{name: apid, portSelector: {ports: [50000], protocol: tcp},
+                                                     ingress: [{subnet: 10.0.0.0/8}]}]}
+    networkInterfaces: [{interface: eth0, addresses: [192.168.1.85/24], routes: [{network: 0.0.0.0/0,
+                                                                                 gateway: 192.168.1.1}]}]
+"""
+
+
+@pytest.mark.parametrize("version", list(_EVERY_VERSION))
+def test_node_fields_land_where_each_talos_version_reads_them(version: str) -> None:
+    from components.talos.definition import render_node
+    from components.talos.secrets import SecretsBundle
+
+    text = _definition(version, _NODE_FIELDS).replace("v1.30.0", _EVERY_VERSION[version])
+    definition = parse_definition(text, "talconfig.yaml", environ={})
+    documents = render_node(definition, definition.nodes[0], SecretsBundle.placeholder())
+    legacy = next(d for d in documents if "kind" not in d)
+    kinds = {d.get("kind") for d in documents}
+    minor = int(version.split(".")[1])
+    assert {"NetworkDefaultActionConfig", "NetworkRuleConfig"} <= kinds
+    if minor < 12:  # nodeconfig.go: v1alpha1 network fields before multidoc networking
+        assert legacy["machine"]["network"]["interfaces"][0]["routes"] == [
+            {"network": "0.0.0.0/0", "gateway": "192.168.1.1"}]
+        assert legacy["machine"]["network"]["nameservers"] == ["1.1.1.1"]
+        assert legacy["machine"]["network"]["hostname"] == "cp-1"
+    else:
+        link = next(d for d in documents if d.get("kind") == "LinkConfig")
+        assert link["routes"] == [{"gateway": "192.168.1.1"}]
+        assert "network" not in legacy["machine"] or "interfaces" not in legacy["machine"]["network"]
+        assert {"ResolverConfig", "HostnameConfig"} <= kinds
+    if minor < 14:
+        assert legacy["machine"]["nodeLabels"]["rack"] == "a"
+        assert legacy["machine"]["kernel"]["modules"] == [{"name": "br_netfilter"}]
+    else:
+        assert next(d for d in documents if d.get("kind") == "KubeNodeConfig")["labels"]["rack"] == "a"
+        assert {"KernelModuleConfig"} <= kinds and "nodeLabels" not in legacy["machine"]

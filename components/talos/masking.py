@@ -11,7 +11,7 @@ MASK = "******"
 # Field names (lower-cased) whose string values are secret anywhere in a machine config.
 SECRET_FIELDS = frozenset({
     "aescbcencryptionsecret", "auth", "bootstraptoken", "cert", "clustersecret", "crt", "identitytoken", "key",
-    "password", "privatekey", "secret", "secretboxencryptionsecret", "token",
+    "passphrase", "password", "presharedkey", "privatekey", "secret", "secretboxencryptionsecret", "token",
 })
 # PEM, raw or base64-encoded ("-----BEGIN" → "LS0tLS1CRUdJTi"), is masked wherever it appears.
 _PEM_PREFIXES = ("-----BEGIN", "LS0tLS1CRUdJT")

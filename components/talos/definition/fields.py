@@ -136,6 +136,27 @@ def legacy_machine_fields(values: dict[str, Any], hostname: str, contract: Contr
     return machine
 
 
+def typed_node_documents(machine: dict[str, Any], manifests: list[dict[str, Any]], where: str) -> list[Document]:
+    """Contract v1.14+: node fields Talos moved out of v1alpha1 go to their typed documents (popped
+    from ``machine``): labels/annotations/taints to KubeNodeConfig, kernel modules to
+    KernelModuleConfig, inline manifests to KubeInlineManifestConfig."""
+    if (machine.get("install") or {}).get("diskSelector"):
+        raise ConfigError(f"{where}.installDiskSelector: Talos v1.14 selects the install disk with a CEL "
+                          "expression (UnattendedInstallConfig provisioning.diskSelector.match); give installDisk "
+                          "or set that expression in a patch")
+    documents: list[Document] = []
+    node = {target: machine.pop(source) for source, target in (("nodeLabels", "labels"),
+            ("nodeAnnotations", "annotations"), ("nodeTaints", "taints")) if source in machine}
+    if node:
+        documents.append({"apiVersion": "v1alpha1", "kind": "KubeNodeConfig", **node})
+    for module in (machine.pop("kernel", None) or {}).get("modules") or []:
+        documents.append({"apiVersion": "v1alpha1", "kind": "KernelModuleConfig", "name": module.get("name"),
+                          **({"parameters": module["parameters"]} if module.get("parameters") else {})})
+    documents += [{"apiVersion": "v1alpha1", "kind": "KubeInlineManifestConfig", "name": manifest["name"],
+                   "manifest": manifest["contents"]} for manifest in manifests]
+    return documents
+
+
 def inline_manifests(manifests: list[dict[str, Any]], base_dir: Path) -> list[dict[str, Any]]:
     """cluster.inlineManifests on every node (pkg/generate/config.go), @file contents read."""
     return [{"name": manifest.get("name"),
@@ -156,4 +177,4 @@ def extra_manifest_documents(files: list[str], base_dir: Path, where: str) -> st
 
 
 __all__ = ["FIELD_TYPES", "TALHELPER_SHAPES", "check_fields", "check_mapping", "extra_manifest_documents",
-           "inline_manifests", "legacy_machine_fields", "multidoc_documents"]
+           "inline_manifests", "legacy_machine_fields", "multidoc_documents", "typed_node_documents"]

@@ -16,7 +16,13 @@ from ..patching import StrategicPatch, apply_patches, load_patches
 from ..secrets import SecretsBundle
 from ..strict import check_documents
 from ..versions import parse_contract
-from .fields import extra_manifest_documents, inline_manifests, legacy_machine_fields, multidoc_documents
+from .fields import (
+    extra_manifest_documents,
+    inline_manifests,
+    legacy_machine_fields,
+    multidoc_documents,
+    typed_node_documents,
+)
 from .model import ClusterDefinition, NodeDefinition
 
 Document = dict[str, Any]
@@ -96,10 +102,13 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
             machine[target] = values[field]
     if values.get("kernelModules"):
         machine["kernel"] = {"modules": values["kernelModules"]}
+    manifests = inline_manifests(definition.inline_manifests, Path(definition.source).parent)
+    if contract.multidoc_kubernetes:
+        documents += typed_node_documents(machine, manifests, where)
+        manifests = []
     patch: Document = {"machine": machine} if machine else {}
-    if definition.inline_manifests:
-        patch["cluster"] = {"inlineManifests": inline_manifests(definition.inline_manifests,
-                                                                 Path(definition.source).parent)}
+    if manifests:
+        patch["cluster"] = {"inlineManifests": manifests}
     return ([patch] if patch else []) + documents
 
 

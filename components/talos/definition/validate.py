@@ -13,8 +13,8 @@ from ..versions import Contract, check_kubernetes_supported, parse_contract
 from .model import ClusterDefinition, NodeDefinition
 from .problems import ProblemList
 
-# Node fields map onto the v1alpha1 machine config; v1.14 moved them into typed documents.
-NEWEST_DEFINITION_CONTRACT = Contract(1, 13)
+# Node fields map onto the v1alpha1 machine config up to v1.13, onto typed documents from v1.14.
+NEWEST_DEFINITION_CONTRACT = Contract(1, 14)
 OLDEST_DEFINITION_CONTRACT = Contract(1, 5)  # talhelper's own fixtures use v1.5
 
 
