@@ -261,3 +261,53 @@ def test_node_fields_land_where_each_talos_version_reads_them(version: str) -> N
     else:
         assert next(d for d in documents if d.get("kind") == "KubeNodeConfig")["labels"]["rack"] == "a"
         assert {"KernelModuleConfig"} <= kinds and "nodeLabels" not in legacy["machine"]
+
+
+# pkg/config/outputfilename_test.go TestGetOutputFileName
+@pytest.mark.parametrize(("template", "cluster", "hostname", "expected"), [
+    ("{{.ClusterName}}-{{.Hostname}}.yaml", "myCluster", "node1", "myCluster-node1.yaml"),
+    ("{{.Hostname}}-{{.Role}}.yaml", "myCluster", "node1", "node1-controlplane.yaml"),
+    ("{{.ClusterName}}-{{.Hostname}}.yaml", "", "", "-.yaml"),
+])
+def test_filename_template_names_each_node_file_like_talhelper(template: str, cluster: str, hostname: str,
+                                                               expected: str) -> None:
+    from components.talos.definition.fields import output_file_name
+
+    assert output_file_name(template, cluster, hostname, "1.1.1.1", "controlplane") == expected
+
+
+def test_an_unknown_filename_template_field_is_refused_when_the_definition_loads() -> None:
+    with pytest.raises(Exception, match=r"nodes\[0\].filenameTmpl: \{\{.Invalid\}\} is not a field"):
+        parse_definition(_definition("v1.13.9", "    filenameTmpl: '{{.Invalid}}.yaml'\n").replace(
+            "v1.30.0", "v1.36.3"), "talconfig.yaml", environ={})
+
+
+EXAMPLE = TESTDATA.parents[2] / "example" / "talconfig.yaml"
+
+
+def test_talhelpers_full_example_renders_every_field_of_every_node() -> None:
+    if not EXAMPLE.is_file():
+        pytest.skip(f"talhelper example not found at {EXAMPLE}")
+    from components.talos.definition import load_definition, render_node
+    from components.talos.secrets import SecretsBundle
+
+    # its talenv.yaml is SOPS-encrypted; the one variable it sets is given here
+    definition = load_definition(EXAMPLE, environ={"myDomainName": "example.com"})
+    master, worker = (render_node(definition, node, SecretsBundle.placeholder()) for node in definition.nodes)
+    kinds = [(d.get("kind"), d.get("name")) for d in master]
+    assert kinds[1:] == [
+        ("HostnameConfig", None), ("ResolverConfig", None), ("NetworkDefaultActionConfig", None),
+        ("NetworkRuleConfig", "kubelet-ingress"), ("ExtensionServiceConfig", "nut-client"),
+        ("VolumeConfig", "EPHEMERAL"), ("UserVolumeConfig", "ceph-data"), ("UserVolumeConfig", "sata"),
+        ("LinkAliasConfig", "ethSel0"), ("LinkAliasConfig", "bond0-m0"), ("BondConfig", "bond0"),
+        ("LinkConfig", "ethSel0"), ("WireguardConfig", "wg0"),
+        ("UserVolumeConfig", "sata2"), ("UserVolumeConfig", "sata3")]  # the global patches come last
+    machine = master[0]["machine"]
+    # useUKI and v1.12's grubUseUKICmdline: no install.extraKernelArgs; secureboot: the secureboot installer
+    assert "extraKernelArgs" not in machine["install"]
+    assert machine["install"]["image"].startswith("factory.talos.dev/metal-installer-secureboot/")
+    assert machine["install"]["diskSelector"] == {"size": "4GB", "model": "WDC*"}
+    assert machine["files"][1]["content"] == (EXAMPLE.parent / "tsauth.env").read_text()
+    assert machine["certSANs"] == ["192.168.200.10"]
+    assert {"NetworkRuleConfig", "NetworkDefaultActionConfig"} <= {d.get("kind") for d in worker}
+    assert worker[0]["machine"]["network"]["interfaces"][0]["interface"] == "eth1"  # its v1alpha1 patch

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..clientconfig import talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, installer_image, load_definition, render_node_text
+from ..definition.fields import DEFAULT_FILENAME_TMPL, output_file_name
 from ..errors import ConfigError
 from ..files import write_output
 from ..secrets import SecretsBundle
@@ -44,7 +45,9 @@ def _gensecret(args: argparse.Namespace) -> int:
 
 
 def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str:
-    return f"{definition.cluster_name}-{node.hostname}.yaml"
+    """talhelper's per-node file name: the node's filenameTmpl, else ``<clusterName>-<hostname>.yaml``."""
+    template = str(node.values.get("filenameTmpl") or DEFAULT_FILENAME_TMPL)
+    return output_file_name(template, definition.cluster_name, node.hostname, node.ip_address or "", node.role)
 
 
 def _genconfig(args: argparse.Namespace) -> int:

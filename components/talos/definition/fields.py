@@ -8,6 +8,7 @@ Rendering follows pkg/talos/multidocs.go (genMultiDocs) and nodeconfig.go (apply
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,24 @@ def check_fields(mapping: dict[str, Any], path: str) -> list[str]:
         if kind is not None:
             check_value(value, kind, _NEWEST, f"{path}.{key}" if path else str(key), problems, _TABLE)
     return problems
+
+
+_FILENAME_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml"  # pkg/config/defaults.go GetFilenameTmpl
+
+
+def output_file_name(template: str, cluster_name: str, hostname: str, ip_address: str, role: str) -> str:
+    """pkg/config/outputfilename.go: filenameTmpl with .ClusterName, .Hostname, .IPAddress, .Role.
+    Only field references are rendered; other Go template actions are refused by name."""
+    values = {".ClusterName": cluster_name, ".Hostname": hostname, ".IPAddress": ip_address, ".Role": role}
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise ConfigError(f"filenameTmpl: {{{{{match.group(1)}}}}} is not a field of the file-name template; "
+                              f"expected one of {', '.join('{{' + name + '}}' for name in values)}")
+        return values[match.group(1)]
+
+    return _FILENAME_ACTION.sub(replace, template)
 
 
 def _contents(value: Any, base_dir: Path, where: str) -> str:
@@ -176,5 +195,16 @@ def extra_manifest_documents(files: list[str], base_dir: Path, where: str) -> st
     return "\n---\n".join(texts)
 
 
-__all__ = ["FIELD_TYPES", "TALHELPER_SHAPES", "check_fields", "check_mapping", "extra_manifest_documents",
-           "inline_manifests", "legacy_machine_fields", "multidoc_documents", "typed_node_documents"]
+__all__ = [
+    "DEFAULT_FILENAME_TMPL",
+    "FIELD_TYPES",
+    "TALHELPER_SHAPES",
+    "check_fields",
+    "check_mapping",
+    "extra_manifest_documents",
+    "inline_manifests",
+    "legacy_machine_fields",
+    "multidoc_documents",
+    "output_file_name",
+    "typed_node_documents",
+]

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
+from ..errors import ConfigError
 from ..versions import DEFAULT_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
-from .fields import check_fields
+from .fields import check_fields, output_file_name
 from .model import (
     GROUP_FIELDS,
     NODE_FIELDS,
@@ -71,15 +72,15 @@ def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, 
 
 def _typed(mapping: dict[str, Any], path: str, problems: ProblemList) -> dict[str, Any]:
     """Drop fields of the wrong shape (reported) so later checks see clean data."""
-    structured = check_fields(mapping, path)
-    for line in structured:
-        where, _, message = line.partition(": ")
-        problems.add(where, message)
-    if structured:
-        return {}
     result: dict[str, Any] = {}
     for key, value in mapping.items():
         if value is None:
+            continue
+        structured = check_fields({key: value}, path)
+        for line in structured:
+            where, _, message = line.partition(": ")
+            problems.add(where, message)
+        if structured:
             continue
         if key in _LIST_FIELDS and not isinstance(value, list):
             problems.add(f"{path}.{key}", "expected a list", value)
@@ -186,6 +187,11 @@ def _nodes(data: dict[str, Any], problems: ProblemList) -> list[NodeDefinition]:
         proxmox_block = _machine(values, "proxmox", PROXMOX_FIELDS, path, problems)
         vultr_block = _machine(values, "vultr", VULTR_FIELDS, path, problems)
         ip_address = values.get("ipAddress")
+        if merged.get("filenameTmpl"):
+            try:
+                output_file_name(str(merged["filenameTmpl"]), "", hostname, "", "")
+            except ConfigError as error:
+                problems.add(f"{path}.filenameTmpl", str(error).removeprefix("filenameTmpl: "))
         nodes.append(NodeDefinition(
             index=index, hostname=hostname, control_plane=control_plane,
             ip_address=str(ip_address) if ip_address is not None else None, values=merged, patches=patches,

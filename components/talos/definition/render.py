@@ -64,6 +64,8 @@ def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets:
         secrets=secrets,
         contract=parse_contract(definition.talos_version),
         additional_sans=list(definition.additional_api_server_cert_sans),
+        # talhelper input.go: machine.certSANs start from additionalMachineCertSans alone
+        additional_machine_cert_sans=list(definition.additional_machine_cert_sans),
         allow_scheduling_on_control_planes=definition.allow_scheduling_on_control_planes,
         dns_domain=definition.domain,
         install_disk=str(node.values.get("installDisk") or ""),
@@ -84,9 +86,8 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
     where = f"nodes[{node.index}]"
     machine = legacy_machine_fields(values, node.hostname, contract, Path(definition.source).parent, where)
     documents = multidoc_documents(values, node.hostname, contract, where)
-    sans = list(definition.additional_machine_cert_sans) + list(values.get("certSANs") or [])
-    if sans:
-        machine["certSANs"] = sans
+    if values.get("certSANs"):  # applyNodeOverride appends them to the generated ones
+        machine["certSANs"] = list(values["certSANs"])
     install: dict[str, Any] = {}
     if values.get("installDiskSelector"):
         install["diskSelector"] = values["installDiskSelector"]
