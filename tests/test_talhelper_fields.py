@@ -311,3 +311,122 @@ def test_talhelpers_full_example_renders_every_field_of_every_node() -> None:
     assert machine["certSANs"] == ["192.168.200.10"]
     assert {"NetworkRuleConfig", "NetworkDefaultActionConfig"} <= {d.get("kind") for d in worker}
     assert worker[0]["machine"]["network"]["interfaces"][0]["interface"] == "eth1"  # its v1alpha1 patch
+
+
+def _link(kind: str, name: str, **fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1alpha1", "kind": kind, "name": name, **fields}
+
+
+# networkconfig_test.go cases not spelled out above: (Go test, networkInterfaces, the documents it states)
+NETWORK_CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
+    ("TestGenerateBondConfigBytes", "[{interface: bond0, bond: {interfaces: [enp1s2], mode: balance-rr}}, "
+     "{interface: eth1}]", [_link("BondConfig", "bond0", links=["enp1s2"], bondMode="balance-rr")]),
+    ("TestGenerateAddressConfigBytes", "[{interface: eth0, addresses: [192.168.1.100/24]}, {interface: eth1}]",
+     [_link("LinkConfig", "eth0", addresses=[{"address": "192.168.1.100/24"}])]),
+    ("TestGenerateRouteConfigBytes", "[{interface: eth0, routes: [{network: 10.0.0.0/8, gateway: 192.168.1.1}]}, "
+     "{interface: eth1}]", [_link("LinkConfig", "eth0", routes=[{"destination": "10.0.0.0/8",
+                                                                  "gateway": "192.168.1.1"}])]),
+    ("TestGenerateLinkConfig", "[{interface: eth0, mtu: 9000}, {interface: eth1}]",
+     [_link("LinkConfig", "eth0", mtu=9000)]),
+    ("TestGenerateVLANConfig", """
+- interface: eth0
+  vlans: [{vlanId: 100, addresses: [192.168.100.1/24], routes: [{network: 10.0.0.0/8, gateway: 192.168.100.254}],
+           mtu: 1500, dhcp: true}]""",
+     [_link("VLANConfig", "eth0.100", vlanID=100, parent="eth0", addresses=[{"address": "192.168.100.1/24"}],
+            routes=[{"destination": "10.0.0.0/8", "gateway": "192.168.100.254"}], mtu=1500),
+      _link("DHCPv4Config", "eth0.100")]),
+    ("TestGenerateVLANConfigBytes", "[{interface: eth0, vlans: [{vlanId: 100, addresses: [192.168.100.1/24]}]}]",
+     [_link("VLANConfig", "eth0.100", vlanID=100, parent="eth0", addresses=[{"address": "192.168.100.1/24"}])]),
+    ("TestGenerateWireguardConfigBytes", "[{interface: wg0, wireguard: {privateKey: iAmAPrivateKey=, "
+     "listenPort: 51820}}]", [_link("WireguardConfig", "wg0", privateKey="iAmAPrivateKey=", listenPort=51820)]),
+    ("TestGenerateBridgeConfig", "[{interface: br0, bridge: {interfaces: [eth0, eth1], stp: {enabled: true}}}]",
+     [_link("BridgeConfig", "br0", links=["eth0", "eth1"], stp={"enabled": True})]),
+    ("TestGenerateBridgeConfigBytes", "[{interface: br0, bridge: {interfaces: [eth0, eth1]}}]",
+     [_link("BridgeConfig", "br0", links=["eth0", "eth1"])]),
+    ("TestBondConfigWithAddressesAndRoutes", """
+- {interface: bond0, addresses: [192.168.1.100/24], routes: [{network: 10.0.0.0/8, gateway: 192.168.1.1}], mtu: 9000,
+   bond: {interfaces: [eth0, eth1], mode: 802.3ad}}""",
+     [_link("BondConfig", "bond0", links=["eth0", "eth1"], bondMode="802.3ad", mtu=9000,
+            addresses=[{"address": "192.168.1.100/24"}],
+            routes=[{"destination": "10.0.0.0/8", "gateway": "192.168.1.1"}])]),
+    ("TestWireguardConfigWithAddresses", "[{interface: wg0, addresses: [10.1.0.1/24], mtu: 1420, "
+     "wireguard: {privateKey: iAmAPrivateKey=, listenPort: 51820}}]",
+     [_link("WireguardConfig", "wg0", privateKey="iAmAPrivateKey=", listenPort=51820, mtu=1420,
+            addresses=[{"address": "10.1.0.1/24"}])]),
+    ("TestBridgeConfigWithMTU", "[{interface: br0, mtu: 9000, addresses: [192.168.100.1/24], "
+     "bridge: {interfaces: [eth0, eth1]}}]",
+     [_link("BridgeConfig", "br0", links=["eth0", "eth1"], mtu=9000, addresses=[{"address": "192.168.100.1/24"}])]),
+    ("TestHasSpecialConfig", """
+- {interface: bond0, bond: {interfaces: [eth0]}}
+- {interface: wg0, wireguard: {privateKey: test}}
+- {interface: br0, bridge: {interfaces: [eth1]}}
+- {interface: eth0, vlans: [{vlanId: 100}]}
+- {interface: eth2, addresses: [192.168.1.1/24]}""",
+     [_link("BondConfig", "bond0", links=["eth0"]),
+      _link("LinkConfig", "eth2", addresses=[{"address": "192.168.1.1/24"}]),
+      _link("VLANConfig", "eth0.100", vlanID=100, parent="eth0"), _link("WireguardConfig", "wg0", privateKey="test"),
+      _link("BridgeConfig", "br0", links=["eth1"])]),
+    ("TestGenerateLinkAliasConfig", """
+- {interface: eth0, deviceSelector: {hardwareAddr: "00:50:56:*"}}
+- {interface: eth1, deviceSelector: {busPath: "0000:01:*", driver: virtio_net}}
+- {interface: bond0, deviceSelector: {permanentAddr: "aa:bb:cc:dd:ee:ff", pciID: "8086:1533"}}""",
+     [_link("LinkAliasConfig", "eth0", selector={"match": 'glob("00:50:56:*", mac(link.hardware_addr))'}),
+      _link("LinkAliasConfig", "eth1", selector={"match": 'glob("0000:01:*", link.bus_path) && '
+                                                          'glob("virtio_net", link.driver)'}),
+      _link("LinkAliasConfig", "bond0", selector={"match": 'glob("aa:bb:cc:dd:ee:ff", mac(link.permanent_addr)) && '
+                                                           'glob("8086:1533", link.pciid)'})]),
+    ("TestGenerateLinkAliasConfigWithoutInterfaceName", """
+- {deviceSelector: {hardwareAddr: "00:11:22:33:44:55"}}
+- {deviceSelector: {driver: e1000}, bond: {mode: 802.3ad, interfaces: []}}
+- {deviceSelector: {busPath: "0000:03:*"}, bridge: {interfaces: []}}""",
+     [_link("LinkAliasConfig", "ethSel0", selector={"match": 'glob("00:11:22:33:44:55", mac(link.hardware_addr))'}),
+      _link("LinkAliasConfig", "bond0", selector={"match": 'glob("e1000", link.driver)'}),
+      _link("LinkAliasConfig", "br0", selector={"match": 'glob("0000:03:*", link.bus_path)'}),
+      _link("BondConfig", "bond0", bondMode="802.3ad"), _link("BridgeConfig", "br0")]),
+    ("TestGenerateLinkAliasConfigBytes", """
+- {interface: net0, deviceSelector: {hardwareAddr: "00:50:56:12:34:56", driver: e1000}, dhcp: true}
+- {interface: eth1}""",
+     [_link("LinkAliasConfig", "net0", selector={"match": 'glob("00:50:56:12:34:56", mac(link.hardware_addr)) && '
+                                                          'glob("e1000", link.driver)'}),
+      _link("DHCPv4Config", "net0")]),
+    ("TestBuildDeviceSelectorCELExpression_Physical", """
+- {interface: p0, deviceSelector: {physical: true}}
+- {interface: v0, deviceSelector: {physical: false}}""",
+     [_link("LinkAliasConfig", "p0", selector={"match": "link.type == 1"}),
+      _link("LinkAliasConfig", "v0", selector={"match": "link.type != 1"})]),
+]
+
+
+@pytest.mark.parametrize(("case", "interfaces", "expected"), NETWORK_CASES, ids=[c[0] for c in NETWORK_CASES])
+def test_talhelper_networkconfig_case_gives_the_documents_it_states(case: str, interfaces: str,
+                                                                    expected: list[dict[str, Any]]) -> None:
+    assert _documents(interfaces) == expected
+
+
+def test_hostname_config_is_the_hostname_with_auto_off_or_stable_when_ignored() -> None:
+    from components.talos.definition.network import hostname_document
+
+    # networkconfig_test.go TestGenerateNetworkHostname
+    assert hostname_document("shouldbeignored", True) == {"apiVersion": "v1alpha1", "kind": "HostnameConfig",
+                                                          "auto": "stable"}
+    assert hostname_document("hostname", False) == {"apiVersion": "v1alpha1", "kind": "HostnameConfig",
+                                                    "hostname": "hostname", "auto": "off"}
+
+
+def test_ingress_firewall_gives_default_action_and_one_rule_document_per_rule() -> None:
+    # networkconfig_test.go TestGenerateNodeDefaultActionConfig and TestGenerateNodeRuleConfig
+    firewall = yamlio.load("""
+defaultAction: accept
+rules:
+  - {name: kubelet-ingress, portSelector: {ports: [10250], protocol: tcp},
+     ingress: [{subnet: 172.20.0.0/24, except: 172.20.0.1/32}]}
+  - {name: etcd-ingress, portSelector: {ports: [2379-2380], protocol: tcp},
+     ingress: [{subnet: 10.10.10.1/32}, {subnet: 10.10.10.2/32}, {subnet: 10.10.10.3/32}]}""")
+    documents = multidoc_documents({"ingressFirewall": firewall}, "node1", Contract(1, 11), "nodes[0]")
+    assert documents[0] == {"apiVersion": "v1alpha1", "kind": "NetworkDefaultActionConfig", "ingress": "accept"}
+    assert [(d["name"], d["portSelector"]["ports"]) for d in documents[1:]] == [
+        ("kubelet-ingress", [10250]), ("etcd-ingress", ["2379-2380"])]
+    assert documents[2]["ingress"] == [{"subnet": "10.10.10.1/32"}, {"subnet": "10.10.10.2/32"},
+                                       {"subnet": "10.10.10.3/32"}]
+    block = multidoc_documents({"ingressFirewall": {"defaultAction": "block"}}, "node2", Contract(1, 11), "n")
+    assert block == [{"apiVersion": "v1alpha1", "kind": "NetworkDefaultActionConfig", "ingress": "block"}]
