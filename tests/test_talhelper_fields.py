@@ -430,3 +430,62 @@ rules:
                                        {"subnet": "10.10.10.3/32"}]
     block = multidoc_documents({"ingressFirewall": {"defaultAction": "block"}}, "node2", Contract(1, 11), "n")
     assert block == [{"apiVersion": "v1alpha1", "kind": "NetworkDefaultActionConfig", "ingress": "block"}]
+
+
+# extensionserviceconfig_test.go, volumeconfig_test.go, uservolumeconfig_test.go: (test, node fields, documents)
+DOCUMENT_CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
+    ("TestGenerateNodeExtensionServiceConfig", """
+extensionServices:
+  - {name: nut-client, configFiles: [{content: "MONITOR ${upsmonHost} 1 remote pass password",
+                                      mountPath: /usr/local/etc/nut/upsmon.conf}], environment: [UPS_NAME=ups]}
+  - {name: nut-client2, configFiles: [{content: hello, mountPath: /etc/hello},
+                                      {content: hello2, mountPath: /etc/hello2}]}""",
+     [_link("ExtensionServiceConfig", "nut-client", configFiles=[
+         {"content": "MONITOR ${upsmonHost} 1 remote pass password", "mountPath": "/usr/local/etc/nut/upsmon.conf"}],
+         environment=["UPS_NAME=ups"]),
+      _link("ExtensionServiceConfig", "nut-client2", configFiles=[{"content": "hello", "mountPath": "/etc/hello"},
+                                                                  {"content": "hello2", "mountPath": "/etc/hello2"}])]),
+    ("TestGenerateNodeVolumeConfig", """
+volumes:
+  - {name: EPHEMERAL, provisioning: {diskSelector: {match: disk.transport == "nvme"}, maxSize: 50GiB}}
+  - {name: IMAGECACHE, provisioning: {diskSelector: {match: disk.size > 120u * GB && disk.size < 1u * TB}}}""",
+     [_link("VolumeConfig", "EPHEMERAL", provisioning={"diskSelector": {"match": 'disk.transport == "nvme"'},
+                                                       "maxSize": "50GiB"}),
+      _link("VolumeConfig", "IMAGECACHE", provisioning={"diskSelector": {
+          "match": "disk.size > 120u * GB && disk.size < 1u * TB"}})]),
+    ("TestGenerateNodeUserVolumeConfig", """
+userVolumes:
+  - name: ceph-data
+    volumeType: partition
+    provisioning: {diskSelector: {match: disk.transport == "nvme"}, maxSize: 50GiB}
+    filesystem: {type: xfs}
+    encryption: {provider: luks2, keys: [{slot: 0, tpm: {}}, {slot: 1, static: {passphrase: topsecret}}]}
+  - {name: ceph-data2, provisioning: {diskSelector: {match: disk.size > 120u * GB && disk.size < 1u * TB},
+                                      minSize: 1GiB}}""",
+     [_link("UserVolumeConfig", "ceph-data", volumeType="partition",
+            provisioning={"diskSelector": {"match": 'disk.transport == "nvme"'}, "maxSize": "50GiB"},
+            filesystem={"type": "xfs"}, encryption={"provider": "luks2", "keys": [
+                {"slot": 0, "tpm": {}}, {"slot": 1, "static": {"passphrase": "topsecret"}}]}),
+      _link("UserVolumeConfig", "ceph-data2", provisioning={
+          "diskSelector": {"match": "disk.size > 120u * GB && disk.size < 1u * TB"}, "minSize": "1GiB"})]),
+]
+
+
+@pytest.mark.parametrize(("case", "fields", "expected"), DOCUMENT_CASES, ids=[c[0] for c in DOCUMENT_CASES])
+def test_talhelper_document_case_gives_the_documents_it_states(case: str, fields: str,
+                                                               expected: list[dict[str, Any]]) -> None:
+    # these Go tests take no version: the documents are checked as the newest Talos decodes them
+    documents = multidoc_documents(yamlio.load(fields), "node1", Contract(1, 11), "nodes[0]")
+    assert documents == expected
+    assert all(document_problems(document, Contract(1, 14)) == [] for document in documents)
+
+
+def test_a_user_volume_type_older_talos_does_not_decode_is_refused() -> None:
+    volume = {"apiVersion": "v1alpha1", "kind": "UserVolumeConfig", "name": "d", "volumeType": "partition"}
+    assert document_problems(volume, Contract(1, 11)) == ["volumeType: unknown field"]
+    assert document_problems(volume, Contract(1, 12)) == []
+
+
+def test_two_volumes_with_one_name_are_refused_as_talhelper_does() -> None:
+    with pytest.raises(ConfigError, match=r"nodes\[0\].userVolumes\[1\].name: duplicated UserVolumeConfig name"):
+        multidoc_documents({"userVolumes": [{"name": "a"}, {"name": "a"}]}, "n", Contract(1, 11), "nodes[0]")
