@@ -489,3 +489,81 @@ def test_a_user_volume_type_older_talos_does_not_decode_is_refused() -> None:
 def test_two_volumes_with_one_name_are_refused_as_talhelper_does() -> None:
     with pytest.raises(ConfigError, match=r"nodes\[0\].userVolumes\[1\].name: duplicated UserVolumeConfig name"):
         multidoc_documents({"userVolumes": [{"name": "a"}, {"name": "a"}]}, "n", Contract(1, 11), "nodes[0]")
+
+
+NODECONFIG_CASE = """clusterName: test
+talosVersion: v1.5.4
+kubernetesVersion: v1.28.1
+endpoint: https://1.1.1.1:6443
+nodes:
+  - hostname: node1
+    ipAddress: 1.1.1.2
+    controlPlane: true
+    installDisk: /dev/sda
+    disableSearchDomain: true
+    machineFiles:
+      - {content: TS_AUTHKEY=123456, permissions: 0o644, path: /var/etc/tailscale/auth.env, op: create}
+    networkInterfaces:
+      - interface: eth0
+        bond: {deviceSelectors: [{hardwareAddr: "00:50:56:*"}]}
+    kernelModules: [{name: br_netfilter, parameters: [nf_conntrack_max=131072]}]
+    schematic:
+      customization:
+        extraKernelArgs: [hello, hihi]
+        systemExtensions: {officialExtensions: [siderolabs/amd-ucode, siderolabs/nvidia-fabricmanager]}
+  - hostname: node2
+    ipAddress: 1.1.1.3
+    controlPlane: false
+    installDiskSelector: {size: 4KB, model: WDC*, name: /sys/block/sda/device/name,
+                          busPath: /pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0}
+    machineDisks:
+      - {device: /dev/disk/by-id/ata-CT500MX500SSD1_2149E5EC1D9D, partitions: [{mountpoint: /var/mnt/sata}]}
+    nodeLabels: {rack: rack1a, zone: us-east-1a}
+    talosImageURL: factory.talos.dev/installer/e9c7ef96884d4fbc8c0a1304ccca4bb0287d766a8b4125997cb9dbe84262144e
+    nameservers: [1.1.1.1, 8.8.8.8]
+"""
+
+
+def test_talhelpers_nodeconfig_case_sets_the_v1alpha1_fields_it_states() -> None:
+    """nodeconfig_test.go TestGenerateNodeConfig, minus its Go-template labels (templating is separate),
+    its stray `extensions:` key (talhelper ignores it; here it is refused as unknown), its
+    nodeAnnotations (machine.nodeAnnotations is Talos v1.8+: v1.5 refuses it, see below) and with a
+    Kubernetes version Talos v1.5 supports (the test's v1.34.0 is not)."""
+    from components.talos.definition import render_node
+    from components.talos.secrets import SecretsBundle
+
+    definition = parse_definition(NODECONFIG_CASE, "talconfig.yaml", environ={})
+    cp, worker = (next(d for d in render_node(definition, n, SecretsBundle.placeholder()) if "kind" not in d)
+                  ["machine"] for n in definition.nodes)
+    assert cp["type"] == "controlplane" and cp["network"]["hostname"] == "node1"
+    assert cp["install"]["disk"] == "/dev/sda" and cp["network"]["disableSearchDomain"] is True
+    assert cp["files"] == [{"content": "TS_AUTHKEY=123456", "permissions": 0o644,
+                            "path": "/var/etc/tailscale/auth.env", "op": "create"}]
+    assert cp["network"]["interfaces"] == [{"interface": "eth0",
+                                            "bond": {"deviceSelectors": [{"hardwareAddr": "00:50:56:*"}]}}]
+    assert cp["kernel"] == {"modules": [{"name": "br_netfilter", "parameters": ["nf_conntrack_max=131072"]}]}
+    assert cp["install"]["image"] == ("factory.talos.dev/metal-installer/"
+                                      "647a0a54bff662aa12051bc0312097f29d3562107d8e6a8e87ab85b643e25bc0:v1.5.4")
+    assert cp["install"]["extraKernelArgs"] == ["hello", "hihi"]
+    assert worker["type"] == "worker"
+    assert worker["install"]["diskSelector"]["model"] == "WDC*"
+    assert worker["disks"] == [{"device": "/dev/disk/by-id/ata-CT500MX500SSD1_2149E5EC1D9D",
+                                "partitions": [{"mountpoint": "/var/mnt/sata"}]}]
+    assert worker["nodeLabels"] == {"rack": "rack1a", "zone": "us-east-1a"}
+    assert worker["install"]["image"] == ("factory.talos.dev/installer/"
+                                          "e9c7ef96884d4fbc8c0a1304ccca4bb0287d766a8b4125997cb9dbe84262144e:v1.5.4")
+    assert worker["network"]["nameservers"] == ["1.1.1.1", "8.8.8.8"]
+
+
+def test_a_key_talhelper_would_ignore_is_refused_with_its_path() -> None:
+    text = NODECONFIG_CASE.replace("    disableSearchDomain: true\n", "    disableSearchDomain: true\n"
+                                   "    extensions: [{image: 'ghcr.io/siderolabs/tailscale:1.44.0'}]\n")
+    with pytest.raises(Exception, match=r"nodes\[0\].extensions: unknown field"):
+        parse_definition(text, "talconfig.yaml", environ={})
+
+
+def test_node_annotations_before_talos_v1_8_are_refused_as_talos_would() -> None:
+    text = NODECONFIG_CASE.replace("    nodeLabels: {rack: rack1a, zone: us-east-1a}\n",
+                                   "    nodeAnnotations: {rack: rack1a}\n")
+    with pytest.raises(Exception, match=r"Talos v1.5 would refuse this config: .*machine.nodeAnnotations: unknown"):
+        parse_definition(text, "talconfig.yaml", environ={})
