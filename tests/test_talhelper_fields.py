@@ -567,3 +567,16 @@ def test_node_annotations_before_talos_v1_8_are_refused_as_talos_would() -> None
                                    "    nodeAnnotations: {rack: rack1a}\n")
     with pytest.raises(Exception, match=r"Talos v1.5 would refuse this config: .*machine.nodeAnnotations: unknown"):
         parse_definition(text, "talconfig.yaml", environ={})
+
+
+def test_gen_config_with_a_mistyped_patch_is_refused_like_talosctl() -> None:
+    from components.talos.bundle import PatchSet, render_role
+    from components.talos.generate import GenerateInput
+    from components.talos.secrets import SecretsBundle
+
+    gen = GenerateInput(cluster_name="c", endpoint="https://10.0.0.1:6443", kubernetes_version="1.36.3",
+                        secrets=SecretsBundle.placeholder(), contract=Contract(1, 13))
+    patch = StrategicPatch([{"machine": {"kubelet": {"extraArg": {"v": "2"}}}}], "--config-patch")
+    with pytest.raises(ConfigError, match=r"controlplane.yaml: .*machine.kubelet.extraArg: unknown field; "
+                                          r"did you mean 'extraArgs'\?"):
+        render_role(gen, "controlplane", PatchSet(common=[patch]))
