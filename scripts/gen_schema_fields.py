@@ -76,8 +76,8 @@ def _collect(name: str, definition: dict[str, Any], prefix: str, shapes: dict[st
             fields[field][0] = "e" + "|".join([*known, *(v for v in value_type[1:].split("|") if v not in known)])
 
 
-def main() -> None:
-    schema_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "talos" / "schemas"
+def render(schema_dir: Path) -> str:
+    """The text of schema_fields.py for the schemas in ``schema_dir``."""
     shapes: dict[str, dict[str, list[Any]]] = {}
     kinds: dict[str, list[Any]] = {}
     for file_name, since, prefix in SCHEMA_FILES:
@@ -106,8 +106,13 @@ def main() -> None:
     kinds_text = "\n\n# document kind -> (shape, first Talos 1.x minor with it)\nKINDS: dict[str, tuple[str, int]] = " \
         + pprint.pformat({kind: (entry[0], entry[1]) for kind, entry in sorted(kinds.items())}, width=110)
     text = header + body + kinds_text + '\n\nLEGACY_SHAPE = "v1alpha1.Config"\n'
-    OUTPUT.write_text(re.sub(r"[ \t]+\n", "\n", text))
-    print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(compact)} shapes, {len(kinds)} kinds")
+    return re.sub(r"[ \t]+\n", "\n", text)
+
+
+def main() -> None:
+    schema_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "talos" / "schemas"
+    OUTPUT.write_text(render(schema_dir))
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from components.talos.patching import StrategicPatch, apply_patches
 from components.talos.strict import document_problems
 from components.talos.versions import Contract
 
-TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "talhelper" / "pkg" / "talos" / "testdata"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+TESTDATA = SHARED / "talhelper" / "pkg" / "talos" / "testdata"
 V1_12 = Contract(1, 12)
 
 # multidocs_test.go TestAddMultiDocs: fixture -> the version contract the test uses
@@ -282,7 +283,7 @@ def test_an_unknown_filename_template_field_is_refused_when_the_definition_loads
             "v1.30.0", "v1.36.3"), "talconfig.yaml", environ={})
 
 
-EXAMPLE = TESTDATA.parents[2] / "example" / "talconfig.yaml"
+EXAMPLE = SHARED / "talhelper" / "example" / "talconfig.yaml"
 
 
 def test_talhelpers_full_example_renders_every_field_of_every_node() -> None:
@@ -580,3 +581,12 @@ def test_gen_config_with_a_mistyped_patch_is_refused_like_talosctl() -> None:
     with pytest.raises(ConfigError, match=r"controlplane.yaml: .*machine.kubelet.extraArg: unknown field; "
                                           r"did you mean 'extraArgs'\?"):
         render_role(gen, "controlplane", PatchSet(common=[patch]))
+
+
+def test_the_committed_field_sets_are_what_the_talos_schemas_say() -> None:
+    from scripts.gen_schema_fields import OUTPUT, render
+
+    schemas = SHARED / "talos" / "schemas"
+    if not schemas.is_dir():
+        pytest.skip(f"Talos schemas not found at {schemas}")
+    assert render(schemas) == OUTPUT.read_text(), "run python scripts/gen_schema_fields.py"
