@@ -590,3 +590,14 @@ def test_the_committed_field_sets_are_what_the_talos_schemas_say() -> None:
     if not schemas.is_dir():
         pytest.skip(f"Talos schemas not found at {schemas}")
     assert render(schemas) == OUTPUT.read_text(), "run python scripts/gen_schema_fields.py"
+
+
+def test_values_of_go_types_with_their_own_yaml_form_are_not_refused() -> None:
+    # v1alpha1.Endpoint is a URL string, DiskSize takes "100 GB", Unstructured takes any YAML
+    config = {"machine": {"logging": {"destinations": [{"endpoint": "udp://127.0.0.1:5044", "format": "json_lines"}]},
+                          "disks": [{"device": "/dev/sdb",
+                                     "partitions": [{"size": "100 GB", "mountpoint": "/var/d"}]}]},
+              "cluster": {"apiServer": {"resources": {"requests": {"cpu": 1, "memory": "512Mi"}}}}}
+    assert document_problems(config, Contract(1, 11)) == []
+    assert document_problems({"machine": {"disks": [{"partitions": [{"szie": 1}]}]}}, Contract(1, 11)) == [
+        "machine.disks[0].partitions[0].szie: unknown field; did you mean 'size'?"]
