@@ -601,3 +601,19 @@ def test_values_of_go_types_with_their_own_yaml_form_are_not_refused() -> None:
     assert document_problems(config, Contract(1, 11)) == []
     assert document_problems({"machine": {"disks": [{"partitions": [{"szie": 1}]}]}}, Contract(1, 11)) == [
         "machine.disks[0].partitions[0].szie: unknown field; did you mean 'size'?"]
+
+
+@pytest.mark.parametrize("version", ["v1.13.9", "v1.14.0"])
+def test_flannel_settings_reach_the_flannel_config_of_each_version(version: str) -> None:
+    from components.talos.definition import render_node
+    from components.talos.secrets import SecretsBundle
+
+    text = _definition(version, "").replace("v1.30.0", _EVERY_VERSION[version]) + \
+        "cniConfig: {name: flannel, flannel: {extraArgs: [--iface-can-reach=192.168.1.1]}}\n"
+    definition = parse_definition(text, "talconfig.yaml", environ={})
+    documents = render_node(definition, definition.nodes[0], SecretsBundle.placeholder())
+    if version == "v1.14.0":
+        flannel = next(d for d in documents if d.get("kind") == "KubeFlannelCNIConfig")
+    else:
+        flannel = next(d for d in documents if "kind" not in d)["cluster"]["network"]["cni"]["flannel"]
+    assert flannel["extraArgs"] == ["--iface-can-reach=192.168.1.1"]

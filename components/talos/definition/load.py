@@ -244,6 +244,8 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
     if cni is not None and not (isinstance(cni, dict) and isinstance(cni.get("name"), str)):
         problems.add("cniConfig", "expected a mapping with name (and urls for custom)", cni)
         cni = None
+    elif cni is not None and cni.get("flannel") and cni["name"] != "flannel":
+        problems.add("cniConfig.flannel", f"applies to name: flannel only, not {cni['name']!r}")
     definition = ClusterDefinition(
         source=source,
         cluster_name=str(data.get("clusterName") or ""),

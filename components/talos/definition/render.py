@@ -107,9 +107,16 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
     if contract.multidoc_kubernetes:
         documents += typed_node_documents(machine, manifests, where)
         manifests = []
+    cluster: Document = {"inlineManifests": manifests} if manifests else {}
+    flannel = (definition.cni or {}).get("flannel")
+    if flannel:  # pkg/generate/config.go: the CNI as given, or v1.14's own KubeFlannelCNIConfig
+        if contract.multidoc_kubernetes and node.control_plane:
+            documents.append({"apiVersion": "v1alpha1", "kind": "KubeFlannelCNIConfig", **flannel})
+        elif not contract.multidoc_kubernetes:
+            cluster["network"] = {"cni": {"flannel": flannel}}
     patch: Document = {"machine": machine} if machine else {}
-    if manifests:
-        patch["cluster"] = {"inlineManifests": manifests}
+    if cluster:
+        patch["cluster"] = cluster
     return ([patch] if patch else []) + documents
 
 
