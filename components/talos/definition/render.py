@@ -132,7 +132,7 @@ def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: Se
         text = extra_manifest_documents(list(node.values["extraManifests"]), base_dir, f"nodes[{node.index}]")
         documents += decode(text, f"nodes[{node.index}].extraManifests")
     # Talos's decoder refuses unknown keys and kinds: so does every config before it is written or applied
-    check_documents(documents, parse_contract(definition.talos_version), f"nodes[{node.index}] ({node.hostname})")
+    check_documents(documents, parse_contract(definition.talos_version), "rendered config")
     return documents
 
 

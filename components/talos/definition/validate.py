@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlparse
 
-from ..errors import TalosError
+from ..errors import PatchError, TalosError
 from ..secrets import SecretsBundle
 from ..versions import Contract, check_kubernetes_supported, parse_contract
 from .model import ClusterDefinition, NodeDefinition
@@ -128,8 +128,10 @@ def _check_patches(definition: ClusterDefinition, problems: ProblemList) -> None
     for node in definition.nodes:
         try:
             render_node(definition, node, placeholder)
-        except TalosError as error:
+        except PatchError as error:
             problems.add(f"nodes[{node.index}] ({node.hostname})", f"patch does not apply: {error}")
+        except TalosError as error:
+            problems.add(f"nodes[{node.index}] ({node.hostname})", str(error))
 
 
 def validate(definition: ClusterDefinition, problems: ProblemList) -> None:
