@@ -26,9 +26,18 @@ def _suggest(key: str, known: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+_FIELDS_AT: dict[tuple[int, str, int], dict[str, str]] = {}
+
+
 def fields_at(shape: str, minor: int, table: Table = FIELDS) -> dict[str, str]:
-    """The fields of ``shape`` that Talos 1.<minor> decodes, with their value types."""
-    return {field: kind for field, (kind, since) in table.get(shape, {}).items() if since <= minor}
+    """The fields of ``shape`` that Talos 1.<minor> decodes, with their value types (memoized: the
+    tables are constant and every node's render walks the same shapes)."""
+    key = (id(table), shape, minor)
+    known = _FIELDS_AT.get(key)
+    if known is None:
+        known = {field: kind for field, (kind, since) in table.get(shape, {}).items() if since <= minor}
+        _FIELDS_AT[key] = known
+    return known
 
 
 def unknown_keys(mapping: dict[str, Any], known: list[str] | tuple[str, ...], path: str) -> list[str]:
@@ -67,7 +76,8 @@ def check_value(value: Any, kind: str, minor: int, path: str, problems: list[str
 def check_mapping(mapping: dict[str, Any], shape: str, minor: int, path: str, problems: list[str],
                   table: Table = FIELDS) -> None:
     known = fields_at(shape, minor, table)
-    problems += unknown_keys(mapping, tuple(known), path)
+    if any(key not in known for key in mapping):
+        problems += unknown_keys(mapping, tuple(known), path)
     for key, value in mapping.items():
         # a document's kind is checked against the kinds Talos registers, not the schema's enum
         if key in known and not (path == "" and key == "kind"):
