@@ -617,3 +617,31 @@ def test_flannel_settings_reach_the_flannel_config_of_each_version(version: str)
     else:
         flannel = next(d for d in documents if "kind" not in d)["cluster"]["network"]["cni"]["flannel"]
     assert flannel["extraArgs"] == ["--iface-can-reach=192.168.1.1"]
+
+
+# schematic_test.go TestGetInstallerURL, on the default factory (a custom imageFactory is refused here)
+INSTALLER_CASES = [
+    ("default", "{}", "{mode: metal}",
+     "factory.talos.dev/metal-installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.5.4"),
+    ("withExts", "{customization: {systemExtensions: {officialExtensions: [siderolabs/drbd, siderolabs/zfs]}}}",
+     "{mode: metal}",
+     "factory.talos.dev/metal-installer/98442b5bb4e8d050f30978ce3e6ec22e7bf534d57cafcd51313235128057e612:v1.5.4"),
+    ("withKernelArgs", "{customization: {extraKernelArgs: [hihi, hehe]}}", "{mode: gcp}",
+     "factory.talos.dev/gcp-installer/ff5083b14ccb03821ea738d712ac08a82b44d2693013622059edaae286665239:v1.5.4"),
+    ("withBoth", "{customization: {systemExtensions: {officialExtensions: [siderolabs/tailscale]}, "
+     "extraKernelArgs: [net.ifnames=0]}}", "{mode: metal, secureboot: true}",
+     "factory.talos.dev/metal-installer-secureboot/"
+     "104c23dfe7c5bfeff6a4cc7e166d8b3bba0f371760592c7677c90c822bb1d109:v1.5.4"),
+]
+
+
+@pytest.mark.parametrize(("case", "schematic", "spec", "expected"), INSTALLER_CASES,
+                         ids=[c[0] for c in INSTALLER_CASES])
+def test_installer_url_is_talhelpers_for_the_schematic_and_machine_spec(case: str, schematic: str, spec: str,
+                                                                       expected: str) -> None:
+    from components.talos.definition import installer_image
+
+    text = _definition("v1.5.4", f"    schematic: {schematic}\n    machineSpec: {spec}\n").replace(
+        "v1.30.0", "v1.28.1")
+    definition = parse_definition(text, "talconfig.yaml", environ={})
+    assert installer_image(definition, definition.nodes[0]) == expected
