@@ -645,3 +645,10 @@ def test_installer_url_is_talhelpers_for_the_schematic_and_machine_spec(case: st
         "v1.30.0", "v1.28.1")
     definition = parse_definition(text, "talconfig.yaml", environ={})
     assert installer_image(definition, definition.nodes[0]) == expected
+
+
+def test_a_machine_spec_mode_that_contradicts_a_created_vm_is_refused() -> None:
+    text = _definition("v1.13.9", "    machineSpec: {mode: metal}\n    proxmox: {node: pve1}\n").replace(
+        "v1.30.0", "v1.36.3")
+    with pytest.raises(Exception, match=r"nodes\[0\].machineSpec.mode: 'metal' conflicts with the proxmox machine"):
+        parse_definition(text, "talconfig.yaml", environ={})

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import decode, encode
+from ..errors import ConfigError
 from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
 from ..patching import StrategicPatch, apply_patches, load_patches
@@ -35,10 +36,16 @@ def _machine_spec(node: NodeDefinition) -> dict[str, Any]:
 
 def _factory_image(definition: ClusterDefinition, node: NodeDefinition, field: str) -> FactoryImage:
     spec = _machine_spec(node)
+    platform = _FACTORY_PLATFORM[node.platform]
+    mode = str(spec.get("mode") or platform)
+    if node.platform != "existing" and mode != platform:
+        # the VM or instance is created here and boots the image its platform needs
+        raise ConfigError(f"nodes[{node.index}].machineSpec.mode: {mode!r} conflicts with the {node.platform} "
+                          f"machine, which boots Talos's {platform!r} image; remove mode or set it to {platform!r}")
     schematic = node.values.get(field)
     return FactoryImage(schematic_id(schematic, f"{definition.source}: nodes[{node.index}].{field}"),
-                        definition.talos_version, str(spec.get("mode") or _FACTORY_PLATFORM[node.platform]),
-                        str(spec.get("arch") or node.arch), bool(spec.get("secureboot")))
+                        definition.talos_version, mode, str(spec.get("arch") or node.arch),
+                        bool(spec.get("secureboot")))
 
 
 def node_image(definition: ClusterDefinition, node: NodeDefinition) -> FactoryImage:
