@@ -652,3 +652,29 @@ def test_a_machine_spec_mode_that_contradicts_a_created_vm_is_refused() -> None:
         "v1.30.0", "v1.36.3")
     with pytest.raises(Exception, match=r"nodes\[0\].machineSpec.mode: 'metal' conflicts with the proxmox machine"):
         parse_definition(text, "talconfig.yaml", environ={})
+
+
+def test_cert_sans_and_extra_manifests_merge_node_first_then_group_as_talhelper(tmp_path: Path) -> None:
+    from components.talos.definition import load_definition, render_node
+    from components.talos.secrets import SecretsBundle
+
+    (tmp_path / "fw.yaml").write_text("apiVersion: v1alpha1\nkind: NetworkRuleConfig\nname: etcd\n"
+                                      "portSelector: {ports: [2379], protocol: tcp}\ningress: [{subnet: 10.0.0.0/8}]\n")
+    (tmp_path / "fw2.yaml").write_text("apiVersion: v1alpha1\nkind: NetworkRuleConfig\nname: kubelet\n"
+                                       "portSelector: {ports: [10250], protocol: tcp}\n"
+                                       "ingress: [{subnet: 10.0.0.0/8}]\n")
+    text = _definition("v1.13.9", "    certSANs: [node.example]\n    extraManifests: [fw2.yaml]\n"
+                       "  - {hostname: cp-2, ipAddress: 192.168.1.86, controlPlane: true, installDisk: /dev/sda,\n"
+                       "     overrideMachineCertSANs: true, certSANs: [only.example], overrideExtraManifests: true}\n"
+                       ).replace("v1.30.0", "v1.36.3") + \
+        "additionalMachineCertSans: [10.0.0.10]\ncontrolPlane: {certSANs: [group.example], extraManifests: [fw.yaml]}\n"
+    (tmp_path / "talconfig.yaml").write_text(text)
+    definition = load_definition(tmp_path / "talconfig.yaml", environ={})
+    first, second = (render_node(definition, node, SecretsBundle.placeholder()) for node in definition.nodes)
+    # nodeconfigs.go mergeNodeConfigs appends the group's after the node's;
+    # input.go starts from additionalMachineCertSans
+    assert first[0]["machine"]["certSANs"] == ["10.0.0.10", "node.example", "group.example"]
+    assert second[0]["machine"]["certSANs"] == ["10.0.0.10", "only.example"]
+    assert [d["name"] for d in first if d.get("kind") == "NetworkRuleConfig"] == ["kubelet", "etcd"]
+    # override with no list of its own: mergeNodeConfigs' zero-value rule gives the node the group's
+    assert [d["name"] for d in second if d.get("kind") == "NetworkRuleConfig"] == ["etcd"]
