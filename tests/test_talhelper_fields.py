@@ -329,6 +329,14 @@ NETWORK_CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
                                                                   "gateway": "192.168.1.1"}])]),
     ("TestGenerateLinkConfig", "[{interface: eth0, mtu: 9000}, {interface: eth1}]",
      [_link("LinkConfig", "eth0", mtu=9000)]),
+    ("TestGenerateLinkConfigBytes", "[{interface: eth0, mtu: 9000}, {interface: eth1}]",
+     [_link("LinkConfig", "eth0", mtu=9000)]),
+    ("TestDeviceSelectorUpdatesDeviceInterface", """
+- {interface: eth0, addresses: [192.168.1.10/24]}
+- {deviceSelector: {hardwareAddr: "00:50:56:*"}, addresses: [10.0.0.10/24]}""",
+     [_link("LinkAliasConfig", "ethSel0", selector={"match": 'glob("00:50:56:*", mac(link.hardware_addr))'}),
+      _link("LinkConfig", "eth0", addresses=[{"address": "192.168.1.10/24"}]),
+      _link("LinkConfig", "ethSel0", addresses=[{"address": "10.0.0.10/24"}])]),
     ("TestGenerateVLANConfig", """
 - interface: eth0
   vlans: [{vlanId: 100, addresses: [192.168.100.1/24], routes: [{network: 10.0.0.0/8, gateway: 192.168.100.254}],
