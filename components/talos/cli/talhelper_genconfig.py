@@ -12,6 +12,7 @@ from typing import Any
 
 from ..clientconfig import TALOS_ADMIN_CERT_TTL, talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, load_definition, render_node_text
+from ..definition.fields import DEFAULT_FILENAME_TMPL, output_file_name
 from ..definition.talenv import DEFAULT_ENV_FILES
 from ..errors import ConfigError, SecretsError
 from ..files import confined_name, write_output
@@ -71,8 +72,11 @@ def register(commands: Any) -> None:
 
 
 def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str:
-    """talhelper's ``<clusterName>-<hostname>.yaml``, refused when it would leave the output folder."""
-    return confined_name(f"{definition.cluster_name}-{node.hostname}.yaml",
+    """talhelper's per-node file name: the node's filenameTmpl, else ``<clusterName>-<hostname>.yaml``;
+    refused when it would leave the output folder."""
+    template = str(node.values.get("filenameTmpl") or DEFAULT_FILENAME_TMPL)
+    return confined_name(output_file_name(template, definition.cluster_name, node.hostname, node.ip_address or "",
+                                          node.role),
                          f"{definition.source}: clusterName and nodes[{node.index}].hostname make the file name")
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from ..errors import TalosError
-from ..versions import normalize_kubernetes_version, normalize_tag
+from ..errors import ConfigError, TalosError
+from ..versions import DEFAULT_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
 from . import envsubst, talenv
 from .contents import machine_files
+from .fields import check_fields, output_file_name
 from .model import (
     GROUP_FIELDS,
     NODE_FIELDS,
@@ -30,8 +31,10 @@ from .problems import DefinitionError, Problem, ProblemList
 from .validate import validate
 
 _VARIABLE_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
-_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
-_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
+_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs",
+                "machineDisks", "extensionServices", "volumes", "userVolumes", "extraManifests"}
+_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector", "machineSpec",
+               "ingressFirewall", "imageSchematic"}
 # talhelper's bool fields: a string "false" must never count as true
 _BOOL_FIELDS = {"controlPlane", "overridePatches", "overrideMachineCertSANs", "disableSearchDomain"}
 _STRING_FIELDS = {"hostname", "ipAddress", "installDisk", "talosImageURL", "arch"}
@@ -56,7 +59,7 @@ def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, 
         if key in allowed:
             continue
         if key in TALHELPER_UNSUPPORTED:
-            problems.add(where, "is a talhelper field talos-cluster does not support; express it as a patch")
+            problems.add(where, f"is not supported: {TALHELPER_UNSUPPORTED[key]}")
             continue
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
@@ -68,6 +71,12 @@ def _typed(mapping: dict[str, Any], path: str, problems: ProblemList) -> dict[st
     result: dict[str, Any] = {}
     for key, value in mapping.items():
         if value is None:
+            continue
+        structured = check_fields({key: value}, path)
+        for line in structured:
+            where, _, message = line.partition(": ")
+            problems.add(where, message)
+        if structured:
             continue
         if key in _LIST_FIELDS and not isinstance(value, list):
             problems.add(f"{path}.{key}", "expected a list", value)
@@ -147,10 +156,12 @@ def _group(data: dict[str, Any], key: str, problems: ProblemList) -> dict[str, A
 
 
 def _merge_node(group: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """talhelper: non-zero node fields override the group's; patches and certSANs append."""
+    """talhelper mergeNodeConfigs: non-zero node fields override the group's; certSANs and
+    extraManifests append the group's after the node's (an empty node list takes the group's)."""
     merged = {**group, **{k: v for k, v in node.items() if v not in (None, "", [], {})}}
-    if not node.get("overrideMachineCertSANs"):
-        merged["certSANs"] = list(group.get("certSANs") or []) + list(node.get("certSANs") or [])
+    for field, override in (("certSANs", "overrideMachineCertSANs"), ("extraManifests", "overrideExtraManifests")):
+        if not node.get(override):
+            merged[field] = list(node.get(field) or []) + list(group.get(field) or [])
     return merged
 
 
@@ -180,6 +191,11 @@ def _nodes(data: dict[str, Any], problems: ProblemList) -> list[NodeDefinition]:
         proxmox_block = _machine(values, "proxmox", PROXMOX_FIELDS, path, problems)
         vultr_block = _machine(values, "vultr", VULTR_FIELDS, path, problems)
         ip_address = values.get("ipAddress")
+        if merged.get("filenameTmpl"):
+            try:
+                output_file_name(str(merged["filenameTmpl"]), "", hostname, "", "")
+            except ConfigError as error:
+                problems.add(f"{path}.filenameTmpl", str(error).removeprefix("filenameTmpl: "))
         nodes.append(NodeDefinition(
             index=index, hostname=hostname, control_plane=control_plane,
             ip_address=str(ip_address) if ip_address is not None else None, values=merged, patches=patches,
@@ -216,12 +232,16 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         raise DefinitionError(source, [Problem("(file)", "expected a mapping (talconfig.yaml format)")])
     problems = ProblemList()
     _check_fields(data, TOP_FIELDS, "", problems)
-    for required in ("clusterName", "endpoint", "talosVersion", "kubernetesVersion"):
+    for line in check_fields({k: v for k, v in data.items() if k in ("inlineManifests", "cniConfig")}, ""):
+        where, _, message = line.partition(": ")
+        problems.add(where, message)
+    for required in ("clusterName", "endpoint", "kubernetesVersion"):
         if not isinstance(data.get(required), str) or not data[required]:
             problems.add(required, "is required to be not empty")
     talos_version = kubernetes_version = ""
     try:
-        talos_version = normalize_tag(str(data.get("talosVersion") or ""), "talosVersion")
+        # talhelper GetTalosVersion: an empty talosVersion is its LatestTalosVersion
+        talos_version = normalize_tag(str(data.get("talosVersion") or DEFAULT_TALOS_VERSION), "talosVersion")
     except Exception as error:
         if data.get("talosVersion"):
             problems.add("talosVersion", str(error).removeprefix("talosVersion: "), data.get("talosVersion"))
@@ -244,6 +264,8 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
             isinstance(cni["urls"], list) and all(isinstance(url, str) for url in cni["urls"])):
         problems.add("cniConfig.urls", "expected a list of manifest URLs", cni["urls"])
         cni = None
+    elif cni is not None and cni.get("flannel") and cni["name"] != "flannel":
+        problems.add("cniConfig.flannel", f"applies to name: flannel only, not {cni['name']!r}")
     definition = ClusterDefinition(
         source=source,
         cluster_name=str(data.get("clusterName") or ""),
@@ -261,6 +283,7 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         cni=cni,
         patches=_string_list(data, "patches", problems),
         sensitive_values=sensitive,
+        inline_manifests=list(data.get("inlineManifests") or []),
     )
     definition.environ = environ
     _read_machine_files(definition, problems)

@@ -7,15 +7,16 @@ import re
 from collections import Counter
 from typing import Any
 
-from ..errors import TalosError
+from ..errors import PatchError, TalosError
 from ..secrets import SecretsBundle
 from ..validation import MachineConfigInvalid, describe, endpoint_problem
 from ..versions import Contract, check_kubernetes_supported, parse_contract
 from .model import ClusterDefinition, NodeDefinition
 from .problems import ProblemList
 
-# Node fields map onto the v1alpha1 machine config; v1.14 moved them into typed documents.
-NEWEST_DEFINITION_CONTRACT = Contract(1, 13)
+# Node fields map onto the v1alpha1 machine config up to v1.13, onto typed documents from v1.14.
+NEWEST_DEFINITION_CONTRACT = Contract(1, 14)
+OLDEST_DEFINITION_CONTRACT = Contract(1, 5)  # talhelper's own fixtures use v1.5
 
 
 def is_ip(value: Any) -> bool:
@@ -178,8 +179,9 @@ def _check_cluster(definition: ClusterDefinition, problems: ProblemList) -> None
                 problems.add(f"{key}[{i}]", "expected a CIDR, e.g. 10.244.0.0/16", value)
     if definition.talos_version:
         contract = parse_contract(definition.talos_version)
-        if contract > NEWEST_DEFINITION_CONTRACT or contract < Contract(1, 6):
-            problems.add("talosVersion", "cluster definitions support Talos v1.6 to v1.13", definition.talos_version)
+        if contract > NEWEST_DEFINITION_CONTRACT or contract < OLDEST_DEFINITION_CONTRACT:
+            problems.add("talosVersion", f"cluster definitions support Talos {OLDEST_DEFINITION_CONTRACT} to "
+                         f"{NEWEST_DEFINITION_CONTRACT}", definition.talos_version)
         elif definition.kubernetes_version:
             unsupported = check_kubernetes_supported(definition.talos_version, definition.kubernetes_version)
             if unsupported:
@@ -210,8 +212,10 @@ def _check_patches(definition: ClusterDefinition, problems: ProblemList) -> None
             render_node(definition, node, placeholder)
         except MachineConfigInvalid as error:
             problems.add(f"nodes[{node.index}] ({node.hostname})", describe(error.problems))
-        except TalosError as error:
+        except PatchError as error:
             problems.add(f"nodes[{node.index}] ({node.hostname})", f"patch does not apply: {error}")
+        except TalosError as error:
+            problems.add(f"nodes[{node.index}] ({node.hostname})", str(error))
 
 
 def validate(definition: ClusterDefinition, problems: ProblemList) -> None:
