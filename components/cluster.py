@@ -22,6 +22,7 @@ from .talos.definition.render import render_node_text
 from .talos.documents import decode, kubespan_enabled
 from .talos.errors import ConfigError
 from .talos.masking import masked_config
+from .talos.rollout import waves
 from .talos.secrets import SecretsBundle
 
 
@@ -36,6 +37,7 @@ class ClusterOptions:
     reset_on_destroy: bool = False
     renew_before_days: float = 30.0
     protect_secrets: bool = True  # `pulumi destroy` or a refactor never loses the cluster's CA by accident
+    worker_batch: int = 1  # workers updated at once, after every control plane (components/talos/rollout.py)
 
 
 def _rendered(definition: ClusterDefinition, node: NodeDefinition,
@@ -81,24 +83,29 @@ class TalosCluster(pulumi.ComponentResource):
                           for node in definition.nodes}
         parsed = bundle.apply(lambda text: SecretsBundle.from_yaml(text, "cluster secrets", from_state=True))
         configs = {node.hostname: _rendered(definition, node, parsed) for node in definition.nodes}
-        self.applies = {}
-        previous_control_plane: list[pulumi.Resource] = []
-        for node in definition.nodes:
-            # Control planes are chained so the engine updates them one at a time, each healthy before the
-            # next; creation is a quick insecure apply, so the chain costs seconds while installs overlap.
-            machine = list((machines or {}).get(node.hostname, []))
-            after = machine + (previous_control_plane if node.control_plane else [])
-            self.applies[node.hostname] = MachineConfigApply(
-                f"{name}-{node.hostname}", hostname=node.hostname, role=node.role,
-                address=self.addresses[node.hostname], machine=_machine_id(machine), config=configs[node.hostname],
-                # masking removed every secret, so the masked YAML may be shown in a preview
-                masked_config=pulumi.Output.unsecret(configs[node.hostname].apply(
-                    lambda text: masked_config(text, sensitive=definition.sensitive_values))),
-                secrets=bundle, control_plane_count=len(definition.control_planes), apply_mode=options.apply_mode,
-                timeout=options.apply_timeout, reset_on_destroy=options.reset_on_destroy,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=after))
-            if node.control_plane:
-                previous_control_plane = [self.applies[node.hostname]]
+        # The rollout policy as dependencies: each wave starts once the one before it is done, so the engine
+        # updates (and upgrades) control planes one at a time, each healthy before the next, then workers in
+        # batches. Creation is a quick insecure apply, so the chain costs seconds while installs overlap.
+        applies: dict[str, MachineConfigApply] = {}
+        previous: list[pulumi.Resource] = []
+        for wave in waves(((node.hostname, node.role) for node in definition.nodes), options.worker_batch):
+            current: list[pulumi.Resource] = []
+            for hostname in wave.hostnames:
+                node = definition.node(hostname)
+                machine = list((machines or {}).get(hostname, []))
+                applies[hostname] = MachineConfigApply(
+                    f"{name}-{hostname}", hostname=hostname, role=node.role, address=self.addresses[hostname],
+                    machine=_machine_id(machine), config=configs[hostname],
+                    # masking removed every secret, so the masked YAML may be shown in a preview
+                    masked_config=pulumi.Output.unsecret(configs[hostname].apply(
+                        lambda text: masked_config(text, sensitive=definition.sensitive_values))),
+                    secrets=bundle, control_plane_count=len(definition.control_planes),
+                    apply_mode=options.apply_mode, timeout=options.apply_timeout,
+                    reset_on_destroy=options.reset_on_destroy,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=machine + previous))
+                current.append(applies[hostname])
+            previous = current
+        self.applies = {node.hostname: applies[node.hostname] for node in definition.nodes}
         first = definition.control_planes[0]
         bootstrap = TalosBootstrap(
             f"{name}-bootstrap", hostname=first.hostname, address=self.addresses[first.hostname], secrets=bundle,

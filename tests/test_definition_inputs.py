@@ -57,14 +57,16 @@ def _interface(data: dict[str, Any], key: str, value: Any) -> None:
     (lambda d: d.update(clusterSvcNets=["10.96.0.0"]), "clusterSvcNets[0] = '10.96.0.0': expected a CIDR"),
     (lambda d: d.update(clusterPodNets=["10.244.0.0/33"]), "clusterPodNets[0] = '10.244.0.0/33': expected a CIDR"),
     (lambda d: _node(d, "disableSearchDomain", "false"),
-     "nodes[0].disableSearchDomain = 'false': expected true or false"),
+     "nodes[0].disableSearchDomain: expected true or false, got 'false'"),  # talhelper's field shapes (fields.py)
     (lambda d: _node(d, "controlPlane", "true"), "nodes[0].controlPlane = 'true': expected true or false"),
     (lambda d: d.update(allowSchedulingOnControlPlanes="false"),
      "allowSchedulingOnControlPlanes = 'false': expected true or false"),
-    (lambda d: _interface(d, "dhcp", "false"), "nodes[0].networkInterfaces[0].dhcp = 'false': expected true or"),
-    (lambda d: _interface(d, "addresses", 1.5), "nodes[0].networkInterfaces[0].addresses = 1.5: expected a list"),
-    (lambda d: _interface(d, "routes", 5), "nodes[0].networkInterfaces[0].routes = 5: expected a list"),
-    (lambda d: _interface(d, "vip", "192.168.1.80"), "nodes[0].networkInterfaces[0].vip = '192.168.1.80': expected"),
+    (lambda d: _interface(d, "dhcp", "false"),
+     "nodes[0].networkInterfaces[0].dhcp: expected true or false, got 'false'"),
+    (lambda d: _interface(d, "addresses", 1.5), "nodes[0].networkInterfaces[0].addresses: expected a list, got 1.5"),
+    (lambda d: _interface(d, "routes", 5), "nodes[0].networkInterfaces[0].routes: expected a list, got 5"),
+    (lambda d: _interface(d, "vip", "192.168.1.80"),
+     "nodes[0].networkInterfaces[0].vip: expected a mapping, got '192.168.1.80'"),
     (lambda d: _interface(d, "mtu", 70000), "nodes[0].networkInterfaces[0].mtu = 70000: expected an MTU"),
     (lambda d: d.update(cniConfig={"name": "custom", "urls": "https://example.com/cni.yaml"}),
      "cniConfig.urls = 'https://example.com/cni.yaml': expected a list of manifest URLs"),
@@ -74,7 +76,7 @@ def _interface(data: dict[str, Any], key: str, value: Any) -> None:
      "nodes[0].schematic.customization.extraKernelArgs = 'quiet': expected a list of strings"),
     (lambda d: d.setdefault("patches", []).append("machine:\n  type: banana\n"),
      "the rendered config fails Talos's validation: unknown machine type \"banana\""),
-    (lambda d: d.setdefault("patches", []).append("machine:\n  ca:\n    $patch: delete\n"),
+    (lambda d: d.setdefault("patches", []).append("machine:\n  ca:\n    $$patch: delete\n"),
      "issuing CA or some accepted CAs are required (.machine.ca, machine.acceptedCAs)"),
     (lambda d: d.setdefault("patches", []).append("cluster:\n  controlPlane:\n    endpoint: https://x:99999\n"),
      "invalid controlplane endpoint: port number must be between 1 and 65535"),
@@ -99,7 +101,7 @@ def test_the_cli_refuses_a_bad_definition_in_one_line_per_problem_without_a_trac
     (tmp_path / "talconfig.yaml").write_text(json.dumps(data))
     result = talos("genconfig", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "nodes[0].networkInterfaces[0].addresses = 1.5: expected a list" in result.stderr
+    assert "nodes[0].networkInterfaces[0].addresses: expected a list, got 1.5" in result.stderr
     assert "nodes[1].schematic.customization = 7" in result.stderr
     assert not (tmp_path / "clusterconfig").exists()
 
@@ -110,8 +112,9 @@ def test_gen_config_refuses_a_patch_that_breaks_talos_validation_before_writing(
                    str(stability_dir / "secrets.yaml"), "--config-patch", "machine:\n  type: banana\n",
                    "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr == ("error: controlplane.yaml: the rendered config fails Talos's validation: unknown "
-                             "machine type \"banana\"\n")
+    # the strict decoder check (strict.py) runs first in gen config and names the field and the allowed values
+    assert result.stderr == ("error: controlplane.yaml: Talos v1.13 would refuse this config: document 0 (v1alpha1): "
+                             "machine.type: expected one of controlplane, worker, got 'banana'\n")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

@@ -8,7 +8,8 @@ or adoption of a node already configured with this cluster's CA (a secure apply)
 took the config (installs run on).
 Update: settings only (reset on destroy, apply mode, timeout) touch no node. A new config goes over mutual
 TLS only: when the installer image changed (a new talosVersion) the node is upgraded first; then secure
-apply, wait until the node is back and, for a control plane, healthy with every control plane in etcd.
+apply, wait until the node is back and healthy (a control plane with every control plane in etcd), so
+that the next wave of the rollout (components/talos/rollout.py) starts only then.
 A node found in maintenance mode gets nothing (it lost its installation: refresh, then up, creates it again).
 Read (refresh): the node's running config compared with state; maintenance mode or another machine is gone.
 Delete: resets only with reset on destroy (the stack's current setting), only a node that runs this
@@ -151,6 +152,8 @@ class MachineConfigProvider(ResourceProvider):
         if inputs["role"] == "controlplane":
             members = int(seconds(inputs.get("control_plane_count"), 1))
             await operations.wait_healthy([target], [], credentials, deadline=deadline, etcd_members=members)
+        else:  # the next batch of workers waits for this one (components/talos/rollout.py)
+            await operations.wait_healthy([], [target], credentials, deadline=deadline)
         return result
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -7,18 +7,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..talos.stackconfig import StackConfigError, parse_bool
+
 TALOS_SETTINGS_KEY = "talos-cluster:talos"
 
 
 def reset_on_destroy_setting(stack_config: dict[str, Any] | None, recorded: Any) -> bool:
     """`resetOnDestroy` of `talos-cluster:talos` as the stack says now; the recorded value only where the
-    stack has no such key (a TalosCluster used outside this program). Anything but a real boolean true means
-    no reset: wiping a node is never the result of a typo."""
+    stack has no such key (a TalosCluster used outside this program). Anything but true (or "true", as
+    `pulumi config set` stores it) means no reset: wiping a node is never the result of a typo."""
     raw = (stack_config or {}).get(TALOS_SETTINGS_KEY)
     if raw is None:
         return recorded is True
     try:
         settings = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
-        return False
-    return isinstance(settings, dict) and settings.get("resetOnDestroy") is True
+        return isinstance(settings, dict) and parse_bool(settings.get("resetOnDestroy", False), "resetOnDestroy")
+    except (json.JSONDecodeError, StackConfigError):
+        return False  # the program refuses such a stack before any resource; a destroy leaves the nodes alone

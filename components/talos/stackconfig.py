@@ -81,7 +81,11 @@ _DAY = 86400.0
 TALOS_OPTIONS = {
     "applyMode": "apply_mode", "applyTimeout": "apply_timeout", "bootstrapTimeout": "bootstrap_timeout",
     "healthTimeout": "health_timeout", "resetOnDestroy": "reset_on_destroy", "renewBeforeDays": "renew_before_days",
+    "workerBatch": "worker_batch", "protectSecrets": "protect_secrets",
 }
+# The SDK's dynamic-provider host serves 4 calls at once (pulumi/dynamic/__main__.py ThreadPoolExecutor(
+# max_workers=4)): a larger batch would not update more workers at once, only starve the other resources.
+MAX_WORKER_BATCH = 4
 # talosconfig/kubeconfig certificates are valid 365 days (providers/client_configs.py DEFAULT_VALIDITY_DAYS)
 _CLIENT_VALIDITY_DAYS = 365.0
 
@@ -105,8 +109,14 @@ def parse_talos_options(raw: Any, key: str) -> dict[str, Any]:
                 raise StackConfigError(f"stack config {full}: {excerpt(value)} is not an apply mode; expected one of "
                                        f"{', '.join(APPLY_MODE_NAMES)} (talosctl apply-config --mode)")
             parsed: Any = value
-        elif name == "resetOnDestroy":
+        elif name in ("resetOnDestroy", "protectSecrets"):
             parsed = parse_bool(value, full)
+        elif name == "workerBatch":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WORKER_BATCH:
+                raise StackConfigError(f"stack config {full}: {excerpt(value)}; expected a whole number of workers "
+                                       f"from 1 to {MAX_WORKER_BATCH} (the provider host runs {MAX_WORKER_BATCH} "
+                                       "operations at once)")
+            parsed = value
         elif name == "renewBeforeDays":
             parsed = parse_number(value, full, minimum=0, maximum=_CLIENT_VALIDITY_DAYS - 1)
         else:

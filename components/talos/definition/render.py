@@ -144,10 +144,10 @@ def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: Se
         text = extra_manifest_documents(list(node.values["extraManifests"]), base_dir, f"nodes[{node.index}]")
         documents += decode(text, f"nodes[{node.index}].extraManifests")
     refuse_templates(documents, label)
-    # Talos's decoder refuses unknown keys and kinds: so does every config before it is written or applied
-    check_documents(documents, parse_contract(definition.talos_version), "rendered config")
     # a shape-only render (validation, previews) has empty secrets: check their fields' presence only
     check_machine_config(documents, f"{definition.source}: {label}", placeholder_secrets=not secrets.os.key)
+    # Talos's decoder refuses unknown keys and kinds: so does every config before it is written or applied
+    check_documents(documents, parse_contract(definition.talos_version), "rendered config")
     return documents
 
 
