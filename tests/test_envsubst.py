@@ -148,6 +148,5 @@ def test_talhelper_loader_fixture_nodes_get_env_values_and_group_settings() -> N
     assert not second.get("certSANs") and "disableSearchDomain" not in second
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 (fields): talhelper puts a node's certSANs before its group's")
 def test_talhelper_loader_fixture_keeps_talhelpers_cert_san_order() -> None:
     assert _loader_fixture()[0]["certSANs"] == ["example.net", "example.com"]

@@ -292,8 +292,8 @@ def test_talhelpers_full_example_renders_every_field_of_every_node() -> None:
     from components.talos.definition import load_definition, render_node
     from components.talos.secrets import SecretsBundle
 
-    # its talenv.yaml is SOPS-encrypted; the one variable it sets is given here
-    definition = load_definition(EXAMPLE, environ={"myDomainName": "example.com"})
+    # its talenv.yaml is SOPS-encrypted; the variables it and tsauth.env (a machineFiles @file) use are given here
+    definition = load_definition(EXAMPLE, environ={"myDomainName": "example.com", "tsAuth": "tskey-test"})
     master, worker = (render_node(definition, node, SecretsBundle.placeholder()) for node in definition.nodes)
     kinds = [(d.get("kind"), d.get("name")) for d in master]
     assert kinds[1:] == [
@@ -308,7 +308,9 @@ def test_talhelpers_full_example_renders_every_field_of_every_node() -> None:
     assert "extraKernelArgs" not in machine["install"]
     assert machine["install"]["image"].startswith("factory.talos.dev/metal-installer-secureboot/")
     assert machine["install"]["diskSelector"] == {"size": "4GB", "model": "WDC*"}
-    assert machine["files"][1]["content"] == (EXAMPLE.parent / "tsauth.env").read_text()
+    # talhelper substitutes @file machineFiles too (the sops engineer's envsubst, pkg/config machineFiles)
+    assert machine["files"][1]["content"] == (EXAMPLE.parent / "tsauth.env").read_text().replace("${tsAuth}",
+                                                                                                  "tskey-test")
     assert machine["certSANs"] == ["192.168.200.10"]
     assert {"NetworkRuleConfig", "NetworkDefaultActionConfig"} <= {d.get("kind") for d in worker}
     assert worker[0]["machine"]["network"]["interfaces"][0]["interface"] == "eth1"  # its v1alpha1 patch

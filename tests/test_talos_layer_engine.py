@@ -102,7 +102,7 @@ def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes
         assert received is not None and b"rack: r2" in received.text
 
 
-def test_control_plane_updates_go_one_at_a_time_and_worker_updates_overlap(homelab):
+def test_updates_go_one_control_plane_at_a_time_then_one_worker_at_a_time(homelab):
     text, cluster = homelab
     definition = load.parse_definition(text, "homelab.yaml", environ={})
     everywhere = text.replace("patches:\n  - |-\n", "patches:\n  - |-\n    machine:\n      nodeLabels:\n"
@@ -120,7 +120,9 @@ def test_control_plane_updates_go_one_at_a_time_and_worker_updates_overlap(homel
     workers = [c for c in applies if c.address in cluster.workers]
     assert [c.address for c in control_planes] == cluster.control_planes  # cp-01, then cp-02, then cp-03
     assert all(first.ended <= second.started for first, second in pairwise(control_planes))
-    assert len(workers) == 2 and workers[0].started < workers[1].ended and workers[1].started < workers[0].ended
+    assert len(workers) == 2 and control_planes[-1].ended <= min(w.started for w in workers)
+    first, second = sorted(workers, key=lambda c: c.started)
+    assert first.ended <= second.started  # the default worker batch is one (components/talos/rollout.py)
 
 
 def test_an_unreachable_node_fails_after_its_deadline_naming_node_address_and_port(homelab):

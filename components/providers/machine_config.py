@@ -135,7 +135,7 @@ class MachineConfigProvider(ResourceProvider):
         """Upgrade when the installer image changed, secure apply; then wait until the node is back (after a
         reboot) and, for a control plane, healthy with every control plane in etcd, so the next one may go."""
         from ..talos.api import operations
-        from ..talos.api.configured_node import apply_secure, lost_installation
+        from ..talos.api.configured_node import apply_secure, lost_installation, wait_rebooted
 
         target = target_of(inputs)
         hostname = str(inputs["hostname"])
@@ -148,6 +148,8 @@ class MachineConfigProvider(ResourceProvider):
             await operations.upgrade(target, image, credentials, deadline=deadline)
         result = await apply_secure(target, hostname, inputs["config"].encode(), credentials,
                                     mode=inputs.get("apply_mode", "auto"), deadline=deadline)
+        if result.mode == "reboot":
+            await wait_rebooted(target, credentials, deadline=deadline)
         await operations.wait_configured(target, credentials, deadline=deadline)
         if inputs["role"] == "controlplane":
             members = int(seconds(inputs.get("control_plane_count"), 1))

@@ -8,6 +8,7 @@ again, knowingly.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from ..documents import decode
@@ -15,7 +16,7 @@ from ..errors import TalosError
 from . import calls
 from .client import TalosClient
 from .errors import TalosAPIError
-from .operations import PROBE_TIMEOUT, Credentials, Target, in_maintenance
+from .operations import PROBE_TIMEOUT, Credentials, Target, in_maintenance, wait_configured
 from .retry import with_retries
 
 # siderolabs/talos pkg/machinery/resources/config/machine_config.go: MachineConfigType, NamespaceName "config",
@@ -64,6 +65,24 @@ async def apply_secure(target: Target, hostname: str, data: bytes, credentials: 
             return await calls.apply_configuration(client, data, mode=mode, node=target.node)
 
     return await with_retries(attempt, deadline)
+
+
+async def wait_rebooted(target: Target, credentials: Credentials, *, deadline: float,
+                        goes_down_within: float = 60.0) -> None:
+    """After an apply that reboots the node (siderolabs/talos ApplyConfiguration replies mode REBOOT and reboots
+    once the reply is sent): wait until it stops answering, then until it answers again with its config, so a
+    rollout never starts the next node while this one is still going down."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + min(goes_down_within, deadline)
+    while loop.time() < end:
+        try:
+            async with TalosClient(target.dial, credentials, port=target.port, timeout=1.0) as client:
+                await calls.version(client, node=target.node)
+        except TalosAPIError as error:
+            if not error.connected or error.transient:
+                break  # it went down
+        await asyncio.sleep(0.1)
+    await wait_configured(target, credentials, deadline=deadline)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,10 @@ def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, 
             problems.add(where, f"is not supported: {TALHELPER_UNSUPPORTED[key]}")
             continue
         close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
+        # the whole list would make one error line of hundreds of characters: the reference names them all
+        listed = ", ".join(allowed[:12]) + (f" and {len(allowed) - 12} more (see the README)" if len(allowed) > 12
+                                             else "")
+        hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {listed}"
         problems.add(where, f"unknown field{hint}")
 
 
@@ -239,6 +242,9 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         if not isinstance(data.get(required), str) or not data[required]:
             problems.add(required, "is required to be not empty")
     talos_version = kubernetes_version = ""
+    if data.get("talosVersion") is not None and not isinstance(data["talosVersion"], str):
+        # a YAML number is no version: `talosVersion: 1.10` reads as 1.1
+        problems.add("talosVersion", "expected a string such as v1.13.9 (quote a bare number)", data["talosVersion"])
     try:
         # talhelper GetTalosVersion: an empty talosVersion is its LatestTalosVersion
         talos_version = normalize_tag(str(data.get("talosVersion") or DEFAULT_TALOS_VERSION), "talosVersion")

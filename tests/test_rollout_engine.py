@@ -1,0 +1,50 @@
+"""The rollout order of components/talos/rollout.py as `pulumi up` follows it through the engine: a Talos
+upgrade reboots one control plane at a time, then the workers in batches, and etcd keeps its quorum."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+from benchmarks.up_emulated import definition_text
+from components.talos.definition import load
+
+from .emulated import emulate, fresh_subnet, render
+from .engine import Engine
+from .provider_host import ProviderHost
+from .talos_layer import FAST, run_with
+
+
+def test_a_talos_upgrade_reboots_one_control_plane_at_a_time_then_workers_two_at_a_time():
+    text = definition_text(fresh_subnet(), 3, 6)
+    cluster = render(text)
+    options = replace(FAST, worker_batch=2)
+    control_planes, workers = set(cluster.control_planes), set(cluster.workers)
+    samples: list[tuple[float, set[str]]] = []
+    done = threading.Event()
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, load.parse_definition(text, "bench.yaml", environ={}), options))
+
+        def sample() -> None:
+            while not done.is_set():
+                samples.append((time.monotonic(), {a for a in cluster.addresses
+                                                   if emulated.node(a).phase != "running"}))
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        newer = load.parse_definition(text.replace("talosVersion: v1.13.9", "talosVersion: v1.13.10"), "bench.yaml",
+                                      environ={})
+        try:
+            engine.up(run_with(engine, newer, options))
+        finally:
+            done.set()
+            sampler.join()
+        assert {emulated.node(a).version for a in cluster.addresses} == {"v1.13.10"}
+    assert max(len(down & control_planes) for _, down in samples) == 1  # and etcd keeps 2 of 3: quorum
+    assert max(len(down & workers) for _, down in samples) == 2
+    last_control_plane_up = max(t for t, down in samples if down & control_planes)
+    first_worker_down = min(t for t, down in samples if down & workers)
+    assert first_worker_down > last_control_plane_up
