@@ -40,7 +40,9 @@ _MODE_FLAG = {_MODE.REBOOT: "reboot", _MODE.AUTO: "auto", _MODE.NO_REBOOT: "no-r
 MACHINE_STATUSES = "MachineStatuses.runtime.talos.dev"
 MEMBERS = "Members.cluster.talos.dev"
 KUBESPAN_PEERS = "KubeSpanPeerStatuses.kubespan.talos.dev"
-RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan"}
+MANIFESTS = "Manifests.kubernetes.talos.dev"  # `talosctl get manifests`: bootstrap manifests of a control plane
+RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan",
+                       MANIFESTS: "controlplane"}
 
 
 def fail(status: Status, message: str) -> GRPCError:
@@ -123,6 +125,7 @@ class NodeAPI:
                 node.cluster.config_changed(node)
         finally:
             node.apply_in_progress = False
+        node.cluster.journal_event(node.address, "apply")
         return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
             mode=mode, mode_details=details)])
 
@@ -246,6 +249,7 @@ class NodeAPI:
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
         parse_contract(tag, "upgrade image")
         node.version = tag
+        node.cluster.journal_event(node.address, "upgrade")
         node.reboot()
 
     async def Upgrade(self, request: Any) -> Any:
@@ -263,7 +267,7 @@ class NodeAPI:
 
     # ------------------------------------------------------------------ COSI
 
-    def _resources(self, namespace: str, type_: str) -> list[tuple[str, dict[str, Any]]]:
+    def _resources(self, namespace: str, type_: str) -> list[tuple[str, Any]]:
         expected = RESOURCE_NAMESPACES.get(type_)
         if expected is None:
             raise fail(Status.PERMISSION_DENIED, f'resource type "{type_}" is not supported')
@@ -272,7 +276,7 @@ class NodeAPI:
         return self.node.cluster.resources(self.node, type_)
 
     @staticmethod
-    def _resource(namespace: str, type_: str, id_: str, spec: dict[str, Any]) -> Any:
+    def _resource(namespace: str, type_: str, id_: str, spec: Any) -> Any:
         return resource_pb2.Resource(
             metadata=resource_pb2.Metadata(namespace=namespace, type=type_, id=id_, version="1", phase="running"),
             spec=resource_pb2.Spec(yaml_spec=yamlio.dump(spec)))

@@ -142,12 +142,15 @@ class EmulatedNode:
         if server is not None:
             server.close()
             await server.wait_closed()
+        if self.phase != "running" or self.faults.refuse:  # the machine is down: so are kubelet and its pods
+            await self.cluster.kubernetes.node_down(self)
 
     # ------------------------------------------------------------------ lifecycle
 
     async def _restart(self, seconds: float) -> None:
         """Close the port, stay down `seconds`, come back in the phase the state now implies."""
         self.phase = "booting"
+        self.cluster.journal_event(self.address, "reboot-start")
         await asyncio.sleep(0.05)  # let the reply that triggered this reach the client
         await self.stop_listening()
         await asyncio.sleep(seconds)
@@ -159,6 +162,7 @@ class EmulatedNode:
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
         await self.cluster.came_up(self)
+        self.cluster.journal_event(self.address, "reboot-end")
 
     def install_and_reboot(self, config: ReceivedConfig) -> None:
         self.config = config
@@ -173,6 +177,7 @@ class EmulatedNode:
         """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off)."""
         self.cluster.leave_etcd(self)
         self.config = self.staged = None
+        self.cluster.journal_event(self.address, "reset")
         if reboot:
             self.reboot()
         else:
