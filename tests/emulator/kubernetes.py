@@ -62,7 +62,7 @@ def images_of(node: EmulatedNode) -> dict[str, str]:
 @dataclass
 class StaticPod:
     image: str
-    since: float  # loop time the kubelet (re)started it with this image
+    ready_at: float  # loop time the kubelet's (re)start of it with this image completes
 
 
 @dataclass
@@ -127,7 +127,8 @@ class KubernetesState:
                     continue
                 current = self.static_pods.get((node.address, component))
                 if current is None or current.image != image:
-                    self.static_pods[(node.address, component)] = StaticPod(image, loop_time)
+                    self.static_pods[(node.address, component)] = StaticPod(image,
+                                                                            loop_time + self.static_pod_seconds)
             if self._etcd_up(node) and node.address not in self.servers:
                 await start_api_server(self, node)
         if self.api_available() and node.hostname not in self.registered:
@@ -216,7 +217,7 @@ class KubernetesState:
             host = self.cluster.nodes[address]
             if host.hostname not in self.registered:  # a mirror pod exists only for a registered node
                 continue
-            ready = loop_time - static.since >= self.static_pod_seconds
+            ready = loop_time >= static.ready_at
             pods.append(self._pod("kube-system", f"{component}-{host.hostname}", host, static.image, ready,
                                   labels={"k8s-app": component, "tier": "control-plane"},
                                   annotations={MIRROR_ANNOTATION: hashlib.md5(static.image.encode()).hexdigest(),
