@@ -83,7 +83,8 @@ def example_definition(name: str, subnet: str) -> str:
 
 
 def emulate(rendered: RenderedCluster, *, version: str | None = None, install_seconds: float = 0.2,
-            reboot_seconds: float = 0.2, apply_seconds: float = 0.0) -> EmulatedCluster:
+            reboot_seconds: float = 0.2, apply_seconds: float = 0.0, journal: str | None = None) -> EmulatedCluster:
     """Emulated nodes at the cluster's addresses, running its definition's Talos version unless told otherwise."""
     return EmulatedCluster(rendered.addresses, version=version or rendered.definition.talos_version,
-                           install_seconds=install_seconds, reboot_seconds=reboot_seconds, apply_seconds=apply_seconds)
+                           install_seconds=install_seconds, reboot_seconds=reboot_seconds, apply_seconds=apply_seconds,
+                           journal=journal)

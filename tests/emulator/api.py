@@ -185,12 +185,17 @@ class NodeAPI:
 
     async def EtcdRemoveMemberByID(self, request: Any) -> Any:
         self._control_plane_only("etcd remove member")
+        if (refused := self.node.cluster.etcd_may_remove(self.node, request.member_id)) is not None:
+            raise fail(Status.UNKNOWN, f"failed to remove member: {refused}")
         if not self.node.cluster.remove_etcd_member(self.node, request.member_id):
             raise fail(Status.NOT_FOUND, "etcdserver: member not found")
         return machine_pb2.EtcdRemoveMemberByIDResponse(messages=[machine_pb2.EtcdRemoveMemberByID()])
 
     async def EtcdLeaveCluster(self, request: Any) -> Any:
         self._control_plane_only("etcd leave")
+        member_id = self.node.etcd_member_id
+        if member_id is not None and (refused := self.node.cluster.etcd_may_remove(self.node, member_id)):
+            raise fail(Status.UNKNOWN, f"failed to leave cluster: {refused}")
         self.node.cluster.leave_etcd(self.node)
         return machine_pb2.EtcdLeaveClusterResponse(messages=[machine_pb2.EtcdLeaveCluster()])
 

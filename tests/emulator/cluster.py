@@ -217,6 +217,15 @@ class EmulatedCluster:
                 return True
         return False
 
+    def etcd_may_remove(self, node: EmulatedNode, member_id: int) -> str | None:
+        """etcd's strict reconfiguration check (etcd server/etcdserver/server.go mayRemoveMember): removing a
+        started member must leave a quorum of started members; removing a stopped one is always allowed."""
+        members = self._etcd.get(node.cluster_key or "", [])
+        started = {m.id for m in members if self.nodes[m.address].phase == "running"}
+        if member_id in started and len(started) - 1 < (len(members) - 1) // 2 + 1:
+            return "etcdserver: re-configuration failed due to not enough started members"
+        return None
+
     def leave_etcd(self, node: EmulatedNode) -> None:
         if node.etcd_member_id is not None:
             self.remove_etcd_member(node, node.etcd_member_id)

@@ -42,11 +42,12 @@ def condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
     return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {})
 
 
-async def connect(checks: KubernetesChecks, control_planes: list[Target]) -> tuple[KubeClient | None, list[str]]:
+async def connect(credentials: KubeCredentials, control_planes: list[Target], port: int = API_SERVER_PORT
+                  ) -> tuple[KubeClient | None, list[str]]:
     """A client on the first control plane whose API server answers, or why none did."""
     errors = []
     for target in control_planes:
-        client = KubeClient(server_for(target.node, checks.port), checks.credentials, timeout=PROBE_TIMEOUT)
+        client = KubeClient(server_for(target.node, port), credentials, timeout=PROBE_TIMEOUT)
         try:
             await client.call("GET", "/api/v1")
             return client, []
@@ -58,7 +59,7 @@ async def connect(checks: KubernetesChecks, control_planes: list[Target]) -> tup
 async def check_kubernetes(checks: KubernetesChecks, control_planes: list[Target], workers: list[Target]
                            ) -> tuple[str, list[str]]:
     """(stage, problems) of the first Kubernetes stage that fails; ("", []) when all pass."""
-    client, errors = await connect(checks, control_planes)
+    client, errors = await connect(checks.credentials, control_planes, checks.port)
     if client is None:
         return STAGE_API, errors
     try:
