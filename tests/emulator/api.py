@@ -41,8 +41,9 @@ MACHINE_STATUSES = "MachineStatuses.runtime.talos.dev"
 MEMBERS = "Members.cluster.talos.dev"
 KUBESPAN_PEERS = "KubeSpanPeerStatuses.kubespan.talos.dev"
 MANIFESTS = "Manifests.kubernetes.talos.dev"  # `talosctl get manifests`: bootstrap manifests of a control plane
+MACHINE_CONFIGS = "MachineConfigs.config.talos.dev"  # the active config, id v1alpha1
 RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan",
-                       MANIFESTS: "controlplane"}
+                       MANIFESTS: "controlplane", MACHINE_CONFIGS: "config"}
 
 
 def fail(status: Status, message: str) -> GRPCError:

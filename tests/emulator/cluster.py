@@ -231,8 +231,10 @@ class EmulatedCluster:
             self.remove_etcd_member(node, node.etcd_member_id)
 
     def resources(self, node: EmulatedNode, type_: str) -> list[tuple[str, Any]]:
-        from .api import MACHINE_STATUSES, MANIFESTS, MEMBERS
+        from .api import MACHINE_CONFIGS, MACHINE_STATUSES, MANIFESTS, MEMBERS
 
+        if type_ == MACHINE_CONFIGS:  # siderolabs/talos resources/config/machine_config.go: spec is one YAML string
+            return [("v1alpha1", node.config.text.decode())] if node.config else []
         if type_ == MANIFESTS:  # only control planes render them (Talos: ManifestController on controlplane)
             return self.kubernetes.manifests(node) if node.config and node.config.control_plane else []
         if type_ == MACHINE_STATUSES:
