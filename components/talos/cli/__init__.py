@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import TalosError
-from . import conformance, gen, schematic, talhelper, talosctl
+from . import conformance, gen, schematic, talhelper, talosctl, upgrade_k8s
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Talos machinery in Python: talosctl's gen and node commands, talhelper, Image Factory schematics.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (gen, schematic, conformance, talhelper, talosctl):
+    for module in (gen, schematic, conformance, talhelper, talosctl, upgrade_k8s):
         module.register(commands)
     return parser
 
