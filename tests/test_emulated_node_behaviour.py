@@ -90,6 +90,7 @@ def test_upgrade_uses_the_api_of_the_running_version_and_changes_the_reported_ve
                 return await calls.upgrade(client, f"factory.talos.dev/installer/abc:{target}", node=node)
 
         asyncio.run(upgrade())
+        emulated.wait_for(node, "running")  # the new version answers only after the reboot into it
         info = asyncio.run(operations.wait_configured(Target(node), dev.credentials, deadline=20))
         assert info.tag == target
         assert [call.path for call in emulated.calls if call.method == "Upgrade"] == [path]

@@ -145,6 +145,7 @@ class NodeAPI:
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
                 mode_details="Dry run summary:\nNode is running in maintenance mode and does not have a config yet.")])
         node.install_and_reboot(config)
+        node.cluster.journal_event(node.address, "apply")  # before the install task first runs
         if not node.unified_api:
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration()])
         return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
@@ -254,7 +255,7 @@ class NodeAPI:
             raise fail(Status.FAILED_PRECONDITION, "Talos is not installed")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
         parse_contract(tag, "upgrade image")
-        node.version = tag
+        node.upgrading_to = tag
         node.cluster.journal_event(node.address, "upgrade")
         node.reboot()
 

@@ -58,6 +58,7 @@ class EmulatedNode:
     installed: bool = False
     config: ReceivedConfig | None = None
     staged: ReceivedConfig | None = None
+    upgrading_to: str = ""  # the installed image's version, running from the next boot
     etcd_member_id: int | None = None
     booted_at: float = 0.0
     apply_in_progress: bool = False
@@ -158,6 +159,8 @@ class EmulatedNode:
             return
         if self.staged is not None:
             self.config, self.staged = self.staged, None
+        if self.upgrading_to:  # the new version answers only once the node rebooted into it
+            self.version, self.upgrading_to = self.upgrading_to, ""
         self.phase = "running" if self.config is not None else "maintenance"
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
