@@ -16,6 +16,7 @@ from components.talos.api.proto.cosi import resource_pb2, state_pb2
 from components.talos.api.proto.machine import lifecycle_pb2, machine_pb2
 from components.talos.api.proto.storage import storage_pb2
 from components.talos.clientconfig import admin_kubeconfig
+from components.talos.reboots import changes_requiring_reboot
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
@@ -93,7 +94,9 @@ class NodeAPI:
         except ConfigRejected as error:
             raise fail(Status.INVALID_ARGUMENT, str(error)) from None
         assert node.config is not None
-        reason = node.config.reboot_reason(config)
+        # siderolabs/talos v1alpha1_runtime.go CanApplyImmediate (v1.6–v1.13), as components/talos/reboots.py reads it
+        paths = changes_requiring_reboot(node.config.text, config.text, node.version)
+        reason = ("this config change can't be applied in immediate mode\ndiff:\n" + "\n".join(paths)) if paths else ""
         mode = request.mode
         newest = parse_contract(node.version).greater(1, 13)
         if mode == _MODE.REBOOT and newest:
@@ -102,11 +105,11 @@ class NodeAPI:
         if mode == _MODE.AUTO:
             mode = _MODE.REBOOT if reason and not newest else _MODE.NO_REBOOT
         if mode in (_MODE.NO_REBOOT, _MODE.TRY) and reason:
-            raise fail(Status.INVALID_ARGUMENT, f"configuration change requires a reboot: {reason}")
+            raise fail(Status.INVALID_ARGUMENT, reason)
         details = {_MODE.NO_REBOOT: "Applied configuration without a reboot",
                    _MODE.TRY: "Applied configuration without a reboot",
                    _MODE.STAGED: "Staged configuration to be applied after the next reboot",
-                   _MODE.REBOOT: "Applied configuration with a reboot" + (f": {reason}" if reason else "")}[mode]
+                   _MODE.REBOOT: "Applied configuration with a reboot"}[mode]
         if request.dry_run:
             changed = "No changes." if config.text == node.config.text else "(config differs)"
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
