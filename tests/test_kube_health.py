@@ -62,17 +62,23 @@ def test_without_a_cni_nodes_fail_the_node_ready_stage_unless_that_check_is_off(
         assert check(dev, KubernetesChecks(kube_credentials(dev))).healthy
 
 
-def test_a_restarting_static_pod_fails_the_control_plane_pods_stage(dev):
+def test_a_restarting_static_pod_fails_the_control_plane_pods_stage_and_a_restarting_api_server_the_api_stage(dev):
     control_plane = dev.control_planes[0]
-    newer = patched(dev, control_plane, "cluster:\n  apiServer:\n    image: registry.k8s.io/kube-apiserver:v1.37.0\n")
+    scheduler = patched(dev, control_plane, "cluster:\n  scheduler:\n    image: "
+                                            "registry.k8s.io/kube-scheduler:v1.37.0\n")
     with emulate(dev) as emulated:
         bootstrapped(dev, emulated)
         emulated.kubernetes.static_pod_seconds = 60
-        asyncio.run(apply(dev, control_plane, newer, "no-reboot"))
+        asyncio.run(apply(dev, control_plane, scheduler, "no-reboot"))
         report = check(dev, KubernetesChecks(kube_credentials(dev)))
         hostname = emulated.node(control_plane).hostname
         assert report.stage == "control-plane pods"
-        assert report.problems == [f"{control_plane}: static pod kube-apiserver-{hostname} is not ready"]
+        assert report.problems == [f"{control_plane}: static pod kube-scheduler-{hostname} is not ready"]
+        apiserver = patched(dev, control_plane, "cluster:\n  apiServer:\n    image: "
+                                                "registry.k8s.io/kube-apiserver:v1.37.0\n")
+        asyncio.run(apply(dev, control_plane, apiserver, "no-reboot"))
+        report = check(dev, KubernetesChecks(kube_credentials(dev)))
+        assert report.stage == "API" and control_plane in report.problems[0]  # the only API server restarts
 
 
 def test_a_cordoned_node_fails_the_schedulable_stage(dev):

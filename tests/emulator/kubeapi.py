@@ -110,6 +110,10 @@ class KubeAPI:
         self.node = node
 
     async def connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        apiserver = self.state.static_pods.get((self.node.address, "kube-apiserver"))
+        if apiserver is None or asyncio.get_running_loop().time() < apiserver.ready_at:
+            writer.close()  # kube-apiserver on this node is restarting: nothing answers on 6443
+            return
         try:
             request_line = await reader.readline()
             headers: dict[str, str] = {}

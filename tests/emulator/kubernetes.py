@@ -66,6 +66,13 @@ class StaticPod:
 
 
 @dataclass
+class Kubelet:
+    image: str
+    previous: str  # the image whose kubelet posts the Node status until the restarted one does
+    ready_at: float
+
+
+@dataclass
 class Workload:
     """A pod a test schedules on a node so that drains have something to evict."""
 
@@ -99,6 +106,7 @@ class KubernetesState:
         self.cni_installed = False  # set when a CNI (Cilium's Helm release) is installed outside the manifests
         self.registered: dict[str, RegisteredNode] = {}  # hostname → Node object
         self.static_pods: dict[tuple[str, str], StaticPod] = {}  # (address, component) → pod
+        self.kubelets: dict[str, Kubelet] = {}  # address → the kubelet running there
         self.workloads: list[Workload] = []
         self.objects: dict[str, dict[str, Any]] = {}  # API path → object stored by server-side apply
         self.evictions: list[tuple[str, str]] = []
@@ -121,6 +129,11 @@ class KubernetesState:
         if node.config is None or node.phase != "running":
             return
         loop_time = asyncio.get_running_loop().time()
+        kubelet_image = images_of(node)["kubelet"]
+        kubelet = self.kubelets.get(node.address)
+        if kubelet is None or kubelet.image != kubelet_image:  # the kubelet service restarts with the new image
+            self.kubelets[node.address] = Kubelet(kubelet_image, kubelet.image if kubelet else kubelet_image,
+                                                  loop_time + self.static_pod_seconds)
         if node.config.control_plane:
             for component, image in images_of(node).items():
                 if component not in CONTROL_PLANE_COMPONENTS:
@@ -148,6 +161,7 @@ class KubernetesState:
             await server.wait_closed()
         for component in CONTROL_PLANE_COMPONENTS:
             self.static_pods.pop((node.address, component), None)
+        self.kubelets.pop(node.address, None)
 
     def api_available(self) -> bool:
         return bool(self.servers)
@@ -180,7 +194,9 @@ class KubernetesState:
         else:
             ready = {"status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}
         stamp = now_rfc3339()
-        images = images_of(node) if node is not None and node.config is not None else {}
+        kubelet = self.kubelets.get(node.address) if node is not None else None
+        restarting = kubelet is not None and asyncio.get_running_loop().time() < kubelet.ready_at
+        kubelet_image = "" if kubelet is None else kubelet.previous if restarting else kubelet.image
         spec: dict[str, Any] = {"podCIDR": "10.244.0.0/24"}
         if registered.unschedulable:
             spec["unschedulable"] = True
@@ -199,7 +215,7 @@ class KubernetesState:
                              "systemUUID": registered.uid, "bootID": registered.uid,
                              "kernelVersion": "6.12.0-talos", "osImage": f"Talos ({node.version if node else ''})",
                              "containerRuntimeVersion": "containerd://2.1.0", "operatingSystem": "linux",
-                             "architecture": "amd64", "kubeletVersion": tag(images.get("kubelet", "")),
+                             "architecture": "amd64", "kubeletVersion": tag(kubelet_image),
                              "kubeProxyVersion": ""},
             },
         }

@@ -33,11 +33,10 @@ import base64
 import functools
 import json
 import ssl
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from ..api.tls import load_identity
+from ..api.tls import Credentials, load_identity
 from ..errors import TalosError
 from . import http
 
@@ -55,16 +54,8 @@ class KubeAPIError(TalosError):
         self.transient = transient
 
 
-@dataclass(frozen=True)
-class KubeCredentials:
-    """The three PEM blobs of a kubeconfig user and cluster."""
-
-    ca: bytes
-    crt: bytes
-    key: bytes
-
-    def __repr__(self) -> str:  # never print key material
-        return "KubeCredentials(ca=…, crt=…, key=<redacted>)"
+# The kubeconfig's cluster CA, client certificate and key: the same three PEM blobs as a talosconfig's.
+KubeCredentials = Credentials
 
 
 def read_kubeconfig(text: str, source: str = "kubeconfig") -> tuple[str, KubeCredentials]:
