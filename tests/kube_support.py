@@ -21,7 +21,9 @@ def kube_credentials(cluster: RenderedCluster) -> KubeCredentials:
 
 
 def kube_client(cluster: RenderedCluster, address: str | None = None) -> KubeClient:
-    return KubeClient(server_for(address or cluster.control_planes[0]), kube_credentials(cluster))
+    """A client on one API server: `address`'s, or every control plane's, starting with the first."""
+    servers = [server_for(address)] if address else [server_for(a) for a in cluster.control_planes]
+    return KubeClient(servers, kube_credentials(cluster))
 
 
 def bootstrapped(cluster: RenderedCluster, emulated: EmulatedCluster, *, cni: bool = True) -> None:

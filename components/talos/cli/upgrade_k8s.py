@@ -51,6 +51,9 @@ async def _run(args: argparse.Namespace, session: Session) -> None:
                if LABEL_CONTROL_PLANE not in (n["metadata"].get("labels") or {})]
     if not control_planes:
         raise ConfigError("no controlplane nodes discovered")
+    if not args.endpoint:  # every control plane's API server: the upgrade restarts each in turn
+        client = KubeClient([server_for(node), *(server_for(t.node) for t in control_planes if t.node != node)],
+                            kube_credentials)
     if args.upgrade_kubelet:
         print(f"discovered worker nodes {[t.node for t in workers]!r}")
     images = {component: getattr(args, flag.lstrip("-").replace("-", "_")) for component, flag in IMAGE_FLAGS.items()}

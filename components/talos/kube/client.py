@@ -98,25 +98,46 @@ def _context(credentials: KubeCredentials) -> ssl.SSLContext:
 
 
 class KubeClient:
-    """Calls against one API server URL. Paths follow k8s.io/apiserver's REST layout."""
+    """Calls against an API server. Paths follow k8s.io/apiserver's REST layout. Given several servers (every
+    control plane's), a call that cannot connect moves on to the next, as the VIP would, so that a
+    kube-apiserver restarting during an upgrade does not stop the caller."""
 
-    def __init__(self, server: str, credentials: KubeCredentials, *, timeout: float = 15.0) -> None:
-        self.server = server.rstrip("/")
+    def __init__(self, server: str | list[str], credentials: KubeCredentials, *, timeout: float = 15.0) -> None:
+        self.servers = [s.rstrip("/") for s in ([server] if isinstance(server, str) else server)]
+        if not self.servers:
+            raise ValueError("KubeClient needs at least one API server URL")
         self.credentials = credentials
         self.timeout = timeout
         self._plurals: dict[tuple[str, str], tuple[str, bool]] = {}
 
+    @property
+    def server(self) -> str:
+        return self.servers[0]
+
+    async def _send(self, method: str, target: str, payload: bytes, headers: dict[str, str]) -> http.Response:
+        failures = []
+        for server in list(self.servers):
+            try:
+                reply = await http.request(server + target, method, _context(self.credentials), body=payload,
+                                           headers=headers, timeout=self.timeout)
+            except http.ConnectionFailed as error:
+                if not error.transient:
+                    raise KubeAPIError(f"Kubernetes API at {urlsplit(server).netloc}: {error}",
+                                       transient=False) from None
+                failures.append(f"{urlsplit(server).netloc}: {error}")
+                continue
+            if server != self.servers[0]:  # stay on the one that answers
+                self.servers.remove(server)
+                self.servers.insert(0, server)
+            return reply
+        raise KubeAPIError("Kubernetes API unreachable: " + "; ".join(failures), transient=True)
+
     async def call(self, method: str, path: str, *, body: Any = None, query: dict[str, str] | None = None,
                    content_type: str = "application/json") -> Any:
-        url = self.server + path + (f"?{urlencode(query)}" if query else "")
+        target = path + (f"?{urlencode(query)}" if query else "")
         payload = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = {"Content-Type": content_type} if payload else {}
-        where = urlsplit(self.server).netloc
-        try:
-            reply = await http.request(url, method, _context(self.credentials), body=payload, headers=headers,
-                                       timeout=self.timeout)
-        except http.ConnectionFailed as error:
-            raise KubeAPIError(f"Kubernetes API at {where}: {error}", transient=error.transient) from None
+        reply = await self._send(method, target, payload, headers)
         try:
             data = json.loads(reply.body) if reply.body else {}
         except ValueError:

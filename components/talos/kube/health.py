@@ -44,12 +44,13 @@ def condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
 
 async def connect(credentials: KubeCredentials, control_planes: list[Target], port: int = API_SERVER_PORT
                   ) -> tuple[KubeClient | None, list[str]]:
-    """A client on the first control plane whose API server answers, or why none did."""
+    """A client on every control plane's API server, starting with the first that answers; or why none did."""
+    servers = [server_for(t.node, port) for t in control_planes]
     errors = []
-    for target in control_planes:
-        client = KubeClient(server_for(target.node, port), credentials, timeout=PROBE_TIMEOUT)
+    for index, server in enumerate(servers):
+        client = KubeClient([server, *servers[index + 1:], *servers[:index]], credentials, timeout=PROBE_TIMEOUT)
         try:
-            await client.call("GET", "/api/v1")
+            await KubeClient(server, credentials, timeout=PROBE_TIMEOUT).call("GET", "/api/v1")
             return client, []
         except KubeAPIError as error:
             errors.append(str(error))
