@@ -7,8 +7,7 @@ import time
 
 from components.talos.api import operations
 from components.talos.api.operations import Target
-from components.talos.clientconfig import admin_kubeconfig
-from components.talos.kube.client import KubeClient, KubeCredentials, read_kubeconfig, server_for
+from components.talos.kube.client import KubeClient, KubeCredentials, admin_credentials, server_for
 
 from .emulated import RenderedCluster, configure
 from .emulator import EmulatedCluster
@@ -16,8 +15,7 @@ from .emulator import EmulatedCluster
 
 def kube_credentials(cluster: RenderedCluster) -> KubeCredentials:
     """The admin kubeconfig the program makes from the secrets (clientconfig.admin_kubeconfig)."""
-    text = admin_kubeconfig(cluster.bundle, cluster.definition.cluster_name, cluster.definition.endpoint)
-    return read_kubeconfig(text, "kubeconfig")[1]
+    return admin_credentials(cluster.bundle, cluster.definition.cluster_name)
 
 
 def kube_client(cluster: RenderedCluster, address: str | None = None) -> KubeClient:

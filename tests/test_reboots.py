@@ -6,7 +6,7 @@ import pytest
 
 from components.talos.documents import decode, encode
 from components.talos.patching import apply_patches, parse_patch
-from components.talos.reboots import changes_requiring_reboot
+from components.talos.reboots import apply_effect, changes_requiring_reboot
 
 from .emulated import example_definition, fresh_subnet, render
 
@@ -45,3 +45,10 @@ def test_a_change_reboots_exactly_when_talos_of_that_version_cannot_apply_it_in_
 def test_changes_outside_the_v1alpha1_document_never_reboot(worker_config):
     with_hostname = worker_config + b"---\n" + HOSTNAME_DOC.encode()
     assert changes_requiring_reboot(worker_config, with_hostname, "v1.12.5") == []
+
+
+def test_the_preview_says_per_node_whether_a_change_applies_in_place_or_reboots(worker_config):
+    env = patched(worker_config, "machine:\n  env:\n    http_proxy: http://proxy.lan:3128\n")
+    labels = patched(worker_config, "machine:\n  nodeLabels:\n    rack: r2\n")
+    assert apply_effect(worker_config, env, "v1.13.9") == "reboots (machine.env)"
+    assert apply_effect(worker_config, labels, "v1.13.9") == "applies in place"

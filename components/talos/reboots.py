@@ -68,3 +68,9 @@ def changes_requiring_reboot(old_config: bytes | str, new_config: bytes | str, t
         if old_value != new_value:
             changed.append(f"machine.{key}")
     return changed
+
+
+def apply_effect(old_config: bytes | str, new_config: bytes | str, talos_version: str) -> str:
+    """What a preview says for one node: "applies in place" or "reboots (<paths>)"."""
+    paths = changes_requiring_reboot(old_config, new_config, talos_version)
+    return f"reboots ({', '.join(paths)})" if paths else "applies in place"

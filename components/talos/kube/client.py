@@ -33,12 +33,15 @@ import base64
 import functools
 import json
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..api.tls import Credentials, load_identity
 from ..errors import TalosError
 from . import http
+
+if TYPE_CHECKING:
+    from ..secrets import SecretsBundle
 
 API_SERVER_PORT = 6443
 FIELD_MANAGER = "talos"  # siderolabs/talos pkg/machinery/constants: KubernetesFieldManagerName
@@ -75,6 +78,14 @@ def read_kubeconfig(text: str, source: str = "kubeconfig") -> tuple[str, KubeCre
     except (KeyError, TypeError, StopIteration, ValueError):
         raise TalosError(f"{source}: expected a kubeconfig with current-context and embedded "
                          "certificate-authority-data, client-certificate-data and client-key-data") from None
+
+
+def admin_credentials(bundle: SecretsBundle, cluster_name: str) -> KubeCredentials:
+    """Credentials of the admin kubeconfig the program makes from the secrets (clientconfig.admin_kubeconfig);
+    its server is not used: callers dial control planes with server_for()."""
+    from ..clientconfig import admin_kubeconfig
+
+    return read_kubeconfig(admin_kubeconfig(bundle, cluster_name, "https://unused:6443"), "admin kubeconfig")[1]
 
 
 def server_for(address: str, port: int = API_SERVER_PORT) -> str:
