@@ -107,6 +107,7 @@ class KubernetesState:
         self.registered: dict[str, RegisteredNode] = {}  # hostname → Node object
         self.static_pods: dict[tuple[str, str], StaticPod] = {}  # (address, component) → pod
         self.kubelets: dict[str, Kubelet] = {}  # address → the kubelet running there
+        self.unregistered: set[str] = set()  # addresses whose started kubelet has not registered its Node yet
         self.workloads: list[Workload] = []
         self.objects: dict[str, dict[str, Any]] = {}  # API path → object stored by server-side apply
         self.evictions: list[tuple[str, str]] = []
@@ -122,18 +123,21 @@ class KubernetesState:
         return node.etcd_member_id is not None
 
     async def node_up(self, node: EmulatedNode) -> None:
-        """A node booted (or its config changed): kubelet registers it; a control plane runs its static pods
-        and, once it is an etcd member, its API server."""
+        """A node booted (or its config changed): its kubelet (re)starts and registers the Node once an API
+        server answers; a control plane runs its static pods and, once it is an etcd member, its API server."""
         from .kubeapi import start_api_server
 
         if node.config is None or node.phase != "running":
             return
-        loop_time = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
         kubelet_image = images_of(node)["kubelet"]
         kubelet = self.kubelets.get(node.address)
         if kubelet is None or kubelet.image != kubelet_image:  # the kubelet service restarts with the new image
             self.kubelets[node.address] = Kubelet(kubelet_image, kubelet.image if kubelet else kubelet_image,
-                                                  loop_time + self.static_pod_seconds)
+                                                  loop.time() + self.static_pod_seconds)
+            # kubernetes/kubernetes pkg/kubelet/kubelet_node_status.go: a started kubelet registers its Node
+            # until that succeeds once (registrationCompleted); a Node deleted later stays deleted until then
+            self.unregistered.add(node.address)
         if node.config.control_plane:
             for component, image in images_of(node).items():
                 if component not in CONTROL_PLANE_COMPONENTS:
@@ -141,18 +145,22 @@ class KubernetesState:
                 current = self.static_pods.get((node.address, component))
                 if current is None or current.image != image:
                     self.static_pods[(node.address, component)] = StaticPod(image,
-                                                                            loop_time + self.static_pod_seconds)
+                                                                            loop.time() + self.static_pod_seconds)
+                    loop.call_later(self.static_pod_seconds, self.register_kubelets)
             if self._etcd_up(node) and node.address not in self.servers:
                 await start_api_server(self, node)
-        if self.api_available() and node.hostname not in self.registered:
-            self.registered[node.hostname] = RegisteredNode(node.hostname, node.address, str(uuid.uuid4()),
-                                                            now_rfc3339())
-        for other in self.cluster.nodes.values():  # kubelets that waited for an API server register now
-            if (other is not node and other.phase == "running" and other.config is not None
-                    and other.hostname not in self.registered and self.api_available()
-                    and other.cluster_key == node.cluster_key):
-                self.registered[other.hostname] = RegisteredNode(other.hostname, other.address, str(uuid.uuid4()),
-                                                                 now_rfc3339())
+        self.register_kubelets()
+
+    def register_kubelets(self) -> None:
+        """Kubelets waiting to register do so once some API server answers."""
+        if not self.api_available():
+            return
+        for address in sorted(self.unregistered):
+            node = self.cluster.nodes[address]
+            if node.phase == "running" and node.config is not None:
+                self.registered.setdefault(node.hostname, RegisteredNode(node.hostname, address, str(uuid.uuid4()),
+                                                                         now_rfc3339()))
+                self.unregistered.discard(address)
 
     async def node_down(self, node: EmulatedNode) -> None:
         server = self.servers.pop(node.address, None)
@@ -162,9 +170,13 @@ class KubernetesState:
         for component in CONTROL_PLANE_COMPONENTS:
             self.static_pods.pop((node.address, component), None)
         self.kubelets.pop(node.address, None)
+        self.unregistered.discard(node.address)
 
     def api_available(self) -> bool:
-        return bool(self.servers)
+        """Some control plane serves the API: its listener is open and its kube-apiserver pod is up."""
+        now = asyncio.get_running_loop().time()
+        return any((pod := self.static_pods.get((address, "kube-apiserver"))) is not None and now >= pod.ready_at
+                   for address in self.servers)
 
     # ------------------------------------------------------------------ what the API shows
 
