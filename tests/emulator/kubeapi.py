@@ -28,6 +28,8 @@ _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 
 _STATUS_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
                    409: "Conflict", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests"}
 
+CHUNKING_THRESHOLD = 2048  # golang net/http server.go bufferBeforeChunkingSize
+
 # Discovery (APIResourceList): the built-in kinds the bootstrap manifests and the operations use.
 RESOURCES: dict[str, list[tuple[str, str, bool]]] = {
     "v1": [("nodes", "Node", False), ("pods", "Pod", True), ("pods/eviction", "Eviction", True),
@@ -128,8 +130,13 @@ class KubeAPI:
             except HTTPError as error:
                 code, reply = error.code, status(error.code, error.message, error.details)
             data = json.dumps(reply).encode()
-            writer.write(f"HTTP/1.1 {code} {_REASONS.get(code, '')}\r\nContent-Type: application/json\r\n"
-                         f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data)
+            head = f"HTTP/1.1 {code} {_REASONS.get(code, '')}\r\nContent-Type: application/json\r\n"
+            if len(data) <= CHUNKING_THRESHOLD:
+                writer.write(f"{head}Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data)
+            else:  # Go's net/http chunks a reply that outgrew its buffer before the handler finished
+                chunks = [data[i:i + CHUNKING_THRESHOLD] for i in range(0, len(data), CHUNKING_THRESHOLD)]
+                writer.write(f"{head}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
+                             + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n")
             await writer.drain()
         except (ValueError, ConnectionError, asyncio.IncompleteReadError):
             pass
