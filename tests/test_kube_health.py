@@ -15,8 +15,9 @@ from components.talos.kube.health import KubernetesChecks
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
-from .emulated import RenderedCluster, configure, emulate, example_definition, fresh_subnet, render
+from .emulated import RenderedCluster, configure, emulate, example_definition, fresh_subnet, on_loopback, render
 from .kube_support import bootstrapped, kube_client, kube_credentials
+from .seed import seed_talconfig
 from .test_emulated_node_behaviour import apply, patched
 
 
@@ -90,3 +91,17 @@ def test_a_cordoned_node_fails_the_schedulable_stage(dev):
         assert report.stage == "node schedulable"
         assert report.problems == [f"node {worker} ({dev.workers[0]}) is cordoned (spec.unschedulable)"]
         assert check(dev, KubernetesChecks(kube_credentials(dev), schedulable=False)).healthy
+
+
+def test_an_unreachable_kubespan_peer_fails_the_kubespan_stage_before_the_kubernetes_ones():
+    cluster = render(on_loopback(seed_talconfig("homelab-talos-dev"), fresh_subnet()))  # the article: KubeSpan on
+    first, unreachable = cluster.control_planes[0], cluster.workers[-1]
+    with emulate(cluster) as emulated:
+        bootstrapped(cluster, emulated)
+        emulated.cut(first, unreachable)  # UDP 51820 closed between them
+        report = asyncio.run(operations.check_health(
+            [Target(a) for a in cluster.control_planes], [Target(a) for a in cluster.workers], cluster.credentials,
+            kubespan_peers=len(cluster.addresses) - 1, kubernetes=KubernetesChecks(kube_credentials(cluster))))
+    assert report.stage == "KubeSpan peer"
+    assert report.problems == [f"KubeSpan: {first} cannot reach peer worker-02 at {unreachable}:51820 (state down); "
+                               "check that UDP 51820 is open towards it"]
