@@ -11,6 +11,7 @@ import pytest
 from components.talos.api import calls
 from components.talos.api.client import TalosClient
 from components.talos.api.operations import Target
+from components.talos.api.tls import Credentials
 from components.talos.kube.removal import RemovalRefused, check_etcd_removal, remove_node
 
 from .emulated import RenderedCluster, emulate, example_definition, fresh_subnet, render
@@ -25,6 +26,13 @@ def homelab() -> RenderedCluster:
 def test_the_last_control_plane_is_never_removed():
     with pytest.raises(RemovalRefused, match="last control plane"):
         check_etcd_removal(["a"], {"a"}, ["a"], allow_below_quorum=True)
+
+
+def test_the_only_control_plane_is_refused_before_anything_is_asked():
+    lone = Target("127.0.0.254")  # nothing listens there: the refusal needs no node
+    with pytest.raises(RemovalRefused, match=r"127\.0\.0\.254: it is the last control plane"):
+        asyncio.run(remove_node(lone, [lone], Credentials(b"", b"", b""), Credentials(b"", b"", b""),
+                                control_plane=True))
 
 
 def test_a_removal_that_leaves_etcd_below_quorum_needs_the_explicit_flag():

@@ -142,7 +142,9 @@ async def remove_node(node: Target, control_planes: list[Target], credentials: C
     report = RemovalReport(node.node)
     others = [t for t in control_planes if t.node != node.node]
     if control_plane:
-        _, members, healthy = await etcd_facts(others or [node], credentials)
+        if not others:
+            raise RemovalRefused(f"refusing to remove {node.node}: it is the last control plane")
+        _, members, healthy = await etcd_facts(others, credentials)
         addresses = [_member_address(m) for m in members]
         if node.node in addresses:
             check_etcd_removal(addresses, healthy, [node.node], allow_below_quorum=allow_below_quorum)
@@ -173,7 +175,7 @@ async def remove_node(node: Target, control_planes: list[Target], credentials: C
 
 async def _leave_etcd(node: Target, credentials: Credentials, report: RemovalReport, others: list[Target]) -> None:
     """`talosctl etcd leave` on the node while it answers; else `talosctl etcd remove-member` elsewhere."""
-    via, members, _ = await etcd_facts(others or [node], credentials)
+    via, members, _ = await etcd_facts(others, credentials)
     member = next((m for m in members if _member_address(m) == node.node), None)
     if member is None:
         return

@@ -160,6 +160,8 @@ async def upgrade_kubernetes(client: KubeClient, control_planes: list[Target], k
                              log: Callable[[str], None] = print) -> None:
     """Upgrade Kubernetes on a cluster. `kubelet_order`: every node whose kubelet is upgraded, in order
     (control planes first: a kubelet never runs newer than the API servers)."""
+    if not control_planes:
+        raise UpgradeError("no controlplane nodes discovered")
     from_version = options.from_version or await detect_version(client)
     from_version, to_version = check_path(from_version, options.to_version)
     log(f"discovered controlplane nodes {[t.node for t in control_planes]!r}")
