@@ -84,6 +84,7 @@ class EmulatedCluster:
                     task.cancel()
             for node in self.nodes.values():
                 await node.stop_listening()
+            await self.kubernetes.close()
 
         self.run(shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -172,6 +172,12 @@ class KubernetesState:
         self.kubelets.pop(node.address, None)
         self.unregistered.discard(node.address)
 
+    async def close(self) -> None:
+        servers, self.servers = list(self.servers.values()), {}
+        for server in servers:
+            server.close()
+            await server.wait_closed()
+
     def api_available(self) -> bool:
         """Some control plane serves the API: its listener is open and its kube-apiserver pod is up."""
         now = asyncio.get_running_loop().time()
