@@ -33,7 +33,7 @@ def test_the_journal_records_apply_reboot_etcd_upgrade_and_reset_with_versions(t
     assert [e["t"] for e in events] == sorted(e["t"] for e in events)
     of_worker = [e["event"] for e in events if e["node"] == worker]
     assert of_worker[:3] == ["apply", "reboot-start", "reboot-end"]
-    assert of_worker[-6:] == ["upgrade", "reboot-start", "reboot-end", "reset", "reboot-start", "reboot-end"]
+    assert of_worker[-7:] == ["upgrade", "drain", "reboot-start", "reboot-end", "reset", "reboot-start", "reboot-end"]
     join = next(e for e in events if e["event"] == "etcd-join")
     assert join["node"] == first
     assert join["versions"] == {"talos": "v1.13.9", "kubelet": "v1.36.3", "apiserver": "v1.36.3"}

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from components.talos.api import operations
+from components.talos.api.operations import Target
 from components.talos.kube.client import KubeAPIError, KubeClient, KubeCredentials
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
@@ -131,3 +133,21 @@ def test_a_deleted_node_object_is_gone_from_the_node_list(dev):
             return [n["metadata"]["name"] for n in await client.nodes()]
 
         assert worker not in asyncio.run(scenario())
+
+
+def test_a_talos_upgrade_drains_the_node_and_uncordons_it_only_if_talos_cordoned_it(dev):
+    with emulate(dev) as emulated:
+        bootstrapped(dev, emulated)
+        client = kube_client(dev)
+        worker, control_plane = dev.workers[0], dev.control_planes[0]
+        hostname = emulated.node(worker).hostname
+        emulated.kubernetes.add_workload(hostname, "web-5f6d-q1")
+        asyncio.run(client.set_unschedulable(emulated.node(control_plane).hostname, True))  # cordoned by hand
+        for address in (worker, control_plane):
+            asyncio.run(operations.upgrade(Target(address), "factory.talos.dev/installer/abc:v1.13.10",
+                                           dev.credentials, deadline=20))
+        nodes = {n["metadata"]["name"]: n for n in asyncio.run(client.nodes())}
+        pods = asyncio.run(client.pods(field_selector=f"spec.nodeName={hostname}"))
+    assert not nodes[hostname]["spec"].get("unschedulable")  # Talos uncordoned the node it cordoned
+    assert nodes[emulated.node(control_plane).hostname]["spec"]["unschedulable"] is True  # the user's cordon stays
+    assert pods == []  # drained before the upgrade's reboot

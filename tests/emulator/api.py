@@ -249,6 +249,8 @@ class NodeAPI:
         for spec in request.system_partitions_to_wipe:
             if spec.label not in ("STATE", "EPHEMERAL", "META"):
                 raise fail(Status.UNKNOWN, f"failed to get volume status with label {spec.label!r}")
+        if request.graceful:
+            self.node.cluster.kubernetes.cordon_and_drain(self.node)
         self.node.reset(reboot=request.reboot)
         return machine_pb2.ResetResponse(messages=[machine_pb2.Reset(actor_id=str(uuid.uuid4()))])
 
@@ -260,6 +262,7 @@ class NodeAPI:
         parse_contract(tag, "upgrade image")
         node.upgrading_to = tag
         node.cluster.journal_event(node.address, "upgrade")
+        node.cluster.kubernetes.cordon_and_drain(node)
         node.reboot()
 
     async def Upgrade(self, request: Any) -> Any:

@@ -92,6 +92,7 @@ class RegisteredNode:
     uid: str
     created: str
     unschedulable: bool = False
+    cordoned_by_talos: bool = False  # annotation talos.dev/cordoned: Talos uncordons it when it runs again
 
 
 class KubernetesState:
@@ -138,6 +139,9 @@ class KubernetesState:
             # kubernetes/kubernetes pkg/kubelet/kubelet_node_status.go: a started kubelet registers its Node
             # until that succeeds once (registrationCompleted); a Node deleted later stays deleted until then
             self.unregistered.add(node.address)
+        registered = self.registered.get(node.hostname)
+        if registered is not None and registered.cordoned_by_talos:  # NodeApplyController.ApplyCordoned
+            registered.unschedulable = registered.cordoned_by_talos = False
         if node.config.control_plane:
             for component, image in images_of(node).items():
                 if component not in CONTROL_PLANE_COMPONENTS:
@@ -150,6 +154,21 @@ class KubernetesState:
             if self._etcd_up(node) and node.address not in self.servers:
                 await start_api_server(self, node)
         self.register_kubelets()
+
+    def cordon_and_drain(self, node: EmulatedNode) -> None:
+        """Talos's own drain before an upgrade, a graceful reset or a shutdown (siderolabs/talos
+        v1alpha1_sequencer_tasks.go CordonAndDrainNode; k8s/node_cordoned_spec.go cordons in those stages and
+        k8s/node_apply.go uncordons a node it cordoned once the machine runs again)."""
+        registered = self.registered.get(node.hostname)
+        if registered is None or not self.api_available():
+            return
+        if not registered.unschedulable:
+            registered.unschedulable = registered.cordoned_by_talos = True
+            self.cluster.journal_event(node.address, "drain")
+        deadline = asyncio.get_running_loop().time() + self.terminate_seconds
+        for workload in self.workloads:
+            if workload.node == node.hostname and not workload.daemonset and workload.deleting_at is None:
+                workload.deleting_at = deadline
 
     def register_kubelets(self) -> None:
         """Kubelets waiting to register do so once some API server answers."""
@@ -223,7 +242,8 @@ class KubernetesState:
         return {
             "kind": "Node", "apiVersion": "v1",
             "metadata": {"name": registered.hostname, "uid": registered.uid, "resourceVersion": self.next_version(),
-                         "creationTimestamp": registered.created, "labels": labels},
+                         "creationTimestamp": registered.created, "labels": labels,
+                         "annotations": {"talos.dev/cordoned": "true"} if registered.cordoned_by_talos else {}},
             "spec": spec,
             "status": {
                 "conditions": [{"type": "Ready", "lastHeartbeatTime": stamp, "lastTransitionTime": stamp, **ready}],
