@@ -112,3 +112,17 @@ def test_removing_a_healthy_control_plane_while_another_is_down_is_refused_befor
         assert len(members_of(homelab, homelab.control_planes[0])) == 3
         node = asyncio.run(kube_client(homelab).node(emulated.node(leaving).hostname))
         assert not node["spec"].get("unschedulable")  # not even cordoned
+
+
+def test_a_reset_without_graceful_leaves_the_control_planes_etcd_member_behind(homelab):
+    with emulate(homelab) as emulated:
+        bootstrapped(homelab, emulated)
+        first, wiped = homelab.control_planes[0], homelab.control_planes[2]
+
+        async def reset() -> None:
+            async with TalosClient(wiped, homelab.credentials) as client:
+                await calls.reset(client, graceful=False, reboot=True, node=wiped)
+
+        asyncio.run(reset())
+        emulated.wait_for(wiped, "maintenance")
+        assert len(members_of(homelab, first)) == 3  # Talos leaves etcd only in a graceful reset

@@ -251,7 +251,7 @@ class NodeAPI:
                 raise fail(Status.UNKNOWN, f"failed to get volume status with label {spec.label!r}")
         if request.graceful:
             self.node.cluster.kubernetes.cordon_and_drain(self.node)
-        self.node.reset(reboot=request.reboot)
+        self.node.reset(reboot=request.reboot, graceful=request.graceful)
         return machine_pb2.ResetResponse(messages=[machine_pb2.Reset(actor_id=str(uuid.uuid4()))])
 
     def _upgrade_to(self, image: str) -> None:

@@ -193,7 +193,8 @@ class EmulatedCluster:
     def _join_etcd(self, node: EmulatedNode) -> None:
         key = node.cluster_key
         if (key in self._etcd and node.phase == "running" and node.config is not None
-                and node.config.control_plane and node.etcd_member_id is None):
+                and node.config.control_plane and node.etcd_member_id is None
+                and all(m.address != node.address for m in self._etcd[key])):  # etcd: "Peer URLs already exists"
             self._add_member(node)
 
     def _add_member(self, node: EmulatedNode) -> None:

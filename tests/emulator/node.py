@@ -176,9 +176,12 @@ class EmulatedNode:
     def reboot(self) -> None:
         asyncio.get_running_loop().create_task(self._restart(self.cluster.reboot_seconds))
 
-    def reset(self, reboot: bool) -> None:
-        """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off)."""
-        self.cluster.leave_etcd(self)
+    def reset(self, reboot: bool, graceful: bool = True) -> None:
+        """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off).
+        Only a graceful reset leaves etcd first (siderolabs/talos v1alpha1_sequencer.go Reset: "leave" phase)."""
+        if graceful:
+            self.cluster.leave_etcd(self)
+        self.etcd_member_id = None  # its etcd data is wiped; without a leave its member stays in the cluster
         self.config = self.staged = None
         self.cluster.journal_event(self.address, "reset")
         if reboot:
