@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STACK ?= dev
+STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -10,7 +10,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(BIN)/activate
 
-.PHONY: venv test lint up preview
+.PHONY: venv test lint up preview stack-given pulumi-cli
 venv: $(BIN)/activate
 
 lint: venv
@@ -20,8 +20,16 @@ lint: venv
 test: venv
 	$(BIN)/python -m pytest
 
-preview: venv
+# Checked before the virtualenv is built, so a missing STACK or Pulumi CLI costs nothing.
+stack-given:
+	@test -n "$(STACK)" || { echo "STACK is required: make $(MAKECMDGOALS) STACK=<stack>, one of: $(STACKS)" >&2; exit 2; }
+
+pulumi-cli:
+	@command -v pulumi >/dev/null 2>&1 || { echo "pulumi: command not found; install the Pulumi CLI \
+(https://www.pulumi.com/docs/install/). Tests need none: make test" >&2; exit 127; }
+
+preview: stack-given pulumi-cli venv
 	pulumi preview --stack $(STACK)
 
-up: venv
+up: stack-given pulumi-cli venv
 	pulumi up --stack $(STACK)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 
 from .providers.bootstrap import TalosBootstrap
-from .providers.client_configs import ClientConfigs
+from .providers.client_configs import Kubeconfig, Talosconfig
 from .providers.cluster_secrets import TalosSecrets
 from .providers.health import ClusterHealth
 from .providers.machine_config import MachineConfigApply
@@ -35,6 +35,7 @@ class ClusterOptions:
     health_timeout: float = 1200.0
     reset_on_destroy: bool = False
     renew_before_days: float = 30.0
+    protect_secrets: bool = True  # `pulumi destroy` or a refactor never loses the cluster's CA by accident
 
 
 def _rendered(definition: ClusterDefinition, node: NodeDefinition,
@@ -45,6 +46,14 @@ def _rendered(definition: ClusterDefinition, node: NodeDefinition,
 
 def _kubespan_on(config: str) -> bool:
     return kubespan_enabled(decode(config, "machine config"))
+
+
+def _machine_id(resources: Sequence[pulumi.Resource]) -> pulumi.Output[str]:
+    """The ids of the machine a node runs on (a VM, an instance); "" for a machine the stack does not create.
+    Another id is another machine, in maintenance mode: its node resource is replaced, trusting it first."""
+    ids = [resource.id for resource in resources if isinstance(resource, pulumi.CustomResource)]
+    return pulumi.Output.all(*ids).apply(lambda values: ",".join(str(v) for v in values)) if ids else \
+        pulumi.Output.from_input("")
 
 
 class TalosCluster(pulumi.ComponentResource):
@@ -65,7 +74,8 @@ class TalosCluster(pulumi.ComponentResource):
         if missing:
             raise ConfigError(f"{definition.source}: no machine gives an address for node(s) {', '.join(missing)}")
         child = pulumi.ResourceOptions(parent=self)
-        self.secrets = TalosSecrets(f"{name}-secrets", definition.talos_version, imported_secrets, opts=child)
+        self.secrets = TalosSecrets(f"{name}-secrets", definition.talos_version, imported_secrets,
+                                    opts=pulumi.ResourceOptions(parent=self, protect=options.protect_secrets))
         bundle = self.secrets.bundle
         self.addresses = {node.hostname: pulumi.Output.from_input(addresses[node.hostname])
                           for node in definition.nodes}
@@ -76,13 +86,14 @@ class TalosCluster(pulumi.ComponentResource):
         for node in definition.nodes:
             # Control planes are chained so the engine updates them one at a time, each healthy before the
             # next; creation is a quick insecure apply, so the chain costs seconds while installs overlap.
-            after = list((machines or {}).get(node.hostname, [])) + (
-                previous_control_plane if node.control_plane else [])
+            machine = list((machines or {}).get(node.hostname, []))
+            after = machine + (previous_control_plane if node.control_plane else [])
             self.applies[node.hostname] = MachineConfigApply(
                 f"{name}-{node.hostname}", hostname=node.hostname, role=node.role,
-                address=self.addresses[node.hostname], config=configs[node.hostname],
+                address=self.addresses[node.hostname], machine=_machine_id(machine), config=configs[node.hostname],
                 # masking removed every secret, so the masked YAML may be shown in a preview
-                masked_config=pulumi.Output.unsecret(configs[node.hostname].apply(masked_config)),
+                masked_config=pulumi.Output.unsecret(configs[node.hostname].apply(
+                    lambda text: masked_config(text, sensitive=definition.sensitive_values))),
                 secrets=bundle, control_plane_count=len(definition.control_planes), apply_mode=options.apply_mode,
                 timeout=options.apply_timeout, reset_on_destroy=options.reset_on_destroy,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=after))
@@ -98,14 +109,16 @@ class TalosCluster(pulumi.ComponentResource):
         self.health = ClusterHealth(
             f"{name}-health", control_planes=control_planes, workers=workers, secrets=bundle,
             kubespan=pulumi.Output.unsecret(configs[first.hostname].apply(_kubespan_on)),
+            applied=pulumi.Output.all(*(apply.id for apply in self.applies.values())),
             timeout=options.health_timeout,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *self.applies.values()]))
-        client = ClientConfigs(
-            f"{name}-client-configs", secrets=bundle, cluster_name=definition.cluster_name,
-            endpoints=control_planes, nodes=pulumi.Output.all(*self.addresses.values()),
-            kubernetes_endpoint=definition.endpoint, renew_before_days=options.renew_before_days, opts=child)
-        self.talosconfig = pulumi.Output.secret(client.talosconfig)
-        self.kubeconfig = pulumi.Output.secret(client.kubeconfig)
+        self.talosconfig = Talosconfig(
+            f"{name}-talosconfig", secrets=bundle, cluster_name=definition.cluster_name, endpoints=control_planes,
+            nodes=pulumi.Output.all(*self.addresses.values()), renew_before_days=options.renew_before_days,
+            opts=child).text
+        self.kubeconfig = Kubeconfig(
+            f"{name}-kubeconfig", secrets=bundle, cluster_name=definition.cluster_name,
+            kubernetes_endpoint=definition.endpoint, renew_before_days=options.renew_before_days, opts=child).text
         self.nodes = {node.hostname: {"address": self.addresses[node.hostname], "role": node.role}
                       for node in definition.nodes}
         self.masked_configs = {hostname: apply.masked_config for hostname, apply in self.applies.items()}

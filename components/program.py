@@ -10,7 +10,7 @@ import pulumi
 from .cilium import Cilium, prepared_for_cilium
 from .cluster import TalosCluster
 from .machines import Machines, existing_machines
-from .proxmox import ProxmoxMachines, check_proxmox_nodes
+from .proxmox import ProxmoxMachines, check_proxmox_nodes, check_shared_proxmox
 from .stack import load_settings
 from .talos.definition.model import ClusterDefinition
 from .talos.definition.render import node_image
@@ -25,6 +25,7 @@ def build() -> dict[str, Any]:
         definition = prepared_for_cilium(definition)
     if settings.proxmox is not None:
         check_proxmox_nodes(definition)  # before any resource exists
+        check_shared_proxmox(definition, settings.proxmox)
     machines = existing_machines(definition)
     if settings.proxmox is not None:
         machines = machines.merge(ProxmoxMachines("proxmox", definition, settings.proxmox).machines)

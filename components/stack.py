@@ -7,6 +7,7 @@ was expected, so `pulumi preview` fails with something a user can act on.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +19,16 @@ from .cluster import ClusterOptions
 from .talos.definition.load import load_definition
 from .talos.definition.model import ClusterDefinition
 from .talos.errors import TalosError
+from .talos.secrets import SecretsBundle
+from .talos.stackconfig import StackConfigError, parse_bool, parse_talos_options
+from .talos.talsecret import read_talsecret, talsecret_text
 
 PROJECT = "talos-cluster"
 ROOT = Path(__file__).resolve().parent.parent
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 
 
-class StackConfigError(TalosError):
-    pass
+__all__ = ["StackConfigError", "StackSettings", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -85,21 +88,61 @@ def _definition(config: pulumi.Config) -> ClusterDefinition:
     resolved = (ROOT / path) if not Path(path).is_absolute() else Path(path)
     if not resolved.is_file():
         raise StackConfigError(f"stack config {PROJECT}:definition: {path} does not exist (relative to {ROOT})")
-    return load_definition(resolved)
+    return load_definition(resolved, env_files=_env_files(config))
+
+
+def _stack_path(config: pulumi.Config, key: str, value: str) -> Path:
+    resolved = (ROOT / value) if not Path(value).is_absolute() else Path(value)
+    if not resolved.is_file():
+        raise StackConfigError(f"stack config {PROJECT}:{key}: {value} does not exist (relative to {ROOT})")
+    return resolved
+
+
+def _env_files(config: pulumi.Config) -> list[Path]:
+    """``talos-cluster:envFiles``: talhelper env files (talenv.yaml, SOPS-encrypted or not) for ``${VAR}``."""
+    raw = config.get("envFiles")
+    if not raw:
+        return []
+    try:
+        names = json.loads(raw)
+    except ValueError:
+        names = raw.split(",")  # a plain value, comma-separated like talhelper's --env-file
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise StackConfigError(f"stack config {PROJECT}:envFiles: expected a list of env file paths")
+    return [_stack_path(config, "envFiles", name.strip()) for name in names if name.strip()]
+
+
+def _imported_secrets(config: pulumi.Config) -> pulumi.Output[str] | None:
+    """``talos-cluster:secrets`` (the bundle's text) or ``talos-cluster:secretsFile`` (a talsecret file);
+    either may be SOPS-encrypted and is decrypted here, at run time, into a secret Output. The bundle is
+    checked here so a bad one fails before any resource; empty is never "generate new secrets"."""
+    # Read here rather than through get_secret's Output, so that a bundle that cannot be decrypted fails
+    # before any resource; the plain value never reaches an error or a log.
+    key = f"{PROJECT}:secrets"
+    text, path = pulumi.runtime.get_config(key), config.get("secretsFile")
+    if text is not None and path:
+        raise StackConfigError(f"stack config {key} and {PROJECT}:secretsFile: set one of them")
+    if text is not None and not str(text).strip():
+        raise StackConfigError(f"stack config {key} is set but empty; expected the secrets.yaml text "
+                               f"(`pulumi config set --secret {key} \"$(cat talsecret.yaml)\"`), or remove it "
+                               f"(`pulumi config rm {key}`) to generate new secrets")
+    try:
+        if path:
+            bundle = read_talsecret(_stack_path(config, "secretsFile", path))
+        elif text is None:
+            return None
+        else:
+            bundle = talsecret_text(str(text), key)
+        SecretsBundle.from_yaml(bundle, str(path) if path else key)
+    except TalosError as error:
+        name = "secretsFile" if path else "secrets"
+        raise StackConfigError(f"stack config {PROJECT}:{name}: {str(error).removeprefix(f'{key}: ')}") from None
+    return pulumi.Output.secret(bundle)
 
 
 def _options(config: pulumi.Config) -> ClusterOptions:
-    raw = _object(config, "talos", "an object with applyMode, timeouts, resetOnDestroy") or {}
-    if not isinstance(raw, dict):
-        raise StackConfigError(f"stack config {PROJECT}:talos: expected an object")
-    known = {"applyMode": "apply_mode", "applyTimeout": "apply_timeout", "bootstrapTimeout": "bootstrap_timeout",
-             "healthTimeout": "health_timeout", "resetOnDestroy": "reset_on_destroy",
-             "renewBeforeDays": "renew_before_days"}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise StackConfigError(f"stack config {PROJECT}:talos: unknown field(s) {', '.join(unknown)}; expected "
-                               f"{', '.join(known)}")
-    return ClusterOptions(**{known[key]: value for key, value in raw.items()})
+    raw = _object(config, "talos", "an object with applyMode, timeouts, resetOnDestroy")
+    return ClusterOptions(**parse_talos_options(raw, f"{PROJECT}:talos"))
 
 
 def _cilium(config: pulumi.Config) -> CiliumSettings | None:
@@ -127,7 +170,8 @@ def _proxmox(definition: ClusterDefinition) -> ProxmoxSettings | None:
     if token is None:
         raise StackConfigError("stack config proxmoxve:apiToken is required (a secret): `pulumi config set --secret "
                                "proxmoxve:apiToken 'user@pam!pulumi=<uuid>'`")
-    return ProxmoxSettings(endpoint, token, config.get_bool("insecure") or False)
+    insecure = config.get("insecure")
+    return ProxmoxSettings(endpoint, token, parse_bool(insecure, "proxmoxve:insecure") if insecure else False)
 
 
 def _vultr(definition: ClusterDefinition, config: pulumi.Config) -> VultrSettings | None:
@@ -145,5 +189,5 @@ def load_settings() -> StackSettings:
     config = pulumi.Config(PROJECT)
     definition = _definition(config)
     cilium = _cilium(config)
-    return StackSettings(definition=definition, options=_options(config), imported_secrets=config.get_secret("secrets"),
+    return StackSettings(definition=definition, options=_options(config), imported_secrets=_imported_secrets(config),
                          proxmox=_proxmox(definition), vultr=_vultr(definition, config), cilium=cilium)

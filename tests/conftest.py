@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# hypothesis is imported before any test starts threads: CPython 3.11's ast recursion counter is shared
+# between threads (gh-106905), and its plugin's late import failed with "AST constructor recursion depth mismatch"
+import hypothesis  # noqa: F401
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import itertools
 import os
 from dataclasses import dataclass
@@ -55,9 +56,12 @@ class RenderedCluster:
         return self.control_planes + self.workers
 
 
-def render(definition_text: str, source: str = "talconfig.yaml") -> RenderedCluster:
+def render(definition_text: str, source: str = "talconfig.yaml",
+           secrets_made: datetime.datetime | None = None) -> RenderedCluster:
+    """The definition rendered with new secrets, made now unless `secrets_made` says when (their CAs are
+    valid from then on, as talosctl gen secrets makes them: not backdated)."""
     definition = load.parse_definition(definition_text, source, environ={})
-    bundle = SecretsBundle.generate(parse_contract(definition.talos_version))
+    bundle = SecretsBundle.generate(parse_contract(definition.talos_version), secrets_made)
     configs = {node.ip_address or "": render_node_text(definition, node, bundle).encode()
                for node in definition.nodes}
     control_planes = [n.ip_address or "" for n in definition.control_planes]
@@ -83,8 +87,10 @@ def example_definition(name: str, subnet: str) -> str:
 
 
 def emulate(rendered: RenderedCluster, *, version: str | None = None, install_seconds: float = 0.2,
-            reboot_seconds: float = 0.2, apply_seconds: float = 0.0, journal: str | None = None) -> EmulatedCluster:
-    """Emulated nodes at the cluster's addresses, running its definition's Talos version unless told otherwise."""
+            reboot_seconds: float = 0.2, apply_seconds: float = 0.0, clock_offset: float = 0.0,
+            journal: str | None = None) -> EmulatedCluster:
+    """Emulated nodes at the cluster's addresses, running its definition's Talos version unless told otherwise;
+    their clocks run `clock_offset` seconds ahead of this machine's (negative: behind)."""
     return EmulatedCluster(rendered.addresses, version=version or rendered.definition.talos_version,
                            install_seconds=install_seconds, reboot_seconds=reboot_seconds, apply_seconds=apply_seconds,
-                           journal=journal)
+                           clock_offset=clock_offset, journal=journal)

@@ -10,9 +10,9 @@ import pulumi
 from components.cluster import ClusterOptions, TalosCluster
 from components.talos.definition.model import ClusterDefinition
 
-from .engine import Engine, ProgramRun, Registration, provider_of, run_program
+from .engine import Engine, Program, ProgramRun, Registration, provider_of, run_program
 
-FAST = ClusterOptions(apply_timeout=60, bootstrap_timeout=60, health_timeout=60)
+FAST = ClusterOptions(apply_timeout=60, bootstrap_timeout=60, health_timeout=60, protect_secrets=False)
 
 
 def cluster_program(definition: ClusterDefinition, options: ClusterOptions = FAST,
@@ -40,6 +40,25 @@ def with_node_patch(text: str, hostname: str) -> str:
     return head + marker + NODE_LABEL_PATCH + tail
 
 
+def without_node(text: str, hostname: str) -> str:
+    """The definition with `hostname`'s entry removed (each entry starts at `  - hostname:` under nodes)."""
+    marker = f"  - hostname: {hostname}\n"
+    head, tail = text.split(marker, 1)
+    rest = tail.split("\n  - hostname: ", 1)
+    return head + ("  - hostname: " + rest[1] if len(rest) == 2 else "")
+
+
+def renamed_node(text: str, hostname: str, new_hostname: str) -> str:
+    return text.replace(f"  - hostname: {hostname}\n", f"  - hostname: {new_hostname}\n")
+
+
+def stack_talos_settings(**settings: object) -> dict[str, str]:
+    """`talos-cluster:talos` as the engine hands it to providers: one JSON string."""
+    import json
+
+    return {"talos-cluster:talos": json.dumps(settings)}
+
+
 class OfflineOutputs:
     """Mocks without any node: pure providers (secrets, client configs) really run, others echo their
     inputs. One instance keeps one secrets bundle across program runs, as a stack's state would."""
@@ -50,7 +69,7 @@ class OfflineOutputs:
     def __call__(self, registration: Registration) -> tuple[str, dict[str, Any]]:
         if registration.type.endswith("talos:Secrets") and self.bundle is not None:
             return "talos-secrets", {**registration.inputs, **self.bundle}
-        if registration.type.endswith(("talos:Secrets", "talos:ClientConfigs")):
+        if registration.type.endswith(("talos:Secrets", "talos:Talosconfig", "talos:Kubeconfig")):
             result = provider_of(registration).create(registration.inputs)
             outputs = dict(result.outs or {})
             if registration.type.endswith("talos:Secrets"):
@@ -65,8 +84,11 @@ def run_offline(definition: ClusterDefinition, options: ClusterOptions = FAST,
 
 
 def run_with(engine: Engine, definition: ClusterDefinition, options: ClusterOptions = FAST,
-             imported_secrets: str | None = None) -> ProgramRun:
-    return run_program(lambda: cluster_program(definition, options, imported_secrets), engine.outputs_for)
+             imported_secrets: str | None = None, config: dict[str, str] | None = None) -> Program:
+    """The TalosCluster program for `engine.up` / `engine.preview`, with the stack config a provider sees."""
+    del engine  # kept for the call sites' readability: the engine runs the program it is given
+    return Program(lambda: cluster_program(definition, options, imported_secrets), config=dict(config or {}))
 
 
-__all__ = ["FAST", "OfflineOutputs", "cluster_program", "pulumi", "run_offline", "run_with", "with_node_patch"]
+__all__ = ["FAST", "OfflineOutputs", "cluster_program", "pulumi", "renamed_node", "run_offline", "run_with",
+           "stack_talos_settings", "with_node_patch", "without_node"]

@@ -38,7 +38,9 @@ def test_the_articles_talosctl_steps_run_without_talosctl(tmp_path, capsys):
         members = capsys.readouterr().out
         assert all(f"https://{address}:2380" in members for address in cluster.control_planes)
         assert main(["get", "members", *secure, "-n", first]) == 0
-        assert capsys.readouterr().out.count("Members") == len(cluster.addresses)
+        members_table = capsys.readouterr().out.splitlines()
+        assert members_table[0].split()[:6] == ["NODE", "NAMESPACE", "TYPE", "ID", "VERSION", "HOSTNAME"]
+        assert [line.split()[2] for line in members_table[1:]] == ["Member"] * len(cluster.addresses)
         assert main(["version", *secure, "-n", ",".join(cluster.addresses)]) == 0
         assert capsys.readouterr().out.count("Tag:         v1.13.9") == len(cluster.addresses)
         worker = cluster.workers[-1]

@@ -32,7 +32,7 @@ def test_talosconfig_holds_an_os_admin_ed25519_cert_signed_by_the_os_ca(stabilit
     assert pki.chains_to(certificate, x509.load_pem_x509_certificate(stability_secrets.os.crt))
     assert _orgs(certificate) == ["os:admin"]
     lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
-    assert lifetime == datetime.timedelta(days=365)
+    assert lifetime == datetime.timedelta(days=365, minutes=1)  # the TTL from now, backdated a minute for skew
     eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
 
@@ -42,7 +42,7 @@ def test_talosconfig_ttl_and_roles_are_configurable(stability_secrets) -> None:
     entry = read_talosconfig(text, "talosconfig")
     certificate = x509.load_pem_x509_certificate(entry["crt"])
     assert _orgs(certificate) == ["os:reader"]
-    assert certificate.not_valid_after_utc - certificate.not_valid_before_utc == datetime.timedelta(hours=2)
+    assert certificate.not_valid_after_utc - certificate.not_valid_before_utc == datetime.timedelta(hours=2, minutes=1)
     assert yaml.safe_load(text)["contexts"]["c"]["endpoints"] == []
 
 

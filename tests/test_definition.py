@@ -48,7 +48,8 @@ def test_seed_talconfig_loads_unmodified_and_renders_every_node_as_the_article_d
         assert machine["install"]["disk"] == node.values["installDisk"]
         assert machine["install"]["extraKernelArgs"] == ["net.ifnames=0"]
         image = machine["install"]["image"]
-        assert re.fullmatch(r"factory\.talos\.dev/installer/[0-9a-f]{64}:v1\.6\.5", image)
+        # talhelper's default installerURLTmpl is {{.Mode}}-installer for every Talos version
+        assert re.fullmatch(r"factory\.talos\.dev/metal-installer/[0-9a-f]{64}:v1\.6\.5", image)
         if node.control_plane:
             assert image.split("/")[-1].split(":")[0] == expected_ids[True]
             interface = machine["network"]["interfaces"][0]
@@ -79,7 +80,9 @@ def test_example_definitions_render_schema_valid_configs(path: Path) -> None:
     for node in definition.nodes:
         documents = render_node(definition, node, SecretsBundle.placeholder())
         hostname = next(d for d in documents if d.get("kind") == "HostnameConfig")
-        assert hostname == {"apiVersion": "v1alpha1", "kind": "HostnameConfig", "hostname": node.hostname}
+        # talhelper GenerateNetworkHostnameConfig: the node's hostname with auto off
+        assert hostname == {"apiVersion": "v1alpha1", "kind": "HostnameConfig", "hostname": node.hostname,
+                            "auto": "off"}
         assert _legacy(documents)["machine"]["install"]["image"].startswith("factory.talos.dev/")
         _validate_schema(documents, definition.talos_version)
 
@@ -99,4 +102,7 @@ def test_environment_variables_are_substituted_and_missing_ones_are_named() -> N
     default = text.replace("${NAME}", "${NAME:-fallback}")
     assert parse_definition(default, "t.yaml", environ={}).cluster_name == "fallback"
     with pytest.raises(DefinitionError, match=r"variable \$\{NAME\} not set"):
+        parse_definition(text, "t.yaml", environ={})
+    # a8m/envsubst parse/node.go validateNoEmpty: an empty value has its own message.
+    with pytest.raises(DefinitionError, match=r"variable \$\{NAME\} set but empty"):
         parse_definition(text, "t.yaml", environ={"NAME": ""})

@@ -57,7 +57,8 @@ def test_the_base_definition_is_valid() -> None:
      "nodes[3]: is on two platforms (proxmox and vultr)"),
     (lambda d: d["nodes"][3].update(vultr={"plan": "p", "region": "Paris"}, ipAddress=None),
      "nodes[3].vultr.region = 'Paris': expected a Vultr region id of three lowercase letters"),
-    (lambda d: d["nodes"][3].update(patches=["machine:\n  network:\n    hostname:\n      $patch: delete\n"]),
+    # talhelper substitutes the whole talconfig.yaml (a8m/envsubst): `$$` is how a literal `$patch` is written.
+    (lambda d: d["nodes"][3].update(patches=["machine:\n  network:\n    hostname:\n      $$patch: delete\n"]),
      "nodes[3] (w-1): patch does not apply: nodes[3] (w-1) patch #1 (inline): patch delete: path "
      "'machine.network.hostname'"),
     (lambda d: d.update(patches=['[{"op": "add", "path": "/machine/x", "value": 1}]']),
@@ -67,8 +68,19 @@ def test_the_base_definition_is_valid() -> None:
     (lambda d: d["nodes"][3].update(installDisk=None),
      "nodes[3].installDisk: one of installDisk or installDiskSelector"),
     (lambda d: d["nodes"][3].update(nameservers=["dns.google"]), "nodes[3].nameservers[0] = 'dns.google'"),
-    (lambda d: d.update(talosVersion="v1.14.0"), "talosVersion = 'v1.14.0': cluster definitions support Talos v1.6"),
-    (lambda d: d.update(ingressFirewall={}), "ingressFirewall: is a talhelper field talos-cluster does not support"),
+    (lambda d: d.update(talosVersion="v1.15.0"),
+     "talosVersion = 'v1.15.0': cluster definitions support Talos v1.5 to v1.14"),
+    (lambda d: d.update(imageFactory={}), "imageFactory: is not supported: a self-hosted Image Factory"),
+    (lambda d: d["nodes"][0].update(networkInterfaces=[{"interface": "eth0", "vipp": {"ip": "192.168.1.80"}}]),
+     "nodes[0].networkInterfaces[0].vipp: unknown field; did you mean 'vip'?"),
+    (lambda d: d["nodes"][0].update(networkInterfaces=[{"interface": "eth0", "adresses": ["10.0.0.2/24"]}]),
+     "nodes[0].networkInterfaces[0].adresses: unknown field; did you mean 'addresses'?"),
+    (lambda d: d["nodes"][0].update(networkInterfaces=[{"interface": "eth0", "routes": [{"gatway": "10.0.0.1"}]}]),
+     "nodes[0].networkInterfaces[0].routes[0].gatway: unknown field; did you mean 'gateway'?"),
+    (lambda d: d["nodes"][0].update(networkInterfaces=[{"interface": "eth0", "vip": "192.168.1.80"}]),
+     "nodes[0].networkInterfaces[0].vip: expected a mapping, got '192.168.1.80'"),
+    (lambda d: d.update(controlPlane={"volumes": [{"name": "EPHEMERAL", "provisioning": {"maxsize": "5GiB"}}]}),
+     "controlPlane.volumes[0].provisioning.maxsize: unknown field; did you mean 'maxSize'?"),
 ])
 def test_each_rule_names_file_field_value_and_expectation(mutate, expected: str) -> None:
     data = _base()

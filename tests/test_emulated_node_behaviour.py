@@ -4,6 +4,7 @@ per Talos version, etcd membership changes, KubeSpan peer status, and bootstrap 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from grpclib.const import Status
@@ -102,7 +103,11 @@ def test_upgrade_uses_the_api_of_the_running_version_and_changes_the_reported_ve
                 return await calls.upgrade(client, f"factory.talos.dev/installer/abc:{target}", node=node)
 
         asyncio.run(upgrade())
-        emulated.wait_for(node, "running")  # the new version answers only after the reboot into it
+        assert emulated.node(node).version == version  # the new version runs only after the reboot
+        deadline = time.monotonic() + 10
+        while emulated.node(node).version != target and time.monotonic() < deadline:
+            time.sleep(0.01)
+        emulated.wait_for(node, "running")
         info = asyncio.run(operations.wait_configured(Target(node), dev.credentials, deadline=20))
         assert info.tag == target
         assert [call.path for call in emulated.calls if call.method == "Upgrade"] == [path]

@@ -56,4 +56,6 @@ def test_urls_for_iso_disk_image_and_installer() -> None:
     assert FactoryImage(VANILLA_SCHEMATIC_ID, "v1.13.9").disk_image_url() == f"{base}/metal-amd64.raw.zst"
     assert FactoryImage(VANILLA_SCHEMATIC_ID, "v1.9.6").disk_image_url().endswith("metal-amd64.raw.xz")
     assert FactoryImage("abc", "v1.13.9", platform="vultr").iso_url.endswith("/abc/v1.13.9/vultr-amd64.iso")
+    assert FactoryImage("abc", "v1.6.8", platform="vultr").uncompressed_disk_image_url.endswith(
+        "/abc/v1.6.8/vultr-amd64.raw")  # Vultr imports raw images only
     assert image.installer_image == f"factory.talos.dev/nocloud-installer/{VANILLA_SCHEMATIC_ID}:v1.13.9"

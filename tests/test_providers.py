@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.providers.client_configs import ClientConfigsProvider
+from components.providers.client_configs import EXPIRES_AT, KubeconfigProvider, TalosconfigProvider
 from components.providers.cluster_secrets import TalosSecretsProvider
 from components.providers.machine_config import MachineConfigProvider
 from components.talos.definition import load
@@ -49,7 +49,7 @@ def test_imported_secrets_are_used_verbatim_and_cannot_be_swapped_later(bundle):
 def test_a_broken_imported_secrets_file_is_refused_naming_the_config_key_without_quoting_it():
     check = TalosSecretsProvider().check({}, {"talos_version": "v1.13.9", "imported": "cluster: [unclosed"})
     assert [f.property for f in check.failures] == ["imported"]
-    assert "talos:secrets" in check.failures[0].reason and "unclosed" not in check.failures[0].reason
+    assert "talos-cluster:secrets" in check.failures[0].reason and "unclosed" not in check.failures[0].reason
 
 
 def client_inputs(bundle: SecretsBundle) -> dict[str, Any]:
@@ -58,19 +58,25 @@ def client_inputs(bundle: SecretsBundle) -> dict[str, Any]:
             "validity_days": 365.0, "renew_before_days": 30.0}
 
 
-def test_client_configs_renew_only_inside_the_renewal_window(bundle):
-    provider = ClientConfigsProvider()
+@pytest.mark.parametrize("provider", [TalosconfigProvider(), KubeconfigProvider()], ids=["talosconfig", "kubeconfig"])
+def test_client_configs_renew_only_inside_the_renewal_window(bundle, provider):
     created = provider.create(client_inputs(bundle)).outs or {}
     assert provider.diff("id", created, client_inputs(bundle)).changes is False
-    nearly_expired = {**created, "expires_at": (datetime.datetime.now(datetime.UTC)
-                                                + datetime.timedelta(days=29)).isoformat()}
+    nearly_expired = {**created, EXPIRES_AT: (datetime.datetime.now(datetime.UTC)
+                                              + datetime.timedelta(days=29)).isoformat()}
     assert provider.diff("id", nearly_expired, client_inputs(bundle)).changes is True
-    moved = {**client_inputs(bundle), "endpoints": ["192.168.1.79"]}
-    assert provider.diff("id", created, moved).changes is True
+
+
+def test_a_new_node_changes_the_talosconfig_and_never_the_kubeconfig(bundle):
+    more = {**client_inputs(bundle), "nodes": ["192.168.1.85", "192.168.1.83", "192.168.128.112"],
+            "endpoints": ["192.168.1.85", "192.168.1.79"]}
+    talosconfig, kubeconfig = TalosconfigProvider(), KubeconfigProvider()
+    assert talosconfig.diff("id", talosconfig.create(client_inputs(bundle)).outs or {}, more).changes is True
+    assert kubeconfig.diff("id", kubeconfig.create(client_inputs(bundle)).outs or {}, more).changes is False
 
 
 def test_a_renewal_window_longer_than_the_validity_is_refused(bundle):
-    check = ClientConfigsProvider().check({}, {**client_inputs(bundle), "renew_before_days": 400.0})
+    check = TalosconfigProvider().check({}, {**client_inputs(bundle), "renew_before_days": 400.0})
     assert [f.property for f in check.failures] == ["renew_before_days"]
 
 

@@ -70,3 +70,49 @@ def test_cilium_refuses_a_definition_that_asks_talos_for_another_cni(tmp_path):
 def test_unknown_talos_options_are_named():
     message = failure("dev", {"talos-cluster:talos": '{"applyMod": "auto"}'})
     assert "talos-cluster:talos" in message and "applyMod" in message
+
+
+def test_an_encrypted_secrets_file_without_a_key_names_the_key_and_the_file(monkeypatch):
+    from .talhelper_data import talhelper_path
+
+    talsecret = talhelper_path("example", "talsecret.yaml")
+    for name in ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "/nonexistent")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    message = failure("dev", {"talos-cluster:secretsFile": str(talsecret)})
+    assert f"talos-cluster:secretsFile: {talsecret}: SOPS decryption failed: no age identity" in message
+
+
+def test_env_files_fill_the_definition_and_a_missing_one_names_the_key(tmp_path):
+    definition = tmp_path / "dev.yaml"
+    definition.write_text((ROOT / "config" / "dev.yaml").read_text().replace("clusterName: ", "clusterName: ${X}", 1))
+    message = failure("dev", {"talos-cluster:definition": str(definition)})
+    assert "variable ${X} not set" in message
+    message = failure("dev", {"talos-cluster:definition": str(definition), "talos-cluster:envFiles": "nope.yaml"})
+    assert "talos-cluster:envFiles: nope.yaml does not exist" in message
+
+
+def test_an_encrypted_secrets_value_without_a_key_fails_before_any_resource(monkeypatch):
+    from .talhelper_data import talhelper_path
+
+    for name in ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", "/nonexistent")
+    encrypted = talhelper_path("example", "talsecret.yaml").read_text()
+    message = failure("dev", secrets={**TEST_SECRETS, "talos-cluster:secrets": encrypted})
+    assert "stack config talos-cluster:secrets: SOPS decryption failed: no age identity" in message
+
+
+def test_an_encrypted_secrets_file_is_decrypted_into_a_secret_input(monkeypatch):
+    from components.talos.talsecret import read_talsecret
+
+    from .stacks import run_stack
+    from .talhelper_data import talhelper_path
+
+    folder = talhelper_path("example")
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(folder / "key.txt"))
+    run = run_stack("dev", {"talos-cluster:secretsFile": str(folder / "talsecret.yaml")})
+    secrets = next(r for r in run.registrations if r.type.endswith("talos:Secrets"))
+    assert "imported" in secrets.secret_inputs
+    assert secrets.inputs["imported"] == read_talsecret(folder / "talsecret.yaml")

@@ -3,6 +3,8 @@ SDK classes: what it creates, with which arguments, in which order, and what it 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from components.cilium import CILIUM_REPOSITORY
@@ -12,14 +14,15 @@ from components.talos.imagefactory import FactoryImage
 
 from .conftest import ROOT
 from .engine import ProgramRun
-from .stacks import TEST_SECRETS, run_stack
+from .stacks import TEST_SECRETS, run_stack, stack_config
 
 DYNAMIC = "pulumi-python:dynamic/talos:"
 EXPECTED = {
     "homelab": {"proxmoxve:index/vmLegacy:VmLegacy": 5, "proxmoxve:download/file:File": 2,
                 DYNAMIC + "MachineConfigApply": 5, "kubernetes:helm.sh/v3:Release": 1},
     "cross-region": {"proxmoxve:index/vmLegacy:VmLegacy": 3, "proxmoxve:download/file:File": 2,
-                     "vultr:index/instance:Instance": 2, "vultr:index/isoPrivate:IsoPrivate": 1,
+                     "vultr:index/instance:Instance": 2, "vultr:index/snapshotFromUrl:SnapshotFromUrl": 1,
+                     "vultr:index/isoPrivate:IsoPrivate": 0,
                      "vultr:index/firewallGroup:FirewallGroup": 1, "vultr:index/firewallRule:FirewallRule": 5,
                      DYNAMIC + "MachineConfigApply": 6, "kubernetes:helm.sh/v3:Release": 1},
     "dev": {"proxmoxve:index/vmLegacy:VmLegacy": 2, "proxmoxve:download/file:File": 1,
@@ -49,7 +52,7 @@ def test_each_stack_creates_the_expected_resources(stack):
     for registration in run.registrations:
         counts[registration.type] = counts.get(registration.type, 0) + 1
     assert {kind: counts.get(kind, 0) for kind in EXPECTED[stack]} == EXPECTED[stack]
-    for singleton in ("Secrets", "Bootstrap", "ClusterHealth", "ClientConfigs"):
+    for singleton in ("Secrets", "Bootstrap", "ClusterHealth", "Talosconfig", "Kubeconfig"):
         assert counts[DYNAMIC + singleton] == 1
 
 
@@ -59,15 +62,26 @@ def test_boot_media_urls_carry_each_nodes_schematic_and_talos_version(stack):
     expected_proxmox = {node_image(definition, node).iso_url for node in definition.nodes if node.proxmox}
     assert {r.inputs["url"] for r in run.of_type("download/file:File")} == expected_proxmox
     assert all("/v1.13.9/nocloud-amd64.iso" in url for url in expected_proxmox)  # cloud-init for the address
-    expected_vultr = {FactoryImage(node_image(definition, node).schematic_id, definition.talos_version).iso_url
-                      for node in definition.nodes if node.vultr}
-    assert {r.inputs["url"] for r in run.of_type("isoPrivate:IsoPrivate")} == expected_vultr
+    expected_vultr = {FactoryImage(node_image(definition, node).schematic_id, definition.talos_version, "vultr",
+                                   node.arch).uncompressed_disk_image_url for node in definition.nodes if node.vultr}
+    assert {r.inputs["url"] for r in run.of_type("snapshotFromUrl:SnapshotFromUrl")} == expected_vultr
+    assert all(url.endswith("/v1.13.9/vultr-amd64.raw") for url in expected_vultr)  # Vultr imports raw only
+
+
+def test_vultr_instances_boot_the_snapshot_and_have_no_iso_attached():
+    run = stack_run("cross-region")
+    snapshot = run.of_type("snapshotFromUrl:SnapshotFromUrl")[0]
+    assert snapshot.inputs["useUefi"] is False  # amd64 Talos images boot BIOS too (GRUB / dual-boot)
+    ready = run.of_type("vultr:SnapshotReady")[0]
+    assert snapshot.urn in ready.dependencies and "api_key" in ready.secret_inputs
+    for instance in run.of_type("instance:Instance"):  # created once Vultr has imported the snapshot
+        assert "isoId" not in instance.inputs and ready.urn in instance.dependencies
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_vms_have_the_sizes_and_addresses_of_the_definition(stack):
     run, definition = stack_run(stack), definition_of(stack)
-    vms = {r.inputs["name"]: r.inputs for r in run.of_type("vmLegacy:VmLegacy")}
+    vms = {r.inputs["name"].removeprefix(f"{stack}-"): r.inputs for r in run.of_type("vmLegacy:VmLegacy")}
     for node in definition.nodes:
         if node.proxmox is None:
             continue
@@ -86,8 +100,9 @@ def test_vultr_firewall_opens_the_talos_api_to_admin_networks_only_and_kubespan_
     instances = stack_run("cross-region").of_type("instance:Instance")
     assert {(i.inputs["plan"], i.inputs["region"], i.inputs["enableIpv6"]) for i in instances} == {
         ("vc2-2c-4gb", "cdg", True)}
-    assert {i.inputs["label"] for i in instances} == {"Talos Kubernetes"}
-    assert all(sorted(i.inputs["tags"]) == ["kubernetes", "talos"] for i in instances)
+    assert {i.inputs["label"] for i in instances} == {"Talos Kubernetes cross-region vultr-worker-01",
+                                                      "Talos Kubernetes cross-region vultr-worker-02"}
+    assert all(i.inputs["tags"] == ["kubernetes", "stack-cross-region", "talos"] for i in instances)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -190,3 +205,61 @@ def test_a_proxmox_node_without_ip_address_needs_the_guest_agent_extension(tmp_p
 def test_health_checks_kubespan_peers_where_the_definition_enables_kubespan():
     assert stack_run("cross-region").of_type("talos:ClusterHealth")[0].inputs["kubespan"] is True
     assert stack_run("homelab").of_type("talos:ClusterHealth")[0].inputs["kubespan"] is False
+
+
+def test_homelab_and_cross_region_on_one_proxmox_register_disjoint_vm_ids_names_and_files():
+    assert stack_config("homelab")["proxmoxve:endpoint"] == stack_config("cross-region")["proxmoxve:endpoint"]
+    claimed = {}
+    for stack in ("homelab", "cross-region"):
+        run = stack_run(stack)
+        vms = run.of_type("vmLegacy:VmLegacy")
+        claimed[stack] = ({vm.inputs["vmId"] for vm in vms}, {vm.inputs["name"] for vm in vms},
+                          {f.inputs["fileName"] for f in run.of_type("download/file:File")})
+        assert all(f"stack-{stack}" in vm.inputs["tags"] for vm in vms)
+    for mine, theirs in zip(claimed["homelab"], claimed["cross-region"], strict=True):
+        assert mine and theirs and not mine & theirs
+
+
+def test_a_vm_id_another_stack_uses_on_the_same_proxmox_is_refused_before_anything_is_created(tmp_path):
+    from .engine import ProgramFailed
+
+    clashing = tmp_path / "cross-region.yaml"
+    clashing.write_text((ROOT / "config" / "cross-region.yaml").read_text().replace("vmId: 822", "vmId: 812"))
+    with pytest.raises(ProgramFailed) as failure:
+        run_stack("cross-region", {"talos-cluster:definition": str(clashing)})
+    assert str(failure.value) == (
+        f"{clashing}: nodes[1] (controlplane-02).proxmox.vmId 812 is also used by stack homelab (config/homelab.yaml: "
+        "nodes[4] (worker-02)) on the same Proxmox (https://pve1.lan:8006/); choose another vmId, or omit it and "
+        "Proxmox picks the next free one")
+    assert not [r for r in failure.value.registrations if r.custom]
+    # another endpoint is another Proxmox: the same id is fine there
+    run_stack("cross-region", {"talos-cluster:definition": str(clashing),
+                               "proxmoxve:endpoint": "https://pve.elsewhere.example:8006/"})
+
+
+def test_two_nodes_of_one_definition_with_one_vm_id_are_refused(tmp_path):
+    from .engine import ProgramFailed
+
+    clashing = tmp_path / "dev.yaml"
+    clashing.write_text((ROOT / "config" / "dev.yaml").read_text().replace("vmId: 902", "vmId: 901"))
+    with pytest.raises(ProgramFailed, match=r"nodes\[1\] \(dev-worker-01\)\.proxmox\.vmId 901 is also the vmId of "
+                                            r"nodes\[0\] \(dev-cp-01\)"):
+        run_stack("dev", {"talos-cluster:definition": str(clashing)})
+
+
+README_COUNTS = {r"(\d+) VMs?": "proxmoxve:index/vmLegacy:VmLegacy",
+                 r"(\d+) ISO downloads?": "proxmoxve:download/file:File",
+                 r"(\d+) snapshots?": "vultr:index/snapshotFromUrl:SnapshotFromUrl",
+                 r"(\d+) instances?": "vultr:index/instance:Instance",
+                 r"(\d+) rules": "vultr:index/firewallRule:FirewallRule",
+                 r"(\d+) config applies": DYNAMIC + "MachineConfigApply"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_readme_says_what_each_stack_creates(stack):
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"| `{stack}` | ")
+               and "config applies" in line)
+    run = stack_run(stack)
+    for pattern, kind in README_COUNTS.items():
+        match = re.search(pattern, row)
+        assert int(match.group(1) if match else 0) == len(run.of_type(kind)), (stack, pattern)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -24,7 +25,7 @@ from .emulated import configure, emulate, example_definition, fresh_subnet, on_l
 from .engine import Engine, ResourceState
 from .provider_host import ProviderHost
 from .seed import seed_talconfig
-from .talos_layer import run_with, with_node_patch
+from .talos_layer import FAST, run_with, stack_talos_settings, with_node_patch, without_node
 
 
 def state_of(engine: Engine, name: str) -> ResourceState:
@@ -52,9 +53,8 @@ def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(hom
     with emulate(cluster), ProviderHost() as host:
         engine = Engine(host)
         result = engine.up(run_with(engine, definition))
-        assert set(result.values()) == {"create"} and len(result) == 9
-        client_configs = state_of(engine, "client-configs").outputs
-        entry = read_talosconfig(client_configs["talosconfig"], "talosconfig output")
+        assert set(result.values()) == {"create"} and len(result) == 11  # 10 resources and the component
+        entry = read_talosconfig(state_of(engine, "talosconfig").outputs["__talosconfig"], "talosconfig output")
         assert entry["endpoints"] == cluster.control_planes and entry["nodes"] == cluster.addresses
         credentials = Credentials(entry["ca"], entry["crt"], entry["key"])
 
@@ -70,7 +70,7 @@ def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(hom
         tags, members = asyncio.run(through_talosconfig())
     assert tags == ["v1.13.9"] * 5 and members == 3
     bundle = SecretsBundle.from_yaml(state_of(engine, "secrets").outputs["bundle"])
-    kubeconfig = yaml.safe_load(client_configs["kubeconfig"])
+    kubeconfig = yaml.safe_load(state_of(engine, "kubeconfig").outputs["__kubeconfig"])
     certificate = x509.load_pem_x509_certificate(
         base64.b64decode(kubeconfig["users"][0]["user"]["client-certificate-data"]))
     assert chains_to(certificate, x509.load_pem_x509_certificate(bundle.k8s.crt))
@@ -87,14 +87,11 @@ def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes
 
         before = yaml.safe_load_all(state_of(engine, "worker-01").inputs["masked_config"])
         changed = load.parse_definition(with_node_patch(text, "worker-01"), "homelab.yaml", environ={})
-        run = run_with(engine, changed)
-        for registration in run.registrations:  # what a preview would show: Diff from inputs and state only
-            if registration.dynamic:
-                state = engine.state[registration.urn]
-                checked = host.check(registration.urn, state.inputs, registration.inputs)
-                diff = host.diff(registration.urn, state.id, state.outputs, checked.inputs)
-                assert diff.changes is registration.name.endswith("worker-01"), registration.name
-        result = operations_by_name(engine.up(run))
+        preview = operations_by_name(engine.preview(run_with(engine, changed)))  # Check and Diff only
+        assert {name for name, op in preview.items() if op != "same"} == {"talos-worker-01"}
+        shown = {urn.rsplit("::", 1)[-1]: keys for urn, keys in engine.display.items()}
+        assert shown == {"talos-worker-01": ["config", "masked_config"]}  # no output-only noise
+        result = operations_by_name(engine.up(run_with(engine, changed)))
         assert {name for name, op in result.items() if op != "same"} == {"talos-worker-01"}
         assert result["talos-worker-01"] == "update"
         after = state_of(engine, "worker-01").inputs["masked_config"]
@@ -143,19 +140,20 @@ def _short_deadlines() -> ClusterOptions:
     return ClusterOptions(apply_timeout=3, bootstrap_timeout=30, health_timeout=30)
 
 
-def test_destroying_a_node_with_reset_on_destroy_wipes_it_back_to_maintenance(homelab):
+def test_a_node_removed_from_the_definition_with_reset_on_destroy_is_wiped_and_no_other(homelab):
     text, cluster = homelab
     definition = load.parse_definition(text, "homelab.yaml", environ={})
-    options = ClusterOptions(apply_timeout=60, bootstrap_timeout=60, health_timeout=60, reset_on_destroy=True)
-    worker = cluster.workers[0]
+    smaller = load.parse_definition(without_node(text, "worker-01"), "homelab.yaml", environ={})
+    options = replace(FAST, reset_on_destroy=True)
+    config = stack_talos_settings(resetOnDestroy=True)
     with emulate(cluster) as emulated, ProviderHost() as host:
         engine = Engine(host)
-        engine.up(run_with(engine, definition, options=options))
-        urn, state = next((u, s) for u, s in engine.state.items() if u.endswith("::talos-worker-01"))
-        host.delete(urn, state.id, state.outputs)
-        emulated.wait_for(worker, "maintenance")
-        assert emulated.node(worker).config is None
-        assert emulated.node(cluster.workers[1]).phase == "running"  # only the destroyed node is touched
+        engine.up(run_with(engine, definition, options=options, config=config))
+        result = operations_by_name(engine.up(run_with(engine, smaller, options=options, config=config)))
+        assert result["talos-worker-01"] == "delete"
+        emulated.wait_for(cluster.workers[0], "maintenance")
+        assert emulated.node(cluster.workers[0]).config is None
+        assert emulated.node(cluster.workers[1]).phase == "running"  # only the removed node is touched
 
 
 def test_bumping_talos_version_upgrades_every_node_one_control_plane_at_a_time(homelab):
@@ -208,7 +206,7 @@ def test_a_kubespan_cluster_is_healthy_when_every_peer_is_up():
         result = engine.up(run_with(engine, definition))
     assert set(result.values()) == {"create"}
     health = state_of(engine, "health")
-    assert health.inputs["kubespan"] is True and health.outputs["nodes_healthy"] == 5
+    assert health.inputs["kubespan"] is True and health.outputs["__nodes_healthy"] == 5
 
 
 def test_a_running_cluster_is_adopted_with_its_imported_secrets_without_reinstalling_anything(homelab):
@@ -221,9 +219,9 @@ def test_a_running_cluster_is_adopted_with_its_imported_secrets_without_reinstal
         engine = Engine(host)
         result = engine.up(run_with(engine, definition, imported_secrets=cluster.bundle.to_yaml()))
         assert set(result.values()) == {"create"}
-        assert all(not state.outputs["applied_insecure"] for urn, state in engine.state.items()
+        assert all(not state.outputs["__applied_insecure"] for urn, state in engine.state.items()
                    if "MachineConfigApply" in urn)
-        assert state_of(engine, "bootstrap").outputs["already_bootstrapped"] is True
+        assert state_of(engine, "bootstrap").outputs["__already_bootstrapped"] is True
         assert all(emulated.node(address).phase == "running" for address in cluster.addresses)
         after = {address: emulated.node(address).config for address in cluster.addresses}
     assert {a: c.text if c else None for a, c in after.items()} == {a: c.text if c else None

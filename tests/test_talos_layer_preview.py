@@ -63,7 +63,8 @@ def test_the_program_graph_has_the_promised_types_parents_dependencies_and_secre
     counts: dict[str, int] = {}
     for registration in children:
         counts[registration.type.removeprefix(TYPE)] = counts.get(registration.type.removeprefix(TYPE), 0) + 1
-    assert counts == {"Secrets": 1, "MachineConfigApply": 5, "Bootstrap": 1, "ClusterHealth": 1, "ClientConfigs": 1}
+    assert counts == {"Secrets": 1, "MachineConfigApply": 5, "Bootstrap": 1, "ClusterHealth": 1, "Talosconfig": 1,
+                      "Kubeconfig": 1}
 
     urn = {r.name: r.urn for r in run.registrations}
     assert urn["talos-controlplane-01"] in run.named("talos-bootstrap").dependencies
@@ -77,7 +78,8 @@ def test_the_program_graph_has_the_promised_types_parents_dependencies_and_secre
     for apply in run.of_type("MachineConfigApply"):
         assert {"config", "secrets"} <= apply.secret_inputs and "masked_config" not in apply.secret_inputs
     assert "bundle" in run.named("talos-secrets").secret_outputs
-    assert {"talosconfig", "kubeconfig"} <= run.named("talos-client-configs").secret_outputs
+    assert "__talosconfig" in run.named("talos-talosconfig").secret_outputs
+    assert "__kubeconfig" in run.named("talos-kubeconfig").secret_outputs
     assert run.outputs["talosconfig"][1] and run.outputs["kubeconfig"][1], "client configs must be secret outputs"
     assert not run.outputs["masked_configs"][1] and not run.outputs["nodes"][1]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pulumi.dynamic import CheckFailure
 from pulumi.runtime.rpc import UNKNOWN
 
-from ..talos.clientconfig import talos_client_certificate
+from ..talos.clientconfig import ADMIN_ROLE, client_credentials
 from ..talos.errors import TalosError
 from ..talos.secrets import SecretsBundle
 
@@ -60,13 +60,11 @@ def target_of(inputs: dict[str, Any]) -> Target:
     return Target(str(inputs["address"]), str(inputs.get("endpoint") or ""), int(seconds(inputs.get("port"), 50000)))
 
 
-def credentials_from(bundle_yaml: str) -> Credentials:
-    """A fresh admin client certificate from the cluster's OS CA, for this operation only."""
-    from ..talos.api.tls import Credentials
-
+def credentials_from(bundle_yaml: str, role: str = ADMIN_ROLE) -> Credentials:
+    """A fresh client certificate from the cluster's OS CA, for this operation only: `role` os:reader for
+    operations that only read (health, refresh), os:admin (the default) for those that write."""
     bundle = SecretsBundle.from_yaml(bundle_yaml, "cluster secrets (stack state)", from_state=True)
-    client = talos_client_certificate(bundle)
-    return Credentials(bundle.os.crt, client.crt_pem, client.key_pem)
+    return client_credentials(bundle, role)
 
 
 def fingerprint(text: str) -> str:

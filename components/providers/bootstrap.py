@@ -10,6 +10,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Reso
 
 from .base import credentials_from, fingerprint, inputs_of, require, run, seconds, target_of
 
+ALREADY_BOOTSTRAPPED = "__already_bootstrapped"  # an output only: hidden from diffs (see machine_config.py)
 DEFAULT_TIMEOUT = 900.0  # install, reboot and the CRI coming up all happen before bootstrap is accepted
 
 
@@ -29,16 +30,14 @@ class BootstrapProvider(ResourceProvider):
                                                     deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)),
                                f"bootstrap on {inputs['hostname']}")
         return CreateResult(f"bootstrap-{fingerprint(target.node)}",
-                            {**inputs, "already_bootstrapped": not bootstrapped_now})
+                            {**inputs, ALREADY_BOOTSTRAPPED: not bootstrapped_now})
 
 
 class TalosBootstrap(Resource, module="talos", name="Bootstrap"):
     """talosctl bootstrap on one control plane."""
 
-    already_bootstrapped: pulumi.Output[bool]
-
     def __init__(self, name: str, *, hostname: str, address: pulumi.Input[str], secrets: pulumi.Input[str],
                  timeout: float = DEFAULT_TIMEOUT, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(BootstrapProvider(), name, {
-            "hostname": hostname, "address": address, "secrets": pulumi.Output.secret(secrets), "timeout": timeout,
-            "already_bootstrapped": None}, opts)
+            "hostname": hostname, "address": address, "secrets": pulumi.Output.secret(secrets), "timeout": timeout},
+            opts)

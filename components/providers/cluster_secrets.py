@@ -13,7 +13,7 @@ from ..talos.secrets import SecretsBundle
 from ..talos.versions import parse_contract
 from .base import inputs_of, is_unknown
 
-IMPORT_SOURCE = "the imported secrets (stack config talos:secrets)"
+IMPORT_SOURCE = "the imported secrets (stack config talos-cluster:secrets)"
 
 
 class TalosSecretsProvider(ResourceProvider):
@@ -35,8 +35,9 @@ class TalosSecretsProvider(ResourceProvider):
                 failures.append(CheckFailure("imported", str(error)))
         if olds and "talos_version" in olds and not is_unknown(imported) and olds.get("imported") != imported:
             failures.append(CheckFailure("imported", "the cluster's secrets are fixed once created: replacing them "
-                                                     "would lock every node out. Restore the previous talos:secrets "
-                                                     "value (or its absence), or create a new stack"))
+                                                     "would lock every node out. Restore the previous "
+                                                     "talos-cluster:secrets value (or its absence), or create a "
+                                                     "new stack"))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

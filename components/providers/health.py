@@ -1,7 +1,8 @@
 """Talos-level readiness of the whole cluster: every node out of maintenance and configured, etcd, apid
 and kubelet running, every control plane an etcd member and, with KubeSpan, every peer up as the first
 control plane sees it (the article's "open UDP 51820" problem fails here, naming the peer). Re-checked
-when the set of nodes changes (config updates settle per node in the machine-config provider)."""
+when the set of nodes changes or a node's machine is replaced (`applied`: the ids of the node resources;
+config updates settle per node in the machine-config provider)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from ..talos.clientconfig import READER_ROLE
 from .base import changed, credentials_from, inputs_of, require, run, seconds
 
+NODES_HEALTHY = "__nodes_healthy"  # an output only: hidden from diffs (see machine_config.py)
 DEFAULT_TIMEOUT = 1200.0  # its own budget, not the engine's: a 3-node install can take a while
 
 
@@ -20,7 +23,7 @@ class ClusterHealthProvider(ResourceProvider):
         return CheckResult(news, require(news, ("control_planes", "secrets"), "cluster health"))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers", "kubespan"))))
+        return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers", "kubespan", "applied"))))
 
     def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
@@ -29,10 +32,10 @@ class ClusterHealthProvider(ResourceProvider):
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         workers = [Target(str(address)) for address in inputs.get("workers") or []]
         peers = len(control_planes) + len(workers) - 1 if inputs.get("kubespan") else None
-        run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"]),
+        run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"], READER_ROLE),
                                     deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers),
             "cluster health")
-        return {**inputs, "nodes_healthy": len(control_planes) + len(workers)}
+        return {**inputs, NODES_HEALTHY: len(control_planes) + len(workers)}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult("cluster-health", self._wait(inputs_of(props)))
@@ -44,11 +47,9 @@ class ClusterHealthProvider(ResourceProvider):
 class ClusterHealth(Resource, module="talos", name="ClusterHealth"):
     """talosctl health, Talos side: passes once every node is configured and etcd has every control plane."""
 
-    nodes_healthy: pulumi.Output[int]
-
     def __init__(self, name: str, *, control_planes: pulumi.Input[list[str]], workers: pulumi.Input[list[str]],
-                 secrets: pulumi.Input[str], kubespan: pulumi.Input[bool], timeout: float = DEFAULT_TIMEOUT,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 secrets: pulumi.Input[str], kubespan: pulumi.Input[bool], applied: pulumi.Input[list[str]],
+                 timeout: float = DEFAULT_TIMEOUT, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ClusterHealthProvider(), name, {
             "control_planes": control_planes, "workers": workers, "secrets": pulumi.Output.secret(secrets),
-            "kubespan": kubespan, "timeout": timeout, "nodes_healthy": None}, opts)
+            "kubespan": kubespan, "applied": applied, "timeout": timeout}, opts)

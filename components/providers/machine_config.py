@@ -3,13 +3,20 @@
 The API client is imported inside the operations that use it: the program and previews (check, diff)
 never talk to a node, and the gRPC stack costs ~0.15 s to import.
 
-Create: insecure apply to a node in maintenance mode, or adoption of a node already configured with
-this cluster's CA (a secure apply); it returns once the node took the config (installs run on).
-Update: when the installer image changed (a new talosVersion), upgrade the node first; then secure
-apply in the chosen mode, wait until the node is back and, for a control plane, healthy with every
-control plane in etcd; TalosCluster chains control planes so the next one only
-starts then. The config is a secret input; `masked_config` carries the same YAML with every secret
-masked, so previews show which lines change on which node.
+Create: insecure apply to a node in maintenance mode (trust on first use: this stack never configured it),
+or adoption of a node already configured with this cluster's CA (a secure apply); it returns once the node
+took the config (installs run on).
+Update: settings only (reset on destroy, apply mode, timeout) touch no node. A new config goes over mutual
+TLS only: when the installer image changed (a new talosVersion) the node is upgraded first; then secure
+apply, wait until the node is back and, for a control plane, healthy with every control plane in etcd.
+A node found in maintenance mode gets nothing (it lost its installation: refresh, then up, creates it again).
+Read (refresh): the node's running config compared with state; maintenance mode or another machine is gone.
+Delete: resets only with reset on destroy (the stack's current setting), only a node that runs this
+resource's hostname in this cluster, and never a node that a resource of the current program claims.
+
+Outputs that are not inputs carry a `__` prefix: the engine's display hides internal keys
+(pulumi/pulumi pkg/backend/display/object_diff.go printOldNewDiffs ignores IsInternalPropertyKey), and a
+preview compares old outputs with new inputs, so plain names would show as removed on every update.
 """
 
 from __future__ import annotations
@@ -18,13 +25,26 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from ..talos.api.modes import APPLY_MODE_NAMES
 from ..talos.definition.validate import is_ip
 from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
+from ..talos.masking import masked_config
+from . import claims
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
+from .stack_settings import reset_on_destroy_setting
 
 if TYPE_CHECKING:
     from ..talos.api.calls import ApplyResult
@@ -33,7 +53,9 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 600.0
 ROLES = ("controlplane", "worker")
 REQUIRED = ("hostname", "role", "address", "config", "secrets")
-
+# Inputs that change how later operations behave but are no reason to contact the node.
+SETTINGS = ("reset_on_destroy", "apply_mode", "timeout", "control_plane_count", "hostname", "role")
+APPLIED_MODE, APPLIED_INSECURE = "__applied_mode", "__applied_insecure"
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
                        r"[A-Za-z0-9])?)*$")
@@ -43,7 +65,18 @@ def _valid_address(address: str) -> bool:
     return is_ip(address) or bool(_DNS_NAME.match(address))
 
 
+def resource_id(hostname: str, address: str, machine: str) -> str:
+    """A new machine behind the same address is a new resource id, so whatever waits on it (health) runs again."""
+    return f"{hostname}-{fingerprint(address + '|' + machine)}"
+
+
 class MachineConfigProvider(ResourceProvider):
+    # The stack's current config, as the engine passes it to dynamic providers (Configure); None until then.
+    stack_config: dict[str, Any] | None = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self.stack_config = dict(req.config._props)
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         hostname = news.get("hostname", "?")
         failures = require(news, REQUIRED, f"node {hostname}")
@@ -61,11 +94,17 @@ class MachineConfigProvider(ResourceProvider):
                 decode(config, f"node {hostname} machine config")
             except TalosError as error:
                 failures.append(CheckFailure("config", str(error)))
+        if isinstance(address, str) and not is_unknown(address) and isinstance(hostname, str):
+            claims.claim(address, hostname)  # every node of the current program, before any delete runs
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = changed(olds, news, ("address",))  # another address is another machine, in maintenance
-        updates = changed(olds, news, ("config", "masked_config"))
+        # A new machine (another VM or instance id) is in maintenance mode: create it, trusting it first.
+        replaces = changed(olds, news, ("machine",))
+        if not olds.get("machine") and not news.get("machine"):
+            # A machine the stack does not create is known by its address only: another address, another machine.
+            replaces += changed(olds, news, ("address",))
+        updates = changed(olds, news, ("config", "masked_config", "address", *SETTINGS))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -76,72 +115,105 @@ class MachineConfigProvider(ResourceProvider):
                                        credentials_from(inputs["secrets"]), mode=inputs.get("apply_mode", "auto"),
                                        deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)),
                       f"node {inputs['hostname']}")
-        return CreateResult(f"{inputs['hostname']}-{fingerprint(inputs['address'])}", {
-            **inputs, "applied_mode": outcome.result.mode, "applied_insecure": outcome.insecure})
+        return CreateResult(resource_id(inputs["hostname"], inputs["address"], str(inputs.get("machine") or "")), {
+            **inputs, APPLIED_MODE: outcome.result.mode, APPLIED_INSECURE: outcome.insecure})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         inputs = inputs_of(news)
-        if olds.get("config") == inputs["config"]:
-            return UpdateResult({**inputs, "applied_mode": olds.get("applied_mode"),
-                                 "applied_insecure": olds.get("applied_insecure")})
+        if olds.get("config") == inputs["config"] and olds.get("address") == inputs["address"]:
+            # settings only: they take effect now, in state, without contacting the node
+            return UpdateResult({**inputs, APPLIED_MODE: olds.get(APPLIED_MODE),
+                                 APPLIED_INSECURE: olds.get(APPLIED_INSECURE)})
         previous_image = install_image(decode(olds["config"], f"node {inputs['hostname']} previous config"))
         result = run(self._apply_and_settle(inputs, credentials_from(inputs["secrets"]), previous_image),
                      f"node {inputs['hostname']}")
-        return UpdateResult({**inputs, "applied_mode": result.mode, "applied_insecure": False})
+        return UpdateResult({**inputs, APPLIED_MODE: result.mode, APPLIED_INSECURE: False})
 
     async def _apply_and_settle(self, inputs: dict[str, Any], credentials: Credentials,
                                 previous_image: str) -> ApplyResult:
         """Upgrade when the installer image changed, secure apply; then wait until the node is back (after a
         reboot) and, for a control plane, healthy with every control plane in etcd, so the next one may go."""
         from ..talos.api import operations
+        from ..talos.api.configured_node import apply_secure, lost_installation
 
         target = target_of(inputs)
+        hostname = str(inputs["hostname"])
         deadline = seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)
-        image = install_image(decode(inputs["config"], f"node {inputs['hostname']} machine config"))
+        if await operations.in_maintenance(target, credentials):
+            raise lost_installation(hostname, target)
+        image = install_image(decode(inputs["config"], f"node {hostname} machine config"))
         if image and image != previous_image:
             # A new Talos version: upgrade first (the node reboots into it), then apply the new config.
             await operations.upgrade(target, image, credentials, deadline=deadline)
-        outcome = await operations.apply(target, inputs["config"].encode(), credentials,
-                                         mode=inputs.get("apply_mode", "auto"), deadline=deadline)
+        result = await apply_secure(target, hostname, inputs["config"].encode(), credentials,
+                                    mode=inputs.get("apply_mode", "auto"), deadline=deadline)
         await operations.wait_configured(target, credentials, deadline=deadline)
         if inputs["role"] == "controlplane":
             members = int(seconds(inputs.get("control_plane_count"), 1))
             await operations.wait_healthy([target], [], credentials, deadline=deadline, etcd_members=members)
-        return outcome.result
+        return result
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """`pulumi refresh`: what the node runs now. Gone (empty id) when it is back in maintenance mode or
+        another machine answers there; a config edited out of band shows as changed `config`."""
+        from ..talos.api.configured_node import NodeClaim, running_config, same_config
+
+        if "config" not in props or "address" not in props:
+            raise TalosError("a Talos node cannot be imported by id: adopt an existing cluster through the stack "
+                             "setting talos-cluster:secrets instead (see the README)")
+        hostname = str(props.get("hostname"))
+        running = run(running_config(target_of(props), credentials_from(props["secrets"]),
+                                     deadline=seconds(props.get("timeout"), DEFAULT_TIMEOUT)), f"node {hostname}")
+        if running is None:
+            return ReadResult("", {})
+        ours = NodeClaim.of(props["config"], f"node {hostname} state")
+        if NodeClaim.of(running, f"node {hostname} running config") != ours:
+            return ReadResult("", {})  # another node of this cluster answers at that address
+        if same_config(running, props["config"]):
+            return ReadResult(id_, props)
+        return ReadResult(id_, {**props, "config": running,
+                                "masked_config": masked_config(running, f"node {hostname} running config")})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Leaving the node as it is (Terraform's default); with reset_on_destroy, wipe it back to maintenance."""
-        if not props.get("reset_on_destroy"):
+        """Leaving the node as it is (Terraform's default); with reset on destroy, wipe it back to maintenance,
+        but only the machine this resource configured and no machine the current program still claims."""
+        if not reset_on_destroy_setting(self.stack_config, props.get("reset_on_destroy")):
             return
+        address, hostname = str(props.get("address")), str(props.get("hostname"))
+        if claims.claimed(address) or claims.claimed_hostname(hostname):
+            return  # a resource of the current program (the replacement, or a renamed twin) owns this machine
         from ..talos.api import calls
         from ..talos.api.client import TalosClient
+        from ..talos.api.configured_node import NodeClaim, running_config
 
         target = target_of(props)
         credentials = credentials_from(props["secrets"])
 
         async def reset() -> None:
+            running = await running_config(target, credentials, deadline=seconds(props.get("timeout"), 60.0))
+            if running is None or NodeClaim.of(running, "running config") != NodeClaim.of(props["config"], "state"):
+                return  # already wiped, or another node answers at this address now
             async with TalosClient(target.dial, credentials, port=target.port) as client:
                 await calls.reset(client, graceful=props.get("role") == "controlplane", reboot=True,
                                   node=target.node)
 
-        run(reset(), f"node {props.get('hostname')}")
+        run(reset(), f"node {hostname}")
 
 
 class MachineConfigApply(Resource, module="talos", name="MachineConfigApply"):
     """One node's rendered config applied over the Talos API (talosctl apply-config)."""
 
-    applied_mode: pulumi.Output[str]
     masked_config: pulumi.Output[str]
     address: pulumi.Output[str]
 
     def __init__(self, name: str, *, hostname: str, role: str, address: pulumi.Input[str],
                  config: pulumi.Input[str], masked_config: pulumi.Input[str],
-                 secrets: pulumi.Input[str], control_plane_count: int, apply_mode: str = "auto",
-                 timeout: float = DEFAULT_TIMEOUT, reset_on_destroy: bool = False,
+                 secrets: pulumi.Input[str], control_plane_count: int, machine: pulumi.Input[str] = "",
+                 apply_mode: str = "auto", timeout: float = DEFAULT_TIMEOUT, reset_on_destroy: bool = False,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(MachineConfigProvider(), name, {
-            "hostname": hostname, "role": role, "address": address, "config": pulumi.Output.secret(config),
-            "masked_config": masked_config, "secrets": pulumi.Output.secret(secrets),
-            "control_plane_count": control_plane_count, "apply_mode": apply_mode, "timeout": timeout,
-            "reset_on_destroy": reset_on_destroy, "applied_mode": None, "applied_insecure": None,
+            "hostname": hostname, "role": role, "address": address, "machine": machine,
+            "config": pulumi.Output.secret(config), "masked_config": masked_config,
+            "secrets": pulumi.Output.secret(secrets), "control_plane_count": control_plane_count,
+            "apply_mode": apply_mode, "timeout": timeout, "reset_on_destroy": reset_on_destroy,
         }, opts)

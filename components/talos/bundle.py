@@ -8,6 +8,7 @@ from typing import Any
 from .documents import encode
 from .generate import ROLES, GenerateInput, Role, generate_config
 from .patching import Patch, apply_patches
+from .strict import check_documents
 
 Document = dict[str, Any]
 
@@ -25,8 +26,10 @@ class PatchSet:
 
 
 def render_role(gen: GenerateInput, role: Role, patches: PatchSet | None = None) -> list[Document]:
-    documents = generate_config(gen, role)
-    return apply_patches(documents, (patches or PatchSet()).for_role(role))
+    documents = apply_patches(generate_config(gen, role), (patches or PatchSet()).for_role(role))
+    # talosctl loads patches and the result with Talos's strict decoder: refuse what it would refuse
+    check_documents(documents, gen.contract, f"{role}.yaml")
+    return documents
 
 
 def render_bundle(gen: GenerateInput, patches: PatchSet | None = None) -> dict[Role, str]:

@@ -9,12 +9,22 @@ from typing import Any
 import yaml
 
 from . import pki, yamlio
+from .api.tls import Credentials
 from .secrets import SecretsBundle
 
 ADMIN_ROLE = "os:admin"
+READER_ROLE = "os:reader"
+TALOS_ROLES = ("os:admin", "os:operator", "os:reader", "os:etcd:backup")  # pkg/machinery/role/role.go
 TALOS_ADMIN_CERT_TTL = datetime.timedelta(hours=8760)  # talosctl gen config --crt-ttl default
 KUBERNETES_ADMIN_CERT_TTL = datetime.timedelta(days=365)
 KUBERNETES_ALLOWED_SKEW = datetime.timedelta(seconds=10)
+# siderolabs/talos pkg/kubernetes/kubernetes.go NewTemporaryClientFromPKI mints its client certificate with
+# NotBefore(time.Now().Add(-time.Minute)) "to allow for a minute for the time to be not in sync across nodes";
+# siderolabs/crypto x509.NewDefaultOptions would set NotBefore to time.Now(), and Talos's own admin certificate
+# (pkg/machinery/config/generate/secrets/ca.go NewAdminCertificateAndKey) is not backdated at all, so a node
+# one second behind the machine that minted it refuses it. Ours are minted where Pulumi runs and used at
+# once against nodes with their own clocks: backdated as Talos's temporary client is.
+TALOS_CLIENT_ALLOWED_SKEW = datetime.timedelta(minutes=1)
 
 
 def _b64(data: bytes) -> str:
@@ -24,9 +34,21 @@ def _b64(data: bytes) -> str:
 def talos_client_certificate(bundle: SecretsBundle, roles: list[str] | None = None,
                              ttl: datetime.timedelta = TALOS_ADMIN_CERT_TTL,
                              now: datetime.datetime | None = None) -> pki.CertificateAndKey:
-    """Ed25519 client certificate signed by the OS CA; roles in the Organization (default os:admin)."""
+    """Ed25519 client certificate signed by the OS CA; roles in the Organization (default os:admin),
+    valid from TALOS_CLIENT_ALLOWED_SKEW before `now`."""
+    for role in roles or []:
+        if role not in TALOS_ROLES:
+            raise ValueError(f"Talos role {role!r}: expected one of {', '.join(TALOS_ROLES)}")
     return pki.issue_certificate(bundle.os.load("certs.os"), organizations=roles or [ADMIN_ROLE],
-                                 lifetime=ttl, now=now)
+                                 lifetime=ttl, now=now, backdate=TALOS_CLIENT_ALLOWED_SKEW)
+
+
+def client_credentials(bundle: SecretsBundle, role: str = ADMIN_ROLE,
+                       ttl: datetime.timedelta = TALOS_ADMIN_CERT_TTL) -> Credentials:
+    """A fresh client certificate with one role, for one operation: os:reader for what only reads
+    (siderolabs/talos internal/app/machined/pkg/system/services/machined.go `rules`), os:admin for writes."""
+    client = talos_client_certificate(bundle, [role], ttl)
+    return Credentials(bundle.os.crt, client.crt_pem, client.key_pem)
 
 
 def talosconfig(bundle: SecretsBundle, context: str, endpoints: list[str], nodes: list[str] | None = None,

@@ -107,6 +107,12 @@ class FactoryImage:
         return f"{self._base()}/{self.platform}-{self.arch}.raw.{compression}"
 
     @property
+    def uncompressed_disk_image_url(self) -> str:
+        """The raw disk image without compression (image-factory internal/profile/profile.go ParseFromPath: a path
+        without .xz/.zst/.gz/.tar is served raw), for importers that take raw images only, such as Vultr's."""
+        return f"{self._base()}/{self.platform}-{self.arch}.raw"
+
+    @property
     def installer_image(self) -> str:
         """Platform-specific installer (the factory's and talhelper's current default)."""
         suffix = "-secureboot" if self.secureboot else ""

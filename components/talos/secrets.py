@@ -17,6 +17,7 @@ from . import pki, yamlio
 from .documents import decode, is_legacy
 from .errors import SecretsError
 from .files import write_output
+from .secrets_validation import check_bundle
 from .versions import Contract
 
 _TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -170,24 +171,19 @@ class SecretsBundle:
     @classmethod
     def read(cls, path: str | Path) -> SecretsBundle:
         try:
-            text = Path(path).read_text()
+            text = yamlio.read_text(path)
         except OSError as error:
             raise SecretsError(f"{path}: cannot read secrets bundle: {error.strerror}") from None
+        except yamlio.StrictYAMLError as error:
+            raise SecretsError(f"{path}: {error}") from None
         return cls.from_yaml(text, str(path))
 
     def write(self, path: str | Path, force: bool = False) -> None:
         write_output(path, self.to_yaml(), 0o600, overwrite=force, error=SecretsError)
 
     def validate(self, source: str) -> None:
-        """Talos's Bundle.Validate plus a parse of every key and certificate."""
-        if bool(self.secretbox_encryption_secret) == bool(self.aescbc_encryption_secret):
-            raise SecretsError(
-                f"{source}: secrets: exactly one of secretboxencryptionsecret and aescbcencryptionsecret must be set"
-            )
-        for name, pair in (("certs.etcd", self.etcd), ("certs.k8s", self.k8s),
-                           ("certs.k8saggregator", self.k8s_aggregator), ("certs.os", self.os)):
-            pair.load(f"{source}: {name}")
-        pki.decode_key(self.k8s_service_account_key, f"{source}: certs.k8sserviceaccount.key")
+        """Talos's Bundle.Validate, and what Talos and Kubernetes will need of each value (secrets_validation)."""
+        check_bundle(self, source)
 
     # ------------------------------------------------------------ from a controlplane config
 

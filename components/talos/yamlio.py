@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .errors import shorten
 
 Document = dict[str, Any]
 
@@ -60,20 +63,145 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
+class StrictYAMLError(yaml.YAMLError):
+    """Input go-yaml v3 (which Talos and talhelper use) refuses, or that is too large to process safely."""
+
+
+# Far above any real definition, patch or machine config (the largest, with inline manifests, are a few
+# hundred KB) and well under the Talos API's 32 MiB message limit (constants.GRPCMaxMessageSize).
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+# go-yaml v3 allows 10000 (scannerc.go max_flow_level/max_indents); Python walks configs recursively, so a
+# depth no config comes near keeps every later step far from the interpreter's recursion limit.
+MAX_DEPTH = 200
+
+
+def _allowed_alias_ratio(decode_count: int) -> float:
+    """go-yaml v3 decode.go allowedAliasRatio: 99% below 400k decodes, 10% above 4M, linear between."""
+    low, high = 400_000, 4_000_000
+    if decode_count <= low:
+        return 0.99
+    if decode_count >= high:
+        return 0.10
+    return 0.99 - 0.89 * ((decode_count - low) / (high - low))
+
+
+def _check_events(text: str | bytes) -> None:
+    """One streaming pass over the parser's events, before anything is built.
+
+    - duplicate mapping keys are errors (go-yaml v3 decode.go mapping(): "mapping key %#v already defined
+      at line %d"), where PyYAML silently keeps the last value;
+    - alias expansion is bounded as go-yaml v3 bounds it (decode.go unmarshal(): "document contains excessive
+      aliasing" once aliasCount > 100, decodeCount > 1000 and their ratio exceeds allowedAliasRatio), and an
+      anchor may not contain itself (decode.go alias(): "anchor '%s' value contains itself");
+    - nesting deeper than MAX_DEPTH is refused.
+    Node counts include what aliases would expand to, so a "billion laughs" file fails in microseconds.
+    """
+    # frames: [weight so far, is_mapping, child index, seen scalar keys {value: line}, anchor]
+    frames: list[list[Any]] = []
+    weights: dict[str, int] = {}  # anchor -> node count of its (expanded) value
+    open_anchors: set[str] = set()
+    decode_count = alias_count = 0
+
+    def child(weight: int, key: str | None, line: int) -> None:
+        if not frames:
+            return
+        frame = frames[-1]
+        frame[0] += weight
+        if frame[1] and frame[2] % 2 == 0 and key is not None:
+            seen: dict[str, int] = frame[3]
+            if key in seen:
+                raise StrictYAMLError(f"line {line}: mapping key {_go_quote(key)} already defined at line "
+                                      f"{seen[key]}")
+            seen[key] = line
+        frame[2] += 1
+
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.ScalarEvent):
+            decode_count += 1
+            if event.anchor:
+                weights[event.anchor] = 1
+            child(1, event.value, line)
+        elif isinstance(event, yaml.AliasEvent):
+            anchor = str(event.anchor)
+            if anchor in open_anchors:
+                raise StrictYAMLError(f"line {line}: anchor '{anchor}' value contains itself")
+            weight = weights.get(anchor, 1)
+            decode_count += weight
+            alias_count += weight
+            if alias_count > 100 and decode_count > 1000 and alias_count / decode_count > \
+                    _allowed_alias_ratio(decode_count):
+                raise StrictYAMLError(f"line {line}: document contains excessive aliasing")
+            child(weight, None, line)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            decode_count += 1
+            if len(frames) >= MAX_DEPTH:
+                raise StrictYAMLError(f"line {line}: exceeded max depth of {MAX_DEPTH}")
+            if event.anchor:
+                open_anchors.add(event.anchor)
+            frames.append([1, isinstance(event, yaml.MappingStartEvent), 0, {}, event.anchor])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            weight, _, _, _, anchor = frames.pop()
+            if anchor:
+                open_anchors.discard(anchor)
+                weights[anchor] = weight
+            child(weight, None, line)
+        elif isinstance(event, yaml.DocumentEndEvent):
+            weights.clear()  # anchors are per document
+            decode_count = alias_count = 0
+
+
+def _go_quote(text: str) -> str:
+    return '"' + shorten(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _checked(text: str | bytes) -> str | bytes:
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise StrictYAMLError(f"the file is {len(text)} bytes; expected at most {MAX_DOCUMENT_BYTES} "
+                              f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB)")
+    if isinstance(text, bytes):
+        text = decode_utf8(text)
+    _check_events(text)
+    return text
+
+
+def decode_utf8(data: bytes) -> str:
+    """UTF-8 text, as go-yaml requires; other encodings are refused naming the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StrictYAMLError(f"not UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}; "
+                              "expected a UTF-8 file") from None
+
+
+def read_text(path: str | Path) -> str:
+    """A YAML file's text; OSError as usual, StrictYAMLError for a file that is not UTF-8 or too large."""
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise StrictYAMLError(f"the file is larger than {MAX_DOCUMENT_BYTES} bytes "
+                              f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB); expected a smaller file")
+    return decode_utf8(data)
+
+
 def load_all(text: str | bytes) -> list[Any]:
     """Parse a multi-document stream; empty documents are dropped, as Talos does."""
-    return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+    return [doc for doc in yaml.load_all(_checked(text), Loader=_Loader) if doc is not None]
 
 
 def load(text: str | bytes) -> Any:
-    return yaml.load(text, Loader=_Loader)
+    return yaml.load(_checked(text), Loader=_Loader)
 
 
 def describe_error(error: Exception) -> str:
     """Where and why YAML failed to parse, without quoting the offending line (it may hold a secret)."""
+    if isinstance(error, StrictYAMLError):
+        return str(error)
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         return f"line {mark.line + 1}, column {mark.column + 1}: {error.problem or error.context}"
+    if isinstance(error, RecursionError):
+        return f"nested too deeply; expected at most {MAX_DEPTH} levels"
     return type(error).__name__
 
 

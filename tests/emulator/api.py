@@ -20,9 +20,14 @@ from components.talos.reboots import changes_requiring_reboot
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
+from . import resources as node_resources
+from .configdiff import diff_configs
+from .logs import ROLES as LOG_ROLES
+from .logs import LogsAPI
 from .node import EmulatedNode
 from .received import ConfigRejected, parse
 
+# siderolabs/talos internal/app/machined/pkg/system/services/machined.go `rules` (method → roles allowed).
 ADMIN = {"os:admin"}
 OPERATOR = ADMIN | {"os:operator"}
 READER = OPERATOR | {"os:reader"}
@@ -32,6 +37,7 @@ ROLES = {
     "Reboot": OPERATOR,
     "Version": READER, "Hostname": READER, "ServiceList": READER, "Disks": READER, "Get": READER, "List": READER,
     "EtcdMemberList": READER | {"os:etcd:backup"},
+    **LOG_ROLES,
 }
 # The ≤v1.12 maintenance server registered only these; the rest were "not implemented".
 _OLD_MAINTENANCE = {"ApplyConfiguration", "Disks", "Get", "List", "Version", "Upgrade", "Reset"}
@@ -42,16 +48,18 @@ MACHINE_STATUSES = "MachineStatuses.runtime.talos.dev"
 MEMBERS = "Members.cluster.talos.dev"
 KUBESPAN_PEERS = "KubeSpanPeerStatuses.kubespan.talos.dev"
 MANIFESTS = "Manifests.kubernetes.talos.dev"  # `talosctl get manifests`: bootstrap manifests of a control plane
-MACHINE_CONFIGS = "MachineConfigs.config.talos.dev"  # the active config, id v1alpha1
 RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan",
-                       MANIFESTS: "controlplane", MACHINE_CONFIGS: "config"}
+                       MANIFESTS: "controlplane"}
+# siderolabs/talos pkg/machinery/resources/config/machine_config.go: Sensitivity meta.Sensitive;
+# internal/app/resources/access.go AccessPolicy: a sensitive type needs os:admin (authz.ErrNotAuthorized).
+SENSITIVE_TYPES = {node_resources.MACHINE_CONFIGS}
 
 
 def fail(status: Status, message: str) -> GRPCError:
     return GRPCError(status, message)
 
 
-class NodeAPI:
+class NodeAPI(LogsAPI):
     """Method name → implementation; RBAC and maintenance rules are checked before any of them runs."""
 
     def __init__(self, node: EmulatedNode) -> None:
@@ -65,6 +73,8 @@ class NodeAPI:
             if name in ("Version", "Upgrade", "Reset"):
                 raise fail(Status.UNIMPLEMENTED, "API is not implemented in maintenance mode")
         elif not roles & ROLES[name] and not (name == "ApplyConfiguration" and node.maintenance):
+            raise fail(Status.PERMISSION_DENIED, "not authorized")
+        if name in ("Get", "List") and request.type in SENSITIVE_TYPES and not roles & ADMIN:
             raise fail(Status.PERMISSION_DENIED, "not authorized")
         handler = getattr(self, name)
         return await handler(request)
@@ -111,7 +121,7 @@ class NodeAPI:
                    _MODE.STAGED: "Staged configuration to be applied after the next reboot",
                    _MODE.REBOOT: "Applied configuration with a reboot"}[mode]
         if request.dry_run:
-            changed = "No changes." if config.text == node.config.text else "(config differs)"
+            changed = diff_configs(node.config.text.decode(), config.text.decode()) or "No changes."
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
                 mode=mode, mode_details=f"Dry run summary:\n{details} (skipped in dry-run).\nConfig diff:\n\n"
                                         f"{changed}")])
@@ -260,7 +270,7 @@ class NodeAPI:
             raise fail(Status.FAILED_PRECONDITION, "Talos is not installed")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
         parse_contract(tag, "upgrade image")
-        node.upgrading_to = tag
+        node.pending_version = tag
         node.cluster.journal_event(node.address, "upgrade")
         node.cluster.kubernetes.cordon_and_drain(node)
         node.reboot()
@@ -281,6 +291,11 @@ class NodeAPI:
     # ------------------------------------------------------------------ COSI
 
     def _resources(self, namespace: str, type_: str) -> list[tuple[str, Any]]:
+        extra = node_resources.served(self.node, type_)
+        if extra is not None:
+            if namespace != node_resources.NAMESPACES[type_]:
+                raise fail(Status.PERMISSION_DENIED, f'namespace "{namespace}" is not supported')
+            return extra
         expected = RESOURCE_NAMESPACES.get(type_)
         if expected is None:
             raise fail(Status.PERMISSION_DENIED, f'resource type "{type_}" is not supported')

@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 from components.talos import pki
 from components.talos.api.errors import TALOS_API_PORT
 
+from .clock import NodeClockLoop
 from .kubernetes import KubernetesState, images_of, tag
-from .node import CallRecord, EmulatedNode
+from .node import BootMedia, CallRecord, EmulatedNode
 from .received import ReceivedConfig
 
 T = TypeVar("T")
@@ -47,15 +48,17 @@ class EmulatedCluster:
 
     def __init__(self, addresses: Iterable[str], *, version: str = DEFAULT_VERSION, port: int = TALOS_API_PORT,
                  install_seconds: float = 0.2, reboot_seconds: float = 0.2, apply_seconds: float = 0.0,
-                 journal: str | None = None, kube_port: int = 6443) -> None:
+                 clock_offset: float = 0.0, journal: str | None = None, kube_port: int = 6443) -> None:
         self.install_seconds = install_seconds
         self.reboot_seconds = reboot_seconds
         self.apply_seconds = apply_seconds
         self.nodes = {address: EmulatedNode(self, address, port, version) for address in addresses}
+        for node in self.nodes.values():
+            node.clock.offset = clock_offset  # seconds the nodes' clocks run ahead of this machine's
         self.calls: list[CallRecord] = []
         self._etcd: dict[str, list[EtcdMember]] = {}
         self._unreachable: set[frozenset[str]] = set()
-        self._loop = asyncio.new_event_loop()
+        self._loop = NodeClockLoop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="talos-emulator", daemon=True)
         self._lock = threading.Lock()
         self.kubernetes = KubernetesState(self, port=kube_port)
@@ -109,13 +112,19 @@ class EmulatedCluster:
         node.faults.refuse = refuse
         self.run(node.stop_listening() if refuse else node.listen())
 
+    def boot_from(self, address: str, media: BootMedia) -> None:
+        """Set what the machine boots from (before its first apply): what a hypervisor or cloud was told."""
+        node = self.nodes[address]
+        node.boot = media
+        node.installed = node.installed or media.disk_image
+
     def power_on(self, address: str) -> None:
         self.run(self.nodes[address].power_on())
 
     def wait_for(self, address: str, phase: str, timeout: float = 30.0) -> None:
         async def wait() -> None:
             node = self.nodes[address]
-            while not (node.phase == phase and (node.listening or phase == "off")):
+            while not (node.phase == phase and (node.listening or phase in ("off", "halted"))):
                 await asyncio.sleep(0.02)
 
         self.run(wait(), timeout)
@@ -233,10 +242,8 @@ class EmulatedCluster:
             self.remove_etcd_member(node, node.etcd_member_id)
 
     def resources(self, node: EmulatedNode, type_: str) -> list[tuple[str, Any]]:
-        from .api import MACHINE_CONFIGS, MACHINE_STATUSES, MANIFESTS, MEMBERS
+        from .api import MACHINE_STATUSES, MANIFESTS, MEMBERS
 
-        if type_ == MACHINE_CONFIGS:  # siderolabs/talos resources/config/machine_config.go: spec is one YAML string
-            return [("v1alpha1", node.config.text.decode())] if node.config else []
         if type_ == MANIFESTS:  # only control planes render them (Talos: ManifestController on controlplane)
             return self.kubernetes.manifests(node) if node.config and node.config.control_plane else []
         if type_ == MACHINE_STATUSES:

@@ -1,5 +1,5 @@
 """One emulated Talos node: its state, its listener (the port really opens and closes), and its lifecycle
-(maintenance → install → reboot → secure API; reboot, reset, upgrade)."""
+(maintenance → install → reboot → secure API; reboot, reset, upgrade), booting from the media it is given."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import asyncio
 import datetime
 import hashlib
 import secrets
+import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from grpclib.server import Server
 
 from components.talos import pki
+from components.talos.api.diagnose import spki_fingerprint
 from components.talos.api.tls import server_context
 from components.talos.definition.validate import is_ip
 from components.talos.versions import parse_contract
 
+from .clock import NodeClock, forget, verify_by
 from .received import ReceivedConfig
 
 if TYPE_CHECKING:
@@ -38,6 +41,30 @@ class Faults:
 
 
 @dataclass(frozen=True)
+class BootMedia:
+    """What the machine's firmware boots: an attached Talos ISO (its version) and where the disk sits in the
+    boot order. A disk written from an Image Factory disk image holds an installed Talos before first boot."""
+
+    iso: str | None = None  # Talos version of the attached ISO; None: no ISO attached
+    disk_first: bool = True  # an installed disk boots before the ISO (Proxmox boot_orders [scsi0, ide2])
+    disk_image: bool = False  # the disk was written from a disk image (Vultr snapshot): installed from the start
+
+    @classmethod
+    def iso_first(cls, version: str) -> BootMedia:
+        """An attached ISO that boots before the disk, as on a Vultr instance with an ISO attached."""
+        return cls(iso=version, disk_first=False)
+
+    @classmethod
+    def from_disk_image(cls) -> BootMedia:
+        return cls(iso=None, disk_image=True)
+
+    def halts_when_installed(self) -> bool:
+        """siderolabs/talos pkg/imager/imager.go buildCmdline: from v1.8 (pkg/machinery/imager/quirks
+        SupportsHaltIfInstalled) every ISO's cmdline gets talos.halt_if_installed=1; disk images never do."""
+        return self.iso is not None and parse_contract(self.iso).greater(1, 7)
+
+
+@dataclass(frozen=True)
 class CallRecord:
     address: str
     method: str  # short name, e.g. ApplyConfiguration
@@ -54,21 +81,28 @@ class EmulatedNode:
     port: int
     version: str
     arch: str = "amd64"
-    phase: str = "maintenance"  # maintenance | booting | running | off
+    phase: str = "maintenance"  # maintenance | booting | running | halted | off
+    boot: BootMedia = field(default_factory=BootMedia)
     installed: bool = False
     config: ReceivedConfig | None = None
     staged: ReceivedConfig | None = None
-    upgrading_to: str = ""  # the installed image's version, running from the next boot
     etcd_member_id: int | None = None
     booted_at: float = 0.0
     apply_in_progress: bool = False
     rebooting_after_apply: bool = False
+    # An upgrade installs the new version and reboots into it: until then the node runs (and reports) the old one
+    # (siderolabs/talos v1alpha1_sequencer.go: the Upgrade sequence ends in a reboot).
+    pending_version: str | None = None
     faults: Faults = field(default_factory=Faults)
     default_hostname: str = ""
+    clock: NodeClock = field(default_factory=NodeClock)
+    certificate: pki.CertificateAndKey | None = None  # the API certificate it serves now
     _server: Server | None = None
+    _context: ssl.SSLContext | None = None
     _listen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
+        self.installed = self.installed or self.boot.disk_image
         self.default_hostname = f"talos-{secrets.token_hex(2)[:3]}-{secrets.token_hex(2)[:3]}"
 
     # ------------------------------------------------------------------ identity
@@ -95,6 +129,17 @@ class EmulatedNode:
         return self.config.ca_fingerprint if self.config else None
 
     @property
+    def maintenance_fingerprint(self) -> str:
+        """What Talos logs (api.go: "generated new certificates", server=SPKIFingerprint) and shows on the
+        console for `talosctl apply-config --insecure --cert-fingerprint`; a new key at every boot."""
+        if not self.maintenance or self.certificate is None:
+            raise ValueError(f"{self.address} is not serving its maintenance certificate")
+        return spki_fingerprint(self.certificate.certificate)
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.clock.now(), datetime.UTC)
+
+    @property
     def node_id(self) -> str:
         return hashlib.sha256(self.address.encode()).hexdigest()[:43]
 
@@ -105,9 +150,11 @@ class EmulatedNode:
         ips = [self.address, "127.0.0.1"]
         if self.maintenance or self.config is None:
             # An ephemeral self-signed CA per boot, as Talos's "maintenance root".
-            root = pki.new_certificate_authority(None, "ed25519", datetime.datetime.now(datetime.UTC), True)
+            # Signed with the node's clock, NotBefore = now (siderolabs/crypto x509.NewDefaultOptions).
+            root = pki.new_certificate_authority(None, "ed25519", self.now(), True)
             leaf = pki.issue_certificate(root, organizations=[], common_name="maintenance-service.talos.dev",
-                                         lifetime=CERT_LIFETIME, server=True, client=False, ip_addresses=ips)
+                                         lifetime=CERT_LIFETIME, now=self.now(), server=True, client=False,
+                                         ip_addresses=ips)
             return leaf, None
         issuer = self.cluster.os_ca_for(self.config)
         if issuer is None:  # a worker waits for trustd on a control plane of its cluster
@@ -115,7 +162,7 @@ class EmulatedNode:
         sans = [san for san in self.config.cert_sans if is_ip(san)]
         dns = [san for san in self.config.cert_sans if not is_ip(san)] + [self.hostname]
         leaf = pki.issue_certificate(issuer, organizations=[], common_name=self.hostname, lifetime=CERT_LIFETIME,
-                                     server=True, client=False, dns_names=dns,
+                                     now=self.now(), server=True, client=False, dns_names=dns,
                                      ip_addresses=list(dict.fromkeys(sans + ips)))
         client_cas = b"".join((self.config.os_ca_crt, *self.config.accepted_cas))
         return leaf, client_cas
@@ -125,7 +172,7 @@ class EmulatedNode:
             return await self._listen()
 
     async def _listen(self) -> bool:
-        if self._server is not None or self.faults.refuse or self.phase in ("booting", "off"):
+        if self._server is not None or self.faults.refuse or self.phase in ("booting", "halted", "off"):
             return self._server is not None
         identity = self._certificate()
         if identity is None:
@@ -134,12 +181,17 @@ class EmulatedNode:
         from .apid import Apid
 
         server = Server([Apid(self)])
-        await server.start(self.address, self.port, ssl=server_context(leaf.crt_pem, leaf.key_pem, client_cas))
-        self._server = server
+        context = server_context(leaf.crt_pem, leaf.key_pem, client_cas)
+        verify_by(context, self.clock)
+        await server.start(self.address, self.port, ssl=context)
+        self._server, self._context, self.certificate = server, context, leaf
         return True
 
     async def stop_listening(self) -> None:
         server, self._server = self._server, None
+        if self._context is not None:
+            forget(self._context)
+            self._context = None
         if server is not None:
             server.close()
             await server.wait_closed()
@@ -159,13 +211,28 @@ class EmulatedNode:
             return
         if self.staged is not None:
             self.config, self.staged = self.staged, None
-        if self.upgrading_to:  # the new version answers only once the node rebooted into it
-            self.version, self.upgrading_to = self.upgrading_to, ""
-        self.phase = "running" if self.config is not None else "maintenance"
+        if self.pending_version is not None:
+            self.version, self.pending_version = self.pending_version, None
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
+        if self._boots_iso() and self.installed:
+            if self.boot.halts_when_installed():
+                # siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer.go Initialize:
+                # haltIfInstalled runs before LoadConfig when installed and talos.halt_if_installed is set; it
+                # logs "Please reboot from the disk" until BootTimeout, then machined reboots into the same ISO.
+                # No config is loaded and no API server starts.
+                self.phase = "halted"
+                return
+            # Before v1.8 (v1alpha1_sequencer.go Initialize, mountSystem/config; Install skipped when Installed()):
+            # the ISO mounts STATE from disk and boots configured, but runs the ISO's kernel and Talos version.
+            self.version = self.boot.iso or self.version
+        self.phase = "running" if self.config is not None else "maintenance"
         await self.cluster.came_up(self)
         self.cluster.journal_event(self.address, "reboot-end")
+
+    def _boots_iso(self) -> bool:
+        """The firmware boots the ISO if one is attached and either the disk holds no Talos or the ISO comes first."""
+        return self.boot.iso is not None and (not self.installed or not self.boot.disk_first)
 
     def install_and_reboot(self, config: ReceivedConfig) -> None:
         self.config = config
@@ -184,6 +251,9 @@ class EmulatedNode:
         self.etcd_member_id = None  # its etcd data is wiped; without a leave its member stays in the cluster
         self.config = self.staged = None
         self.cluster.journal_event(self.address, "reset")
+        # Installed() is the EPHEMERAL partition before v1.8 (so this wipe uninstalls) and the META volume from
+        # v1.8 (kept): siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
+        self.installed = self.installed and parse_contract(self.version).greater(1, 7)
         if reboot:
             self.reboot()
         else:

@@ -16,6 +16,7 @@ from .archive import first_member
 from .client import TalosClient
 from .errors import TalosAPIError
 from .modes import APPLY_MODE_NAMES
+from .proto.common import common_pb2
 from .proto.cosi import state_pb2
 from .proto.machine import lifecycle_pb2, machine_pb2
 
@@ -46,6 +47,9 @@ class ServiceState:
     id: str
     state: str
     healthy: bool | None  # None: health unknown or not reported
+    last_event: str = ""
+    last_change: datetime.datetime | None = None  # the time of the last event
+    health_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,12 +95,7 @@ async def bootstrap(client: TalosClient, *, node: str | None = None) -> bool:
 
 
 async def kubeconfig(client: TalosClient, *, node: str | None = None) -> str:
-    chunks = await client.call(methods.KUBECONFIG, empty_pb2.Empty(), node=node)
-    for chunk in chunks:  # a fanned-out stream reports an error as a bare message
-        error = client.metadata_error(methods.KUBECONFIG, chunk.metadata, node or client.host)
-        if error is not None:
-            raise error
-    return first_member(b"".join(chunk.bytes for chunk in chunks)).decode()
+    return first_member(await _stream_bytes(client, methods.KUBECONFIG, empty_pb2.Empty(), node)).decode()
 
 
 async def version(client: TalosClient, *, node: str | None = None) -> VersionInfo:
@@ -112,12 +111,18 @@ async def hostname(client: TalosClient, *, node: str | None = None) -> str:
 
 async def services(client: TalosClient, *, node: str | None = None) -> list[ServiceState]:
     message = await client.one(methods.SERVICE_LIST, empty_pb2.Empty(), node=node)
-    return [ServiceState(s.id, s.state, None if s.health.unknown else s.health.healthy) for s in message.services]
+    return [ServiceState(s.id, s.state, None if s.health.unknown else s.health.healthy,
+                         s.events.events[-1].msg if s.events.events else "",
+                         s.events.events[-1].ts.ToDatetime(datetime.UTC) if s.events.events else None,
+                         s.health.last_message)
+            for s in message.services]
 
 
 async def disks(client: TalosClient, *, node: str | None = None) -> list[dict[str, Any]]:
     message = await client.one(methods.DISKS, empty_pb2.Empty(), node=node)
-    return [{"device": d.device_name, "size": d.size, "model": d.model, "system_disk": d.system_disk}
+    return [{"device": d.device_name, "size": d.size, "model": d.model, "system_disk": d.system_disk,
+             "serial": d.serial, "type": d.type, "uuid": d.uuid, "wwid": d.wwid, "modalias": d.modalias,
+             "name": d.name, "bus_path": d.bus_path, "subsystem": d.subsystem, "readonly": d.readonly}
             for d in message.disks]
 
 
@@ -151,12 +156,20 @@ def _lifecycle_api(tag: str) -> bool:
     return parse_contract(tag, "Version reply").greater(1, 12)
 
 
-async def upgrade(client: TalosClient, image: str, *, node: str | None = None, running_tag: str = "") -> str:
+def uses_lifecycle_upgrade(tag: str) -> bool:
+    """Whether a node running `tag` is upgraded through LifecycleService (where --preserve/--stage are gone)."""
+    return _lifecycle_api(tag)
+
+
+async def upgrade(client: TalosClient, image: str, *, node: str | None = None, running_tag: str = "",
+                  preserve: bool = False, stage: bool = False) -> str:
     """Upgrade to `image`: LifecycleService from v1.13 on, MachineService.Upgrade before (the running
-    version is asked for unless the caller already knows it)."""
+    version is asked for unless the caller already knows it). `preserve` and `stage` are the legacy request's
+    flags (a staged upgrade reboots at once and installs during that boot: SequenceStageUpgrade)."""
     running_tag = running_tag or (await version(client, node=node)).tag
     if not _lifecycle_api(running_tag):
-        return str((await client.one(methods.UPGRADE, machine_pb2.UpgradeRequest(image=image), node=node)).ack)
+        legacy = machine_pb2.UpgradeRequest(image=image, preserve=preserve, stage=stage)
+        return str((await client.one(methods.UPGRADE, legacy, node=node)).ack)
     request = lifecycle_pb2.LifecycleServiceUpgradeRequest(source=lifecycle_pb2.InstallArtifactsSource(
         image_name=image))
     lines: list[str] = []
@@ -186,3 +199,40 @@ async def list_resources(client: TalosClient, namespace: str, type_: str, *, nod
                          ) -> list[Resource]:
     replies = await client.call(methods.COSI_LIST, state_pb2.ListRequest(namespace=namespace, type=type_), node=node)
     return [_resource(reply.resource) for reply in replies]
+
+
+MACHINE_CONFIG_TYPE = "MachineConfigs.config.talos.dev"
+
+
+async def machine_config(client: TalosClient, *, node: str | None = None) -> str:
+    """The node's active machine config as text (COSI config/MachineConfigs/v1alpha1). Newer Talos sends the
+    body as a YAML string, older as the document itself (talosctl patch.go extractMachineConfigBody)."""
+    reply = await client.call(methods.COSI_GET, state_pb2.GetRequest(namespace="config", type=MACHINE_CONFIG_TYPE,
+                                                                     id="v1alpha1"), node=node)
+    text = reply.resource.spec.yaml_spec
+    body = yamlio.load(text) if text else ""
+    return body if isinstance(body, str) else str(text)
+
+
+async def _stream_bytes(client: TalosClient, method: methods.Method, request: Any, node: str | None) -> bytes:
+    """A streamed common.Data reply, joined; an error apid put into the stream (a fanned-out stream reports an
+    error as a bare message) is raised naming the node."""
+    chunks = await client.call(method, request, node=node)
+    for chunk in chunks:
+        error = client.metadata_error(method, chunk.metadata, node or client.host)
+        if error is not None:
+            raise error
+    return b"".join(chunk.bytes for chunk in chunks)
+
+
+async def logs(client: TalosClient, service: str, *, kubernetes: bool = False, tail_lines: int = -1,
+               node: str | None = None) -> bytes:
+    """A service's log (system namespace) or, with `kubernetes`, a container's in k8s.io through CRI."""
+    request = machine_pb2.LogsRequest(namespace="k8s.io" if kubernetes else "system", id=service,
+                                      driver=common_pb2.CRI if kubernetes else common_pb2.CONTAINERD,
+                                      tail_lines=tail_lines)
+    return await _stream_bytes(client, methods.LOGS, request, node)
+
+
+async def dmesg(client: TalosClient, *, tail: bool = False, node: str | None = None) -> bytes:
+    return await _stream_bytes(client, methods.DMESG, machine_pb2.DmesgRequest(tail=tail), node)

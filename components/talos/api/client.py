@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,20 +19,24 @@ from grpclib.client import Channel, UnaryStreamMethod, UnaryUnaryMethod
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
+from . import diagnose
 from .errors import (
     CLIENT_REFUSED_HINT,
+    FINGERPRINT_HINT,
     TALOS_API_PORT,
-    WRONG_CLUSTER_HINT,
     TalosAPIError,
     hint_for_status,
     status_is_transient,
     unreachable_hint,
 )
 from .methods import Method, supports_fan_out
+from .retry import call_timeout
 from .tls import Credentials, maintenance_client_context, secure_client_context
 
 DEFAULT_CALL_TIMEOUT = 30.0
 MAX_MESSAGE_SIZE = 32 * 1024 * 1024  # constants.GRPCMaxMessageSize
+# An anonymous (--insecure) client refused: the node left maintenance mode, so it wants the talosconfig.
+CONFIGURED_NODE_HINT = "drop --insecure and pass the cluster's talosconfig (--talosconfig)"
 
 
 def split_endpoint(endpoint: str, default_port: int = TALOS_API_PORT) -> tuple[str, int]:
@@ -54,15 +59,23 @@ class NodeReply:
 
 
 class TalosClient:
-    """Calls against one endpoint. `credentials=None` is maintenance mode (talosctl's ``--insecure``)."""
+    """Calls against one endpoint. `credentials=None` is maintenance mode (talosctl's ``--insecure``); there
+    `cert_fingerprints` pins the node's certificate as talosctl's ``--cert-fingerprint`` does (SPKI SHA-256,
+    base64): a node presenting any other certificate is refused before a request is sent.
+    `timeout` bounds each call, and never reaches past the deadline of the operation it runs in."""
 
     def __init__(self, endpoint: str, credentials: Credentials | None, *, port: int = TALOS_API_PORT,
-                 timeout: float = DEFAULT_CALL_TIMEOUT, fan_out: bool = False) -> None:
+                 timeout: float = DEFAULT_CALL_TIMEOUT, fan_out: bool = False,
+                 cert_fingerprints: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.host, self.port = split_endpoint(endpoint, port)
         self.credentials = credentials
         self.timeout = timeout
         self.fan_out = fan_out
+        if cert_fingerprints and credentials is not None:
+            raise ValueError("certificate fingerprints pin insecure (maintenance) connections only")
+        self._pins = {diagnose.parse_fingerprint(text): text for text in cert_fingerprints}
+        self._verified: object | None = None  # the pinned connection already checked
         self._channel: Channel | None = None
 
     @property
@@ -104,37 +117,67 @@ class TalosClient:
         """Make one call; return the reply (a list of messages for streaming calls)."""
         target = node or self.host
         metadata = self._routing(method, node)
+        timeout = call_timeout(self.timeout)
         try:
             channel = self._open()
+            if self._pins:
+                await asyncio.wait_for(self._check_pin(channel, target, method), timeout)
             if method.streaming:
                 stream_method: UnaryStreamMethod[Any, Any] = UnaryStreamMethod(
                     channel, method.path, method.request, method.reply)
-                return await stream_method(request, timeout=self.timeout, metadata=metadata)
+                return await stream_method(request, timeout=timeout, metadata=metadata)
             unary: UnaryUnaryMethod[Any, Any] = UnaryUnaryMethod(channel, method.path, method.request, method.reply)
-            return await unary(request, timeout=self.timeout, metadata=metadata)
+            return await unary(request, timeout=timeout, metadata=metadata)
         except GRPCError as error:
             raise self._status_error(target, method, error.status, error.message or "") from None
         except ssl.SSLCertVerificationError as error:
             self.close()
-            raise TalosAPIError(node=target, address=self.address, call=method.name,
-                                detail=f"TLS verification failed: {error.verify_message}",
-                                hint=WRONG_CLUSTER_HINT) from None
+            raise await self._verification_error(target, method, error, timeout) from None
         except ssl.SSLError as error:
             self.close()
-            raise self._tls_error(target, method, error) from None
+            raise self._tls_error(target, method, error.reason or str(error)) from None
         except (TimeoutError, OSError, StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError) as error:
             self.close()
             detail = str(error) or type(error).__name__
             if isinstance(error, TimeoutError):
-                detail = f"no answer within {self.timeout:g}s"
+                detail = f"no answer within {timeout:.2g}s"
             connected = isinstance(error, (StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError)) or (
                 isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE))
-            if connected and await self._refuses_client():
+            refusal = await self._refusal(call_timeout(timeout)) if connected else None
+            if refusal:
+                raise self._tls_error(target, method, refusal) from None
+            if refusal == "":
                 raise TalosAPIError(node=target, address=self.address, call=method.name,
-                                    detail=self._refusal_detail(), hint=CLIENT_REFUSED_HINT) from None
+                                    detail=self._refusal_detail(),
+                                    hint=CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT) from None
             raise TalosAPIError(node=target, address=self.address, call=method.name,
                                 detail=f"connection failed: {detail}", hint=unreachable_hint(self.host),
                                 transient=True, connected=connected) from None
+
+    async def _check_pin(self, channel: Channel, target: str, method: Method) -> None:
+        """talosctl's --cert-fingerprint (siderolabs/talos pkg/machinery/client/options.go WithMaintenanceMode
+        → siderolabs/crypto x509.MatchSPKIFingerprints): the leaf's SPKI fingerprint must be one of the pins."""
+        protocol = await channel.__connect__()
+        connection = protocol.connection
+        if connection is self._verified:
+            return
+        ssl_object = connection.get_peer()._transport.get_extra_info("ssl_object")
+        certificate = diagnose.peer_certificate(ssl_object)
+        found = diagnose.spki_fingerprint(certificate) if certificate is not None else "none"
+        if certificate is None or diagnose.parse_fingerprint(found) not in self._pins:
+            self.close()
+            raise TalosAPIError(node=target, address=self.address, call=method.name, hint=FINGERPRINT_HINT,
+                                detail=f"leaf peer certificate {found} doesn't match the provided fingerprints: "
+                                       f"[{' '.join(self._pins.values())}]")
+        self._verified = connection
+
+    async def _verification_error(self, target: str, method: Method, error: ssl.SSLCertVerificationError,
+                                  timeout: float) -> TalosAPIError:
+        """This client refused the node's certificate: look at it (unverified) to say exactly why."""
+        certificate = await diagnose.fetch_certificate(self.host, self.port, self.credentials, call_timeout(timeout))
+        hint, transient = diagnose.server_hint(error.verify_code, self.host, certificate)
+        return TalosAPIError(node=target, address=self.address, call=method.name,
+                             detail=f"TLS verification failed: {error.verify_message}", hint=hint, transient=transient)
 
     def _refusal_detail(self) -> str:
         if self.insecure:
@@ -142,23 +185,28 @@ class TalosClient:
                     "client certificate (it is not in maintenance mode)")
         return "the node closed the connection after the TLS handshake: it did not accept the client certificate"
 
-    async def _refuses_client(self) -> bool:
+    async def _refusal(self, timeout: float) -> str | None:
         """A lost connection, diagnosed: a node that completes the handshake and then drops a fresh connection
-        at the first read is refusing the client's certificate (Talos sends a TLS alert and closes)."""
+        at the first read is refusing the client's certificate (Talos sends a TLS alert and closes). Returns
+        the alert ("" when it closed without one), or None when the node does not refuse this client."""
         context = maintenance_client_context() if self.credentials is None else secure_client_context(
             self.credentials)
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port, ssl=context),
-                                                    self.timeout)
+                                                    timeout)
+        except ssl.SSLError as error:
+            return error.reason or str(error)
         except (OSError, TimeoutError):
-            return False
+            return None
         try:
             writer.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")  # the HTTP/2 preface; apid answers with SETTINGS
-            return not await asyncio.wait_for(reader.read(9), self.timeout)
-        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
-            return True
+            return None if await asyncio.wait_for(reader.read(9), timeout) else ""
+        except ssl.SSLError as error:
+            return error.reason or str(error)
+        except (ConnectionResetError, BrokenPipeError):
+            return ""
         except (OSError, TimeoutError):
-            return False
+            return None
         finally:
             writer.close()
 
@@ -166,11 +214,18 @@ class TalosClient:
         return TalosAPIError(node=node, address=self.address, call=method.name, detail=message, status=status,
                              hint=hint_for_status(status), transient=status_is_transient(status, message))
 
-    def _tls_error(self, node: str, method: Method, error: ssl.SSLError) -> TalosAPIError:
-        reason = error.reason or str(error)
-        refused = any(alert in reason for alert in ("BAD_CERTIFICATE", "CERTIFICATE_REQUIRED", "UNKNOWN_CA"))
-        return TalosAPIError(node=node, address=self.address, call=method.name, detail=f"TLS: {reason}",
-                             hint=CLIENT_REFUSED_HINT if refused else unreachable_hint(self.host),
+    def _tls_error(self, node: str, method: Method, reason: str) -> TalosAPIError:
+        if diagnose.EXPIRED_ALERT in reason:  # by the node's clock: time errors heal when the clocks agree
+            return TalosAPIError(node=node, address=self.address, call=method.name, detail=f"TLS: {reason}",
+                                 hint=diagnose.client_expired_hint(self.credentials.crt if self.credentials else None),
+                                 transient=True)
+        refused = any(alert in reason for alert in diagnose.REFUSED_ALERTS)
+        detail = f"TLS: {reason}"
+        if refused and self.insecure:
+            detail += ": the node is configured and requires a client certificate (it is not in maintenance mode)"
+        hint = (CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT) if refused else \
+            unreachable_hint(self.host)
+        return TalosAPIError(node=node, address=self.address, call=method.name, detail=detail, hint=hint,
                              transient=not refused)
 
     def metadata_error(self, method: Method, metadata: Any, target: str) -> TalosAPIError | None:

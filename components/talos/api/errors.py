@@ -62,5 +62,8 @@ def unreachable_hint(address: str) -> str:
 
 WRONG_CLUSTER_HINT = ("the node presented a certificate that is not signed by this cluster's OS CA; check that the "
                       "talosconfig (or the secrets) belong to this cluster and the address is right")
+FINGERPRINT_HINT = ("the node in maintenance mode presented a certificate whose fingerprint is not pinned "
+                    "(--cert-fingerprint); no config was sent. Check the address, or read the fingerprint again "
+                    "from the node's console (it changes at every boot in maintenance mode)")
 CLIENT_REFUSED_HINT = ("the node refused the client certificate; check that the talosconfig belongs to this cluster "
                        "(a node in maintenance mode needs --insecure instead)")

@@ -41,6 +41,7 @@ def _machine(name: str, request: type[Any], reply: type[Any], streaming: bool = 
 APPLY_CONFIGURATION = _machine("ApplyConfiguration", machine_pb2.ApplyConfigurationRequest,
                                machine_pb2.ApplyConfigurationResponse)
 BOOTSTRAP = _machine("Bootstrap", machine_pb2.BootstrapRequest, machine_pb2.BootstrapResponse)
+DMESG = _machine("Dmesg", machine_pb2.DmesgRequest, common_pb2.Data, streaming=True)
 ETCD_LEAVE_CLUSTER = _machine("EtcdLeaveCluster", machine_pb2.EtcdLeaveClusterRequest,
                               machine_pb2.EtcdLeaveClusterResponse)
 ETCD_MEMBER_LIST = _machine("EtcdMemberList", machine_pb2.EtcdMemberListRequest, machine_pb2.EtcdMemberListResponse)
@@ -48,6 +49,7 @@ ETCD_REMOVE_MEMBER_BY_ID = _machine("EtcdRemoveMemberByID", machine_pb2.EtcdRemo
                                     machine_pb2.EtcdRemoveMemberByIDResponse)
 HOSTNAME = _machine("Hostname", empty_pb2.Empty, machine_pb2.HostnameResponse)
 KUBECONFIG = _machine("Kubeconfig", empty_pb2.Empty, common_pb2.Data, streaming=True)
+LOGS = _machine("Logs", machine_pb2.LogsRequest, common_pb2.Data, streaming=True)
 REBOOT = _machine("Reboot", machine_pb2.RebootRequest, machine_pb2.RebootResponse)
 RESET = _machine("Reset", machine_pb2.ResetRequest, machine_pb2.ResetResponse)
 SERVICE_LIST = _machine("ServiceList", empty_pb2.Empty, machine_pb2.ServiceListResponse)
@@ -60,7 +62,8 @@ COSI_GET = Method("/cosi.resource.State/Get", state_pb2.GetRequest, state_pb2.Ge
 COSI_LIST = Method("/cosi.resource.State/List", state_pb2.ListRequest, state_pb2.ListResponse, streaming=True)
 
 ALL = (APPLY_CONFIGURATION, BOOTSTRAP, ETCD_LEAVE_CLUSTER, ETCD_MEMBER_LIST, ETCD_REMOVE_MEMBER_BY_ID, HOSTNAME,
-       KUBECONFIG, REBOOT, RESET, SERVICE_LIST, UPGRADE, VERSION, LIFECYCLE_UPGRADE, DISKS, COSI_GET, COSI_LIST)
+       KUBECONFIG, REBOOT, RESET, SERVICE_LIST, UPGRADE, VERSION, LIFECYCLE_UPGRADE, DISKS, COSI_GET, COSI_LIST,
+       LOGS, DMESG)
 
 # Methods apid may fan out with `nodes` metadata; everything else (COSI) is routed with `node`.
 FAN_OUT_PREFIXES = ("/machine.MachineService/", "/cluster.ClusterService/", "/inspect.InspectService/",

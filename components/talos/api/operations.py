@@ -4,15 +4,16 @@ wait for the secure API, bootstrap, check health. Providers and the CLI use thes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from google.protobuf import empty_pb2
 
-from . import calls, methods
-from .client import TalosClient
-from .errors import TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
+from . import calls, diagnose, methods
+from .client import DEFAULT_CALL_TIMEOUT, TalosClient
+from .errors import FINGERPRINT_HINT, TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
+from .retry import deadline as within
 from .retry import with_retries
 from .tls import Credentials
 
@@ -24,7 +25,8 @@ __all__ = ["ApplyOutcome", "Credentials", "HealthReport", "Target"]
 T = TypeVar("T")
 
 DEFAULT_DEADLINE = 600.0  # Terraform's default create/update timeout
-PROBE_TIMEOUT = 10.0
+# A probe waits as long as any call, which is never past the operation's deadline (retry.call_timeout).
+PROBE_TIMEOUT = DEFAULT_CALL_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Target:
 
 
 async def _on(target: Target, credentials: Credentials | None, action: Callable[[TalosClient], Awaitable[T]],
-              timeout: float = 30.0) -> T:
+              timeout: float = DEFAULT_CALL_TIMEOUT) -> T:
     async with TalosClient(target.dial, credentials, port=target.port, timeout=timeout) as client:
         return await action(client)
 
@@ -52,18 +54,32 @@ async def _answers_insecurely(client: TalosClient, target: Target, credentials: 
         await client.call(methods.DISKS, empty_pb2.Empty(), node=target.node)
         return True
     except TalosAPIError as error:
+        if error.hint == FINGERPRINT_HINT and credentials is not None:
+            return not await _trusted_node(target, credentials, error)
         if error.transient or credentials is None:  # unreachable or dropped: nothing is known yet
             raise
     return False  # it completed TLS and then refused an anonymous client: it has a config
 
 
-async def in_maintenance(target: Target, credentials: Credentials | None) -> bool:
+async def _trusted_node(target: Target, credentials: Credentials, pin_error: TalosAPIError) -> bool:
+    """A pinned probe met another certificate: fine if it is this cluster's configured node (mutual TLS
+    against the OS CA succeeds), else the pin error stands and nothing is sent."""
+    try:
+        await _on(target, credentials, lambda c: calls.version(c, node=target.node))
+    except TalosAPIError:
+        raise pin_error from None
+    return True
+
+
+async def in_maintenance(target: Target, credentials: Credentials | None, *,
+                         deadline: float = PROBE_TIMEOUT) -> bool:
     """Whether the node is in maintenance mode. A configured node must also accept `credentials` (a secure
     call proves it trusts, and is trusted by, this cluster's OS CA), else the error says which side refused."""
-    async with TalosClient(target.dial, None, port=target.port, timeout=PROBE_TIMEOUT) as client:
-        if await _answers_insecurely(client, target, credentials):
-            return True
-    await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
+    with within(deadline):
+        async with TalosClient(target.dial, None, port=target.port, timeout=PROBE_TIMEOUT) as client:
+            if await _answers_insecurely(client, target, credentials):
+                return True
+        await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
     return False
 
 
@@ -74,11 +90,15 @@ class ApplyOutcome:
 
 
 async def apply(target: Target, data: bytes, credentials: Credentials, *, mode: str = "auto",
-                deadline: float = DEFAULT_DEADLINE) -> ApplyOutcome:
-    """Apply over the insecure API to a node in maintenance mode, or over mutual TLS to a configured one."""
+                deadline: float = DEFAULT_DEADLINE, cert_fingerprints: Sequence[str] = ()) -> ApplyOutcome:
+    """Apply over the insecure API to a node in maintenance mode, or over mutual TLS to a configured one.
+    `cert_fingerprints` pins the maintenance certificate as ``talosctl apply-config --insecure
+    --cert-fingerprint`` does: a node in maintenance mode presenting another certificate gets nothing."""
+    for fingerprint in cert_fingerprints:
+        diagnose.parse_fingerprint(fingerprint)  # a malformed pin is refused before anything is dialled
 
     async def attempt() -> ApplyOutcome:
-        async with TalosClient(target.dial, None, port=target.port) as insecure:
+        async with TalosClient(target.dial, None, port=target.port, cert_fingerprints=cert_fingerprints) as insecure:
             if await _answers_insecurely(insecure, target, credentials):  # one connection: probe, then apply
                 return ApplyOutcome(await calls.apply_configuration(insecure, data, node=target.node), True)
         result = await _on(target, credentials,
@@ -128,8 +148,8 @@ def image_tag(image: str) -> str:
     return name.rsplit(":", 1)[-1] if ":" in name else ""
 
 
-async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE
-                  ) -> calls.VersionInfo:
+async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE,
+                  preserve: bool = False, stage: bool = False) -> calls.VersionInfo:
     """``talosctl upgrade --image``: unless the node already runs that version, upgrade it and wait until it
     is back and reports the image's version."""
     wanted = image_tag(image)
@@ -138,7 +158,9 @@ async def upgrade(target: Target, image: str, credentials: Credentials, *, deadl
     if running.tag == wanted:
         return running
     await with_retries(lambda: _on(target, credentials, lambda c: calls.upgrade(c, image, node=target.node,
-                                                                   running_tag=running.tag)), deadline)
+                                                                   running_tag=running.tag, preserve=preserve,
+                                                                   stage=stage)),
+                       deadline)
 
     async def upgraded() -> calls.VersionInfo:
         info = await _on(target, credentials, lambda c: calls.version(c, node=target.node), PROBE_TIMEOUT)
@@ -264,8 +286,9 @@ async def wait_healthy(control_planes: list[Target], workers: list[Target], cred
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
     while True:
-        report = await check_health(control_planes, workers, credentials, etcd_members=etcd_members,
-                                    kubespan_peers=kubespan_peers, kubernetes=kubernetes)
+        with within(max(end - loop.time(), 0.0)):
+            report = await check_health(control_planes, workers, credentials, etcd_members=etcd_members,
+                                        kubespan_peers=kubespan_peers, kubernetes=kubernetes)
         if report.healthy:
             return report
         if loop.time() + interval > end:

@@ -79,6 +79,18 @@ def maintenance_client_context() -> ssl.SSLContext:
     return context
 
 
+@functools.lru_cache(maxsize=8)
+def inspection_context(credentials: Credentials | None) -> ssl.SSLContext:
+    """To look at a certificate that failed verification: no verification, the client's identity if any
+    (a configured node does not finish a handshake without one)."""
+    context = _base_context(ssl.Purpose.SERVER_AUTH)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if credentials is not None:
+        load_identity(context, credentials.crt, credentials.key)
+    return context
+
+
 def server_context(crt: bytes, key: bytes, client_ca: bytes | None) -> ssl.SSLContext:
     """apid's listener: mutual TLS against `client_ca`, or no client certificate (maintenance)."""
     context = _base_context(ssl.Purpose.CLIENT_AUTH)

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..errors import TalosError
-from . import conformance, gen, schematic, talhelper, talosctl, upgrade_k8s
+from . import (
+    configcmd,
+    conformance,
+    debug,
+    gen,
+    kubeconfig,
+    machineconfig,
+    resources,
+    schematic,
+    talhelper,
+    talosctl,
+    upgrade,
+    upgrade_k8s,
+)
+from .session import add_global_flags
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,8 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m components.talos",
         description="Talos machinery in Python: talosctl's gen and node commands, talhelper, Image Factory schematics.",
     )
+    add_global_flags(parser, root=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (gen, schematic, conformance, talhelper, talosctl, upgrade_k8s):
+    for module in (gen, schematic, conformance, talhelper, talosctl, kubeconfig, resources, configcmd, machineconfig,
+                   upgrade, upgrade_k8s, debug):
         module.register(commands)
     return parser
 
@@ -42,3 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `get … -o yaml | head`: the reader left. Go programs die of SIGPIPE here, silently; so do we
+        # (stdout is pointed at /dev/null so the interpreter's final flush cannot fail again).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import ConfigError
+
 
 def parse_bool(text: str) -> bool:
     value = text.strip().lower()
@@ -23,3 +25,19 @@ def add_bool(parser: argparse.ArgumentParser, name: str, default: bool, help_tex
 def string_slice(values: list[str] | None) -> list[str]:
     """pflag StringSlice: repeated flags and comma-separated values both add items."""
     return [item.strip() for value in values or [] for item in value.split(",") if item.strip()]
+
+
+def seconds(duration: str, flag: str) -> float:
+    """Go durations as talosctl takes them: 90s, 20m, 1h30m."""
+    total, number = 0.0, ""
+    units = {"h": 3600, "m": 60, "s": 1}
+    for char in duration:
+        if char.isdigit() or char == ".":
+            number += char
+        elif char in units and number:
+            total, number = total + float(number) * units[char], ""
+        else:
+            raise ConfigError(f"{flag} {duration!r}: expected a duration such as 90s, 20m or 1h")
+    if number:
+        raise ConfigError(f"{flag} {duration!r}: missing unit (s, m or h)")
+    return total

@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..bundle import PatchSet, render_bundle
+from .. import yamlio
+from ..bundle import PatchSet, render_role
 from ..clientconfig import talosconfig
+from ..documents import encode
 from ..errors import ConfigError
 from ..files import write_output
-from ..generate import GenerateInput
+from ..generate import ROLES, GenerateInput
 from ..patching import load_patches
 from ..secrets import SecretsBundle
+from ..validation import check_machine_config
 from ..versions import (
     DEFAULT_TALOS_VERSION,
     default_kubernetes_version,
@@ -67,9 +70,11 @@ def _gen_secrets(args: argparse.Namespace) -> int:
     if args.from_controlplane_config:
         path = Path(args.from_controlplane_config)
         try:
-            text = path.read_text()
+            text = yamlio.read_text(path)
         except OSError as error:
             raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        except yamlio.StrictYAMLError as error:
+            raise ConfigError(f"{path}: {error}") from None
         bundle = SecretsBundle.from_controlplane_config(text, str(path))
     else:
         bundle = SecretsBundle.generate(parse_contract(args.talos_version or DEFAULT_TALOS_VERSION))
@@ -117,7 +122,11 @@ def _gen_config(args: argparse.Namespace) -> int:
     patches = PatchSet(load_patches(args.config_patch, label="--config-patch"),
                        load_patches(args.config_patch_control_plane, label="--config-patch-control-plane"),
                        load_patches(args.config_patch_worker, label="--config-patch-worker"))
-    configs = render_bundle(gen, patches)
+    configs = {}
+    for role in ROLES:  # every role is checked before any file is written
+        documents = render_role(gen, role, patches)
+        check_machine_config(documents, f"{role}.yaml")
+        configs[role] = encode(documents)
     outputs = {"controlplane": configs["controlplane"], "worker": configs["worker"]}
     if "talosconfig" in output_types:
         outputs["talosconfig"] = talosconfig(bundle, args.cluster_name, endpoints=[])
@@ -130,6 +139,7 @@ def _gen_config(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     names = {"controlplane": "controlplane.yaml", "worker": "worker.yaml", "talosconfig": "talosconfig"}
     for output_type in output_types:
-        write_output(directory / names[output_type], outputs[output_type], 0o644, overwrite=args.force)
+        # every output holds private keys (configs: five CAs; talosconfig: an admin key), so 0600
+        write_output(directory / names[output_type], outputs[output_type], 0o600, overwrite=args.force)
         print(f"Created {directory / names[output_type]}", file=sys.stderr)
     return 0

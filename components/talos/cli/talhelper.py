@@ -1,77 +1,54 @@
-"""talhelper's offline workflow: ``gensecret``, ``genconfig`` and ``gencommand`` on a cluster definition."""
+"""talhelper's offline workflow: ``gensecret``, ``genconfig``, ``gencommand``, ``genurl``, ``validate``."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
-from pathlib import Path
 from typing import Any
 
-from ..clientconfig import talosconfig
-from ..definition import ClusterDefinition, NodeDefinition, installer_image, load_definition, render_node_text
+from ..definition import ClusterDefinition, NodeDefinition, installer_image, load_definition
 from ..errors import ConfigError
-from ..files import write_output
 from ..secrets import SecretsBundle
+from ..sops import decrypt_file
 from ..versions import parse_contract
+from . import talhelper_extra, talhelper_genconfig
 
 GENCOMMANDS = ("apply", "bootstrap", "kubeconfig", "reset", "upgrade", "upgrade-k8s", "health")
 
 
 def register(commands: Any) -> None:
     gensecret = commands.add_parser("gensecret", help="print a new secrets bundle (talhelper gensecret)")
-    gensecret.add_argument("--talos-version", default="v1.13.9", help="version contract of the bundle")
+    gensecret.add_argument("-f", "--from-configfile", default="",
+                           help="Talos cluster node configuration file to generate secret from")
+    gensecret.add_argument("--talos-version", default="v1.13.9", help="version contract of a new bundle")
     gensecret.set_defaults(handler=_gensecret)
 
-    genconfig = commands.add_parser("genconfig", help="render every node's config (talhelper genconfig)")
-    genconfig.add_argument("-c", "--config-file", default="talconfig.yaml", help="cluster definition")
-    genconfig.add_argument("-s", "--secret-file", default="talsecret.yaml",
-                           help="secrets bundle; created (0600) when missing, reused afterwards")
-    genconfig.add_argument("-o", "--out-dir", default="./clusterconfig")
-    genconfig.set_defaults(handler=_genconfig)
+    talhelper_genconfig.register(commands)
 
     gencommand = commands.add_parser("gencommand", help="print talosctl commands per node (talhelper gencommand)")
     gencommand.add_argument("command_name", choices=GENCOMMANDS, metavar="{" + ",".join(GENCOMMANDS) + "}")
     gencommand.add_argument("-c", "--config-file", default="talconfig.yaml")
+    talhelper_genconfig.add_env_file(gencommand)
     gencommand.add_argument("-o", "--out-dir", default="./clusterconfig")
     gencommand.add_argument("-n", "--node", default="", help="one node, by IP or hostname")
-    gencommand.add_argument("--extra-flags", action="append", default=[], help="appended to each command")
+    gencommand.add_argument("--extra-flags", action="append", default=[],
+                            help="list of additional flags injected into the commands (comma-separated or repeated)")
     gencommand.set_defaults(handler=_gencommand)
+    talhelper_extra.register(commands)
 
 
 def _gensecret(args: argparse.Namespace) -> int:
-    sys.stdout.write(SecretsBundle.generate(parse_contract(args.talos_version)).to_yaml())
-    return 0
-
-
-def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str:
-    return f"{definition.cluster_name}-{node.hostname}.yaml"
-
-
-def _genconfig(args: argparse.Namespace) -> int:
-    definition = load_definition(args.config_file)
-    for warning in definition.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    secret_path = Path(args.secret_file)
-    if secret_path.exists():
-        bundle = SecretsBundle.read(secret_path)
+    if args.from_configfile:
+        path = args.from_configfile
+        bundle = SecretsBundle.from_controlplane_config(decrypt_file(path), str(path))
     else:
-        bundle = SecretsBundle.generate(parse_contract(definition.talos_version))
-        bundle.write(secret_path)
-        print(f"generated secrets bundle {secret_path}", file=sys.stderr)
-    out = Path(args.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    names = []
-    for node in definition.nodes:
-        name = config_file_name(definition, node)
-        write_output(out / name, render_node_text(definition, node, bundle))
-        names.append(name)
-        print(f"generated config for {node.hostname} in {out / name}")
-    endpoints = [a for n in definition.control_planes for a in n.addresses]
-    nodes = [a for n in definition.nodes for a in n.addresses]
-    write_output(out / "talosconfig", talosconfig(bundle, definition.cluster_name, endpoints, nodes))
-    write_output(out / ".gitignore", "".join(f"{name}\n" for name in [*names, "talosconfig"]))
-    print(f"generated client config in {out / 'talosconfig'}")
+        bundle = SecretsBundle.generate(parse_contract(args.talos_version))
+    sys.stdout.write(bundle.to_yaml())
     return 0
+
+
+config_file_name = talhelper_genconfig.config_file_name
 
 
 def _selected(definition: ClusterDefinition, wanted: str, control_plane_only: bool) -> list[tuple[NodeDefinition, str]]:
@@ -90,10 +67,11 @@ def _selected(definition: ClusterDefinition, wanted: str, control_plane_only: bo
 
 
 def _gencommand(args: argparse.Namespace) -> int:
-    definition = load_definition(args.config_file)
+    definition = load_definition(args.config_file, env_files=talhelper_genconfig.env_files(args))
     out = args.out_dir.rstrip("/")
     talosconfig_flag = f"--talosconfig={out}/talosconfig"
-    extra = " ".join(args.extra_flags)
+    # pflag StringSlice reads each value as CSV: "--insecure,--wait=false" is two flags.
+    extra = " ".join(flag for value in args.extra_flags for row in csv.reader([value]) for flag in row if flag)
     single = args.command_name in ("bootstrap", "kubeconfig", "upgrade-k8s", "health")
     for node, address in _selected(definition, args.node, single):
         if args.command_name == "apply":

@@ -1,108 +1,33 @@
 """talosctl's node commands in Python, so the article's steps run without installing talosctl:
-apply-config, bootstrap, kubeconfig, version, disks, get, etcd members, reset, health."""
+apply-config, bootstrap, kubeconfig, version, disks, etcd members, reset, health."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-from collections.abc import Awaitable, Callable
+import math
+import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import yaml
-
-from .. import yamlio
 from ..api import calls, operations
-from ..api.client import TalosClient
-from ..api.tls import Credentials
-from ..clientconfig import read_talosconfig
 from ..errors import ConfigError
-from ..files import write_output
-from .flags import add_bool, string_slice
-
-T = TypeVar("T")
-
-# `talosctl get` aliases for the resources this project reads (the server accepts only canonical types).
-RESOURCE_ALIASES = {
-    "machinestatus": ("runtime", "MachineStatuses.runtime.talos.dev"),
-    "machinestatuses": ("runtime", "MachineStatuses.runtime.talos.dev"),
-    "members": ("cluster", "Members.cluster.talos.dev"),
-    "member": ("cluster", "Members.cluster.talos.dev"),
-    "kubespanpeerstatus": ("kubespan", "KubeSpanPeerStatuses.kubespan.talos.dev"),
-    "kubespanpeerstatuses": ("kubespan", "KubeSpanPeerStatuses.kubespan.talos.dev"),
-    "ksps": ("kubespan", "KubeSpanPeerStatuses.kubespan.talos.dev"),
-}
-
-
-def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", "--nodes", action="append", help="target nodes (comma-separated or repeated)")
-    parser.add_argument("-e", "--endpoints", action="append", help="endpoints to dial (default: the talosconfig's)")
-    parser.add_argument("--talosconfig", help="path to the talosconfig (default $TALOSCONFIG or ~/.talos/config)")
-    parser.add_argument("--context", help="talosconfig context to use (default: its current context)")
-
-
-class Session:
-    """Resolved flags: which endpoint to dial, which nodes to target, with which credentials."""
-
-    def __init__(self, args: argparse.Namespace, insecure: bool = False) -> None:
-        self.insecure = insecure
-        entry: dict[str, Any] = {}
-        self.credentials: Credentials | None = None
-        if not insecure or args.talosconfig:
-            path = Path(args.talosconfig or os.environ.get("TALOSCONFIG") or Path.home() / ".talos" / "config")
-            if not path.is_file():
-                raise ConfigError(f"talosconfig {path}: no such file; pass --talosconfig or --insecure")
-            entry = read_talosconfig(path.read_text(), str(path), args.context)
-            if not insecure:
-                if not all(entry.get(key) for key in ("ca", "crt", "key")):
-                    raise ConfigError(f"talosconfig {path}: context {entry['context']!r} has no ca, crt and key")
-                self.credentials = Credentials(entry["ca"], entry["crt"], entry["key"])
-        self.nodes = string_slice(args.nodes) or list(entry.get("nodes") or [])
-        endpoints = string_slice(args.endpoints) or list(entry.get("endpoints") or [])
-        if insecure:
-            endpoints = self.nodes or endpoints  # --insecure dials each node directly
-        if not endpoints:
-            raise ConfigError("no endpoints: pass -e/--endpoints or set them in the talosconfig")
-        self.endpoint = endpoints[0]
-        if not self.nodes:
-            self.nodes = [self.endpoint]
-
-    def each(self, action: Callable[[TalosClient, str], Awaitable[T]]) -> list[tuple[str, T]]:
-        """Run `action` for every node, through the endpoint (or dialling each node when insecure);
-        return (node, result) pairs in the order of -n."""
-
-        async def run() -> list[tuple[str, T]]:
-            results = []
-            for node in self.nodes:
-                dial = node if self.insecure else self.endpoint
-                async with TalosClient(dial, self.credentials, fan_out=True) as client:
-                    results.append((node, await action(client, node)))
-            return results
-
-        return asyncio.run(run())
-
-    def one(self, command: str, action: Callable[[TalosClient, str], Awaitable[T]]) -> tuple[str, T]:
-        """`action` on the single node a command such as bootstrap allows."""
-        if len(self.nodes) != 1:
-            raise ConfigError(f"{command}: expected exactly one node (-n), got {len(self.nodes)}")
-        return self.each(action)[0]
-
+from .flags import add_bool, seconds, string_slice
+from .machineconfig import print_apply_result
+from .session import Session, add_global_flags
+from .tables import print_table
 
 # ---------------------------------------------------------------------- commands
 
 def _apply_config(args: argparse.Namespace) -> int:
-    session = Session(args, insecure=args.insecure)
+    session = Session(args, insecure=args.insecure, cert_fingerprints=string_slice(args.cert_fingerprint))
     data = Path(args.file).read_bytes() if Path(args.file).is_file() else None
     if data is None:
         raise ConfigError(f"--file {args.file}: no such file")
     results = session.each(lambda client, node: calls.apply_configuration(
         client, data, mode=args.mode, dry_run=args.dry_run, node=node))
     for _, result in results:
-        for warning in result.warnings:
-            print(f"warning: {warning}")
-        if result.details:
-            print(result.details)
+        print_apply_result(result)
     return 0
 
 
@@ -114,31 +39,6 @@ def _bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
-def _merge_kubeconfig(existing: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Replace entries of the same name, append the rest, switch to the new context (talosctl --merge)."""
-    merged = dict(existing)
-    for section in ("clusters", "users", "contexts"):
-        names = {item["name"] for item in new.get(section, [])}
-        merged[section] = [item for item in existing.get(section) or [] if item.get("name") not in names]
-        merged[section] += new.get(section, [])
-    merged["current-context"] = new.get("current-context")
-    return merged
-
-
-def _kubeconfig(args: argparse.Namespace) -> int:
-    session = Session(args)
-    _, text = session.one("kubeconfig", lambda client, node: calls.kubeconfig(client, node=node))
-    path = Path(args.path) if args.path else Path(os.environ.get("KUBECONFIG") or Path.home() / ".kube" / "config")
-    if path.is_dir():
-        path = path / "kubeconfig"
-    if path.exists() and args.merge and not args.force:
-        existing = yamlio.load(path.read_text()) or {}
-        text = yaml.safe_dump(_merge_kubeconfig(existing, yamlio.load(text)), sort_keys=True)
-    write_output(path, text)
-    print(f"kubeconfig written to {path}")
-    return 0
-
-
 def _version(args: argparse.Namespace) -> int:
     session = Session(args, insecure=args.insecure)
     for _, info in session.each(lambda client, node: calls.version(client, node=node)):
@@ -147,37 +47,34 @@ def _version(args: argparse.Namespace) -> int:
     return 0
 
 
+_DISK_TYPES = {0: "UNKNOWN", 1: "SSD", 2: "HDD", 3: "NVME", 4: "SD", 5: "CD"}
+
+
+def _si_bytes(size: int) -> str:
+    """go-humanize's Bytes (SI units), as talosctl disks prints SIZE: 34359738368 → "34 GB"."""
+    units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+    if size < 10:
+        return f"{size} B"
+    exponent = min(math.floor(math.log(size, 1000)), len(units) - 1)
+    value = math.floor(size / 1000**exponent * 10 + 0.5) / 10
+    return f"{value:.0f} {units[exponent]}" if value >= 10 else f"{value:.1f} {units[exponent]}"
+
+
 def _disks(args: argparse.Namespace) -> int:
+    """talosctl disks (v1.6–v1.7, cmd/talosctl/cmd/talos/disks.go): the NODE column only when the reply
+    names its node, i.e. not in maintenance mode; "-" for empty text, "*" for read-only and system disks."""
     session = Session(args, insecure=args.insecure)
-    print(f"{'NODE':<16}{'DEV':<14}{'MODEL':<20}{'SIZE':>14}")
+    header = ["DEV", "MODEL", "SERIAL", "TYPE", "UUID", "WWID", "MODALIAS", "NAME", "SIZE", "BUS_PATH", "SUBSYSTEM",
+              "READ_ONLY", "SYSTEM_DISK"]
+    rows = []
     for node, disks in session.each(lambda client, node: calls.disks(client, node=node)):
         for disk in disks:
-            print(f"{node:<16}{disk['device']:<14}{disk['model']:<20}{disk['size'] / 1e9:>11.0f} GB")
-    return 0
-
-
-def _get(args: argparse.Namespace) -> int:
-    session = Session(args, insecure=args.insecure)
-    alias = args.resource.lower()
-    namespace, type_ = RESOURCE_ALIASES.get(alias, (None, args.resource))
-    namespace = args.namespace or namespace
-    if namespace is None:
-        raise ConfigError(f"get {args.resource}: unknown resource alias; give the full type and --namespace")
-
-    async def fetch(client: TalosClient, node: str) -> list[calls.Resource]:
-        if args.id:
-            return [await calls.get_resource(client, namespace, type_, args.id, node=node)]
-        return await calls.list_resources(client, namespace, type_, node=node)
-
-    for node, resources in session.each(fetch):
-        for resource in resources:
-            if args.output == "yaml":
-                print(yamlio.dump({"node": node, "metadata": {"namespace": resource.namespace, "type": resource.type,
-                                                              "id": resource.id, "version": resource.version},
-                                   "spec": resource.spec}) + "---")
-            else:
-                print(f"{node:<16}{resource.namespace:<10}{resource.type.split('.')[0]:<24}{resource.id:<46}"
-                      f"{resource.version}")
+            row = [disk["device"], *(disk[key] or "-" for key in ("model", "serial")), _DISK_TYPES[disk["type"]],
+                   *(disk[key] or "-" for key in ("uuid", "wwid", "modalias", "name")), _si_bytes(disk["size"]),
+                   disk["bus_path"] or "-", disk["subsystem"] or "-", "*" if disk["readonly"] else "",
+                   "*" if disk["system_disk"] else ""]
+            rows.append(row if session.insecure else [node, *row])
+    print_table(header if session.insecure else ["NODE", *header], rows)
     return 0
 
 
@@ -199,86 +96,83 @@ def _reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discover(session: Session) -> tuple[list[str], list[str]]:
+    """talosctl health without node flags (health.go buildClusterInfo): the members the node knows from
+    cluster discovery, split by machine type, each by its first address."""
+    _, members = session.one("health", lambda client, node: calls.list_resources(
+        client, "cluster", "Members.cluster.talos.dev", node=node))
+    if not members:
+        raise ConfigError(f"health: {session.nodes[0]} lists no cluster members (is cluster discovery disabled?); "
+                          "pass --control-plane-nodes and --worker-nodes")
+    control_planes: list[str] = []
+    workers: list[str] = []
+    for member in members:
+        addresses = member.spec.get("addresses") or []
+        if not addresses:
+            raise ConfigError(f"health: member {member.spec.get('hostname', member.id)} has no address; "
+                              "pass --control-plane-nodes and --worker-nodes")
+        role = member.spec.get("machineType")
+        (control_planes if role in ("controlplane", "init") else workers).append(str(addresses[0]))
+    print(f"discovered nodes: control plane: {control_planes}, worker: {workers}", file=sys.stderr)
+    return control_planes, workers
+
+
 def _health(args: argparse.Namespace) -> int:
     session = Session(args)
-    if session.credentials is None:
-        raise ConfigError("health needs a talosconfig")
-    control_planes = [operations.Target(n) for n in string_slice(args.control_plane_nodes)] or [
-        operations.Target(session.endpoint)]
-    workers = [operations.Target(n) for n in string_slice(args.worker_nodes)]
-    credentials = session.credentials
+    credentials = session.secure_credentials("health")
+    control_plane_nodes = string_slice(args.control_plane_nodes)
+    worker_nodes = string_slice(args.worker_nodes)
+    if not control_plane_nodes and not worker_nodes:
+        control_plane_nodes, worker_nodes = _discover(session)
+    control_planes = [operations.Target(n, session.endpoint if n != session.endpoint else "")
+                      for n in control_plane_nodes]
+    workers = [operations.Target(n, session.endpoint if n != session.endpoint else "") for n in worker_nodes]
     asyncio.run(operations.wait_healthy(control_planes, workers, credentials,
-                                        deadline=_seconds(args.wait_timeout)))
+                                        deadline=seconds(args.wait_timeout, "--wait-timeout")))
     print(f"cluster is healthy: {len(control_planes)} control planes in etcd, {len(workers)} workers, services up")
+    # talosctl's DefaultClusterChecks go on through the Kubernetes API; this CLI has no Kubernetes client yet
+    print("not checked: the Kubernetes API server, nodes Ready and control-plane pods (talosctl health checks "
+          "them through the Kubernetes API)", file=sys.stderr)
     return 0
-
-
-def _seconds(duration: str) -> float:
-    """Go durations as talosctl takes them: 90s, 20m, 1h30m."""
-    total, number = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1}
-    for char in duration:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total, number = total + float(number) * units[char], ""
-        else:
-            raise ConfigError(f"--wait-timeout {duration!r}: expected a duration such as 90s, 20m or 1h")
-    if number:
-        raise ConfigError(f"--wait-timeout {duration!r}: missing unit (s, m or h)")
-    return total
 
 
 def register(commands: Any) -> None:
     apply = commands.add_parser("apply-config", help="apply a machine config to nodes (talosctl apply-config)")
-    _add_connection_flags(apply)
+    add_global_flags(apply)
     apply.add_argument("-f", "--file", required=True, help="machine config file")
     apply.add_argument("-i", "--insecure", action="store_true", help="apply to a node in maintenance mode")
+    apply.add_argument("--cert-fingerprint", action="append",
+                       help="list of server certificate fingerprints to accept (defaults to no check, only used "
+                            "with --insecure flag)")
     apply.add_argument("-m", "--mode", default="auto", choices=sorted(calls.APPLY_MODES))
     apply.add_argument("--dry-run", action="store_true", help="report what would change; apply nothing")
     apply.set_defaults(handler=_apply_config)
 
     bootstrap = commands.add_parser("bootstrap", help="bootstrap etcd on one control plane (talosctl bootstrap)")
-    _add_connection_flags(bootstrap)
+    add_global_flags(bootstrap)
     bootstrap.set_defaults(handler=_bootstrap)
-
-    kubeconfig = commands.add_parser("kubeconfig", help="fetch the admin kubeconfig (talosctl kubeconfig)")
-    _add_connection_flags(kubeconfig)
-    kubeconfig.add_argument("path", nargs="?", help="file or directory (default $KUBECONFIG or ~/.kube/config)")
-    add_bool(kubeconfig, "--merge", True, "merge into an existing kubeconfig")
-    kubeconfig.add_argument("-f", "--force", action="store_true", help="overwrite instead of merging")
-    kubeconfig.set_defaults(handler=_kubeconfig)
 
     for name, handler, help_text in (("version", _version, "Talos version of nodes"),
                                      ("disks", _disks, "list disks (works in maintenance mode with --insecure)")):
         command = commands.add_parser(name, help=help_text)
-        _add_connection_flags(command)
+        add_global_flags(command)
         command.add_argument("-i", "--insecure", action="store_true", help="talk to a node in maintenance mode")
         command.set_defaults(handler=handler)
-
-    get = commands.add_parser("get", help="read resources (talosctl get)")
-    _add_connection_flags(get)
-    get.add_argument("resource", help="machinestatus, members, kubespanpeerstatuses (ksps) or a full type")
-    get.add_argument("id", nargs="?")
-    get.add_argument("--namespace")
-    get.add_argument("-o", "--output", choices=("table", "yaml"), default="table")
-    get.add_argument("-i", "--insecure", action="store_true")
-    get.set_defaults(handler=_get)
 
     etcd = commands.add_parser("etcd", help="etcd commands (talosctl etcd)")
     etcd_verbs = etcd.add_subparsers(dest="verb", metavar="VERB", required=True)
     members = etcd_verbs.add_parser("members", help="list etcd members")
-    _add_connection_flags(members)
+    add_global_flags(members)
     members.set_defaults(handler=_etcd)
 
     reset = commands.add_parser("reset", help="wipe STATE and EPHEMERAL; the node returns to maintenance mode")
-    _add_connection_flags(reset)
+    add_global_flags(reset)
     add_bool(reset, "--graceful", True, "leave etcd and drain first")
     add_bool(reset, "--reboot", False, "reboot after the reset instead of powering off")
     reset.set_defaults(handler=_reset)
 
     health = commands.add_parser("health", help="wait until the cluster is healthy (talosctl health)")
-    _add_connection_flags(health)
+    add_global_flags(health)
     health.add_argument("--control-plane-nodes", action="append", help="control plane addresses")
     health.add_argument("--worker-nodes", action="append", help="worker addresses")
     health.add_argument("--wait-timeout", default="20m", help="how long to wait (Go duration; default 20m)")

@@ -14,7 +14,6 @@ import asyncio
 from typing import Any
 
 from ..api import calls
-from ..api.client import TalosClient
 from ..api.operations import Target
 from ..errors import ConfigError
 from ..kube.client import KubeClient, read_kubeconfig, server_for
@@ -22,7 +21,7 @@ from ..kube.health import addresses_of
 from ..kube.upgrade import IMAGES, NodeConfigs, UpgradeOptions, upgrade_kubernetes
 from ..versions import default_kubernetes_version
 from .flags import add_bool
-from .talosctl import Session, _add_connection_flags
+from .session import Session, add_global_flags
 
 LABEL_CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 IMAGE_FLAGS = {"kube-apiserver": "--apiserver-image", "kube-controller-manager": "--controller-manager-image",
@@ -36,10 +35,12 @@ def internal_ip(node: dict[str, Any]) -> str:
 
 async def _run(args: argparse.Namespace, session: Session) -> None:
     if len(session.nodes) != 1:
-        raise ConfigError(f"upgrade-k8s: expected exactly one control plane node (-n), got {len(session.nodes)}")
+        # global/factory.go BuildClientEnforceSingleNode's wording
+        raise ConfigError(f'command "upgrade-k8s" requires exactly one node (got {len(session.nodes)}); '
+                          'pick one with -n')
     node = session.nodes[0]
-    assert session.credentials is not None
-    async with TalosClient(session.endpoint, session.credentials) as talos:
+    credentials = session.secure_credentials("upgrade-k8s")
+    async with session.client(node) as talos:
         kubeconfig = await calls.kubeconfig(talos, node=node)
         to_version = args.to or default_kubernetes_version((await calls.version(talos, node=node)).tag)
     _, kube_credentials = read_kubeconfig(kubeconfig, f"kubeconfig of {node}")
@@ -59,22 +60,19 @@ async def _run(args: argparse.Namespace, session: Session) -> None:
     images = {component: getattr(args, flag.lstrip("-").replace("-", "_")) for component, flag in IMAGE_FLAGS.items()}
     options = UpgradeOptions(to_version, from_version=args.from_version, dry_run=args.dry_run,
                              upgrade_kubelet=args.upgrade_kubelet, images=images)
-    await upgrade_kubernetes(client, control_planes, control_planes + workers, NodeConfigs(session.credentials),
-                             session.credentials, options, log=lambda line: print(line, flush=True))
+    await upgrade_kubernetes(client, control_planes, control_planes + workers, NodeConfigs(credentials),
+                             credentials, options, log=lambda line: print(line, flush=True))
 
 
 def _upgrade_k8s(args: argparse.Namespace) -> int:
-    session = Session(args)
-    if session.credentials is None:
-        raise ConfigError("upgrade-k8s needs a talosconfig")
-    asyncio.run(_run(args, session))
+    asyncio.run(_run(args, Session(args)))
     return 0
 
 
 def register(commands: Any) -> None:
     command = commands.add_parser("upgrade-k8s", help="upgrade Kubernetes control plane and kubelets "
                                                       "(talosctl upgrade-k8s)")
-    _add_connection_flags(command)
+    add_global_flags(command)
     command.add_argument("--from", dest="from_version", default="",
                          help="the Kubernetes control plane version to upgrade from (default: detected)")
     command.add_argument("--to", default="", help="the Kubernetes control plane version to upgrade to "

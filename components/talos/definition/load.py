@@ -5,12 +5,16 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from ..versions import normalize_kubernetes_version, normalize_tag
+from ..errors import ConfigError, TalosError
+from ..versions import DEFAULT_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
+from . import envsubst, talenv
+from .contents import machine_files
+from .fields import check_fields, output_file_name
 from .model import (
     GROUP_FIELDS,
     NODE_FIELDS,
@@ -26,31 +30,27 @@ from .model import (
 from .problems import DefinitionError, Problem, ProblemList
 from .validate import validate
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
-_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs"}
-_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector"}
+_VARIABLE_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_LIST_FIELDS = {"patches", "nameservers", "networkInterfaces", "kernelModules", "machineFiles", "certSANs",
+                "machineDisks", "extensionServices", "volumes", "userVolumes", "extraManifests"}
+_MAP_FIELDS = {"nodeLabels", "nodeAnnotations", "nodeTaints", "schematic", "installDiskSelector", "machineSpec",
+               "ingressFirewall", "imageSchematic"}
+# talhelper's bool fields: a string "false" must never count as true
+_BOOL_FIELDS = {"controlPlane", "overridePatches", "overrideMachineCertSANs", "disableSearchDomain"}
+_STRING_FIELDS = {"hostname", "ipAddress", "installDisk", "talosImageURL", "arch"}
 
 
 def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -> str:
-    """talhelper's envsubst (restricted): unset or empty variables are errors; comment lines are skipped."""
-    missing: list[str] = []
+    """talhelper's envsubst (restricted, comments stripped first): unset or empty variables are errors."""
+    try:
+        return envsubst.substitute(text, source, environ)
+    except envsubst.SubstitutionError as error:
+        raise DefinitionError(source, [Problem("environment", str(error))]) from None
 
-    def replace(match: re.Match[str]) -> str:
-        name, has_default, default = match.group(1), match.group(2), match.group(3)
-        value = environ.get(name, "")
-        if value:
-            return value
-        if has_default is not None:
-            return default or ""
-        missing.append(name)
-        return match.group(0)
 
-    lines = [line if line.lstrip().startswith("#") else _VARIABLE.sub(replace, line)
-             for line in text.splitlines(keepends=True)]
-    if missing:
-        names = ", ".join(f"${{{name}}}" for name in dict.fromkeys(missing))
-        raise DefinitionError(source, [Problem("environment", f"variable {names} not set")])
-    return "".join(lines)
+def substituted_values(text: str, environ: Mapping[str, str]) -> frozenset[str]:
+    """The values `${VAR}` references take from the environment: secrets as far as previews are concerned."""
+    return frozenset(environ[name] for name in _VARIABLE_NAME.findall(text) if environ.get(name))
 
 
 def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, problems: ProblemList) -> None:
@@ -59,7 +59,7 @@ def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, 
         if key in allowed:
             continue
         if key in TALHELPER_UNSUPPORTED:
-            problems.add(where, "is a talhelper field talos-cluster does not support; express it as a patch")
+            problems.add(where, f"is not supported: {TALHELPER_UNSUPPORTED[key]}")
             continue
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
@@ -72,12 +72,22 @@ def _typed(mapping: dict[str, Any], path: str, problems: ProblemList) -> dict[st
     for key, value in mapping.items():
         if value is None:
             continue
+        structured = check_fields({key: value}, path)
+        for line in structured:
+            where, _, message = line.partition(": ")
+            problems.add(where, message)
+        if structured:
+            continue
         if key in _LIST_FIELDS and not isinstance(value, list):
             problems.add(f"{path}.{key}", "expected a list", value)
         elif key in _MAP_FIELDS and not isinstance(value, dict):
             problems.add(f"{path}.{key}", "expected a mapping", value)
         elif key == "patches" and not all(isinstance(p, str) for p in value):
             problems.add(f"{path}.{key}", "expected a list of strings (inline YAML or @file)")
+        elif key in _BOOL_FIELDS and not isinstance(value, bool):
+            problems.add(f"{path}.{key}", "expected true or false", value)
+        elif key in _STRING_FIELDS and not isinstance(value, str):
+            problems.add(f"{path}.{key}", "expected a string", value)
         else:
             result[key] = value
     return result
@@ -125,8 +135,15 @@ def _vultr(block: dict[str, Any], path: str, problems: ProblemList) -> VultrMach
                      block["region"])
         return None
     tags = block.get("tags") or []
+    if not isinstance(tags, list):
+        problems.add(f"{path}.vultr.tags", "expected a list of strings", tags)
+        return None
+    enable_ipv6 = block.get("enableIpv6", True)
+    if not isinstance(enable_ipv6, bool):
+        problems.add(f"{path}.vultr.enableIpv6", "expected true or false", enable_ipv6)
+        return None
     return VultrMachine(plan=block["plan"], region=block["region"], label=str(block.get("label") or ""),
-                        tags=[str(tag) for tag in tags], enable_ipv6=bool(block.get("enableIpv6", True)))
+                        tags=[str(tag) for tag in tags], enable_ipv6=enable_ipv6)
 
 
 def _group(data: dict[str, Any], key: str, problems: ProblemList) -> dict[str, Any]:
@@ -139,10 +156,12 @@ def _group(data: dict[str, Any], key: str, problems: ProblemList) -> dict[str, A
 
 
 def _merge_node(group: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """talhelper: non-zero node fields override the group's; patches and certSANs append."""
+    """talhelper mergeNodeConfigs: non-zero node fields override the group's; certSANs and
+    extraManifests append the group's after the node's (an empty node list takes the group's)."""
     merged = {**group, **{k: v for k, v in node.items() if v not in (None, "", [], {})}}
-    if not node.get("overrideMachineCertSANs"):
-        merged["certSANs"] = list(group.get("certSANs") or []) + list(node.get("certSANs") or [])
+    for field, override in (("certSANs", "overrideMachineCertSANs"), ("extraManifests", "overrideExtraManifests")):
+        if not node.get(override):
+            merged[field] = list(node.get(field) or []) + list(group.get(field) or [])
     return merged
 
 
@@ -164,10 +183,7 @@ def _nodes(data: dict[str, Any], problems: ProblemList) -> list[NodeDefinition]:
         if not isinstance(hostname, str) or not hostname:
             problems.add(f"{path}.hostname", "is required")
             hostname = f"<node {index}>"
-        control_plane = values.get("controlPlane", False)
-        if not isinstance(control_plane, bool):
-            problems.add(f"{path}.controlPlane", "expected true or false", control_plane)
-            control_plane = False
+        control_plane = values.get("controlPlane", False)  # _typed reported and dropped a non-boolean
         group = groups[control_plane]
         merged = _merge_node(group, values)
         patches = list(values.get("patches") or []) if values.get("overridePatches") else \
@@ -175,6 +191,11 @@ def _nodes(data: dict[str, Any], problems: ProblemList) -> list[NodeDefinition]:
         proxmox_block = _machine(values, "proxmox", PROXMOX_FIELDS, path, problems)
         vultr_block = _machine(values, "vultr", VULTR_FIELDS, path, problems)
         ip_address = values.get("ipAddress")
+        if merged.get("filenameTmpl"):
+            try:
+                output_file_name(str(merged["filenameTmpl"]), "", hostname, "", "")
+            except ConfigError as error:
+                problems.add(f"{path}.filenameTmpl", str(error).removeprefix("filenameTmpl: "))
         nodes.append(NodeDefinition(
             index=index, hostname=hostname, control_plane=control_plane,
             ip_address=str(ip_address) if ip_address is not None else None, values=merged, patches=patches,
@@ -192,9 +213,16 @@ def _string_list(data: dict[str, Any], key: str, problems: ProblemList) -> list[
     return [str(item) for item in value]
 
 
-def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
-    """Parse and validate; raises DefinitionError listing every problem."""
-    text = substitute_environment(text, source, os.environ if environ is None else environ)
+def parse_definition(text: str, source: str, environ: Mapping[str, str] | None = None,
+                     substitute: bool = True) -> ClusterDefinition:
+    """Parse and validate; raises DefinitionError listing every problem.
+
+    ``substitute=False``: ``${VAR}`` is left as written (talhelper ``validate talconfig --no-substitute``).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    sensitive = substituted_values(text, environ) if substitute else frozenset()
+    if substitute:
+        text = substitute_environment(text, source, environ)
     try:
         data = yamlio.load(text)
     except Exception as error:
@@ -204,12 +232,16 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         raise DefinitionError(source, [Problem("(file)", "expected a mapping (talconfig.yaml format)")])
     problems = ProblemList()
     _check_fields(data, TOP_FIELDS, "", problems)
-    for required in ("clusterName", "endpoint", "talosVersion", "kubernetesVersion"):
+    for line in check_fields({k: v for k, v in data.items() if k in ("inlineManifests", "cniConfig")}, ""):
+        where, _, message = line.partition(": ")
+        problems.add(where, message)
+    for required in ("clusterName", "endpoint", "kubernetesVersion"):
         if not isinstance(data.get(required), str) or not data[required]:
             problems.add(required, "is required to be not empty")
     talos_version = kubernetes_version = ""
     try:
-        talos_version = normalize_tag(str(data.get("talosVersion") or ""), "talosVersion")
+        # talhelper GetTalosVersion: an empty talosVersion is its LatestTalosVersion
+        talos_version = normalize_tag(str(data.get("talosVersion") or DEFAULT_TALOS_VERSION), "talosVersion")
     except Exception as error:
         if data.get("talosVersion"):
             problems.add("talosVersion", str(error).removeprefix("talosVersion: "), data.get("talosVersion"))
@@ -219,10 +251,21 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         if data.get("kubernetesVersion"):
             problems.add("kubernetesVersion", str(error).removeprefix("kubernetesVersion: "),
                          data.get("kubernetesVersion"))
+    for flag in ("allowSchedulingOnControlPlanes", "allowSchedulingOnMasters"):
+        if data.get(flag) is not None and not isinstance(data[flag], bool):
+            problems.add(flag, "expected true or false", data[flag])
+    if data.get("domain") is not None and not isinstance(data["domain"], str):
+        problems.add("domain", "expected a string", data["domain"])
     cni = data.get("cniConfig")
     if cni is not None and not (isinstance(cni, dict) and isinstance(cni.get("name"), str)):
         problems.add("cniConfig", "expected a mapping with name (and urls for custom)", cni)
         cni = None
+    elif cni is not None and cni.get("urls") is not None and not (
+            isinstance(cni["urls"], list) and all(isinstance(url, str) for url in cni["urls"])):
+        problems.add("cniConfig.urls", "expected a list of manifest URLs", cni["urls"])
+        cni = None
+    elif cni is not None and cni.get("flannel") and cni["name"] != "flannel":
+        problems.add("cniConfig.flannel", f"applies to name: flannel only, not {cni['name']!r}")
     definition = ClusterDefinition(
         source=source,
         cluster_name=str(data.get("clusterName") or ""),
@@ -231,24 +274,59 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         endpoint=str(data.get("endpoint") or ""),
         nodes=_nodes(data, problems),
         domain=str(data.get("domain") or "cluster.local"),
-        allow_scheduling_on_control_planes=bool(data.get("allowSchedulingOnControlPlanes")
-                                                or data.get("allowSchedulingOnMasters")),
+        allow_scheduling_on_control_planes=data.get("allowSchedulingOnControlPlanes") is True
+        or data.get("allowSchedulingOnMasters") is True,
         additional_machine_cert_sans=_string_list(data, "additionalMachineCertSans", problems),
         additional_api_server_cert_sans=_string_list(data, "additionalApiServerCertSans", problems),
         pod_subnets=_string_list(data, "clusterPodNets", problems),
         service_subnets=_string_list(data, "clusterSvcNets", problems),
         cni=cni,
         patches=_string_list(data, "patches", problems),
+        sensitive_values=sensitive,
+        inline_manifests=list(data.get("inlineManifests") or []),
     )
+    definition.environ = environ
+    _read_machine_files(definition, problems)
     validate(definition, problems)
     if problems:
         raise DefinitionError(source, list(problems))
     return definition
 
 
-def load_definition(path: str | Path, environ: Mapping[str, str] | None = None) -> ClusterDefinition:
+def _read_machine_files(definition: ClusterDefinition, problems: ProblemList) -> None:
+    base_dir = Path(definition.source).parent
+    for node in definition.nodes:
+        entries = node.values.get("machineFiles")
+        if not entries:
+            continue
+        try:
+            node.values["machineFiles"] = machine_files(entries, base_dir, definition.environ)
+        except TalosError as error:
+            problems.add(f"nodes[{node.index}]", str(error))
+
+
+def load_definition(path: str | Path, environ: Mapping[str, str] | None = None,
+                    env_files: Sequence[str | Path] | None = ()) -> ClusterDefinition:
+    """Read and substitute a definition (talhelper reads talconfig.yaml itself unencrypted).
+
+    ``env_files``: talhelper env files applied over ``environ`` (``None``: talhelper's default names, looked
+    up beside the definition; the default ``()`` reads none).
+    """
     try:
-        text = Path(path).read_text()
+        text = yamlio.read_text(path)
     except OSError as error:
         raise DefinitionError(str(path), [Problem("(file)", f"cannot read: {error.strerror}")]) from None
-    return parse_definition(text, str(path), environ)
+    except yamlio.StrictYAMLError as error:
+        raise DefinitionError(str(path), [Problem("(file)", str(error))]) from None
+    try:
+        merged = talenv.environment(env_files, Path(path).parent, environ) if env_files != () else environ
+    except TalosError as error:
+        raise DefinitionError(str(path), [Problem("environment", str(error))]) from None
+    definition = parse_definition(text, str(path), merged)
+    if merged is not environ and merged is not None:
+        # talenv values (often from talenv.sops.yaml) may be used in @file patches and machineFiles too:
+        # every one of them is masked in previews
+        given = os.environ if environ is None else environ
+        from_files = {value for name, value in merged.items() if value and given.get(name) != value}
+        definition.sensitive_values = definition.sensitive_values | frozenset(from_files)
+    return definition

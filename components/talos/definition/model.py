@@ -16,23 +16,25 @@ Platform = Literal["proxmox", "vultr", "existing"]
 GROUP_FIELDS = (
     "patches", "schematic", "nodeLabels", "nodeAnnotations", "nodeTaints", "kernelModules", "machineFiles",
     "nameservers", "networkInterfaces", "installDisk", "installDiskSelector", "certSANs", "disableSearchDomain",
-    "talosImageURL", "arch",
+    "talosImageURL", "arch", "machineSpec", "filenameTmpl", "ingressFirewall", "extensionServices", "volumes",
+    "userVolumes", "machineDisks", "noSchematicValidate", "imageSchematic", "extraManifests",
 )
 NODE_FIELDS = ("hostname", "ipAddress", "controlPlane", "overridePatches", "overrideMachineCertSANs",
-               "proxmox", "vultr", *GROUP_FIELDS)
+               "overrideExtraManifests", "ignoreHostname", "proxmox", "vultr", *GROUP_FIELDS)
 TOP_FIELDS = (
     "clusterName", "talosVersion", "kubernetesVersion", "endpoint", "domain", "allowSchedulingOnMasters",
     "allowSchedulingOnControlPlanes", "additionalMachineCertSans", "additionalApiServerCertSans",
     "clusterPodNets", "clusterSvcNets", "cniConfig", "patches", "nodes", "controlPlane", "worker",
+    "inlineManifests",
 )
 PROXMOX_FIELDS = ("node", "vmId", "cores", "memory", "diskSize", "datastore", "imageDatastore", "bridge",
                   "vlan", "cpuType")
 VULTR_FIELDS = ("plan", "region", "label", "tags", "enableIpv6")
-# talhelper fields this program does not render (yet): refused with a clear reason, never ignored.
-TALHELPER_UNSUPPORTED = ("imageFactory", "inlineManifests", "extraManifests", "ingressFirewall",
-                         "extensionServices", "volumes", "userVolumes", "machineDisks", "machineSpec",
-                         "imageSchematic", "noSchematicValidate", "filenameTmpl",
-                         "overrideExtraManifests", "sopsSecrets")
+# talhelper fields this program does not render: refused with the reason, never ignored.
+TALHELPER_UNSUPPORTED = {
+    "imageFactory": "a self-hosted Image Factory is not supported: boot images and installers come from "
+                    "factory.talos.dev; set talosImageURL per node for a mirrored installer",
+}
 
 
 @dataclass
@@ -113,7 +115,12 @@ class ClusterDefinition:
     service_subnets: list[str] = field(default_factory=list)
     cni: dict[str, Any] | None = None
     patches: list[str] = field(default_factory=list)
+    inline_manifests: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Every value substituted from the environment: masked wherever it lands in a previewed config.
+    sensitive_values: frozenset[str] = frozenset()
+    # The variables ``${VAR}`` took their values from; ``@file`` patches are substituted with them too.
+    environ: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def control_planes(self) -> list[NodeDefinition]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, excerpt
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Problem:
     has_value: bool = False
 
     def render(self, source: str) -> str:
-        shown = f" = {self.value!r}" if self.has_value else ""
+        shown = f" = {excerpt(self.value)}" if self.has_value else ""
         return f"{source}: {self.path}{shown}: {self.message}"
 
 

@@ -9,32 +9,59 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..documents import encode
+from ..documents import decode, encode
+from ..errors import ConfigError
 from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
-from ..patching import StrategicPatch, apply_patches, load_patches
+from ..patching import StrategicPatch, apply_patches
 from ..secrets import SecretsBundle
+from ..strict import check_documents
+from ..validation import check_machine_config
 from ..versions import parse_contract
+from .fields import (
+    extra_manifest_documents,
+    inline_manifests,
+    legacy_machine_fields,
+    multidoc_documents,
+    typed_node_documents,
+)
 from .model import ClusterDefinition, NodeDefinition
+from .talpatches import refuse_templates, talhelper_patches, templated_fields, without_templated_fields
 
 Document = dict[str, Any]
 _FACTORY_PLATFORM = {"proxmox": "nocloud", "vultr": "vultr", "existing": "metal"}
 
 
+def _machine_spec(node: NodeDefinition) -> dict[str, Any]:
+    return dict(node.values.get("machineSpec") or {})
+
+
+def _factory_image(definition: ClusterDefinition, node: NodeDefinition, field: str) -> FactoryImage:
+    spec = _machine_spec(node)
+    platform = _FACTORY_PLATFORM[node.platform]
+    mode = str(spec.get("mode") or platform)
+    if node.platform != "existing" and mode != platform:
+        # the VM or instance is created here and boots the image its platform needs
+        raise ConfigError(f"nodes[{node.index}].machineSpec.mode: {mode!r} conflicts with the {node.platform} "
+                          f"machine, which boots Talos's {platform!r} image; remove mode or set it to {platform!r}")
+    schematic = node.values.get(field)
+    return FactoryImage(schematic_id(schematic, f"{definition.source}: nodes[{node.index}].{field}"),
+                        definition.talos_version, mode, str(spec.get("arch") or node.arch),
+                        bool(spec.get("secureboot")))
+
+
 def node_image(definition: ClusterDefinition, node: NodeDefinition) -> FactoryImage:
-    """The node's Image Factory image: its schematic, Talos version, platform and arch."""
-    schematic = node.values.get("schematic")
-    return FactoryImage(schematic_id(schematic, f"{definition.source}: nodes[{node.index}].schematic"),
-                        definition.talos_version, _FACTORY_PLATFORM[node.platform], node.arch)
+    """The node's boot image: talhelper's imageSchematic (for ISO and boot images), else its schematic."""
+    return _factory_image(definition, node, "imageSchematic" if node.values.get("imageSchematic") else "schematic")
 
 
 def installer_image(definition: ClusterDefinition, node: NodeDefinition) -> str:
+    """talhelper's installerURL: talosImageURL, else the default installerURLTmpl
+    ``{{.RegistryURL}}/{{.Mode}}-installer{{if .Secureboot}}-secureboot{{end}}/{{.ID}}:{{.Version}}``
+    for every Talos version (pkg/config/defaults.go)."""
     if node.values.get("talosImageURL"):
         return f"{node.values['talosImageURL']}:{definition.talos_version}"
-    image = node_image(definition, node)
-    # the factory serves platform-specific installers for Talos 1.10 and newer
-    return image.installer_image if parse_contract(definition.talos_version).greater(1, 9) \
-        else image.legacy_installer_image
+    return _factory_image(definition, node, "schematic").installer_image
 
 
 def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> GenerateInput:
@@ -46,6 +73,8 @@ def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets:
         secrets=secrets,
         contract=parse_contract(definition.talos_version),
         additional_sans=list(definition.additional_api_server_cert_sans),
+        # talhelper input.go: machine.certSANs start from additionalMachineCertSans alone
+        additional_machine_cert_sans=list(definition.additional_machine_cert_sans),
         allow_scheduling_on_control_planes=definition.allow_scheduling_on_control_planes,
         dns_domain=definition.domain,
         install_disk=str(node.values.get("installDisk") or ""),
@@ -59,84 +88,67 @@ def generate_input(definition: ClusterDefinition, node: NodeDefinition, secrets:
     return gen
 
 
-def _network_documents(values: dict[str, Any]) -> list[Document]:
-    """Contracts v1.12+: interfaces and nameservers as LinkConfig/DHCPv4Config/Layer2VIPConfig/ResolverConfig."""
-    documents: list[Document] = []
-    for interface in values.get("networkInterfaces") or []:
-        name = interface.get("interface")
-        link: Document = {"apiVersion": "v1alpha1", "kind": "LinkConfig", "name": name}
-        if interface.get("mtu"):
-            link["mtu"] = interface["mtu"]
-        if interface.get("addresses"):
-            link["addresses"] = [{"address": address} for address in interface["addresses"]]
-        if interface.get("routes"):
-            link["routes"] = [{k: v for k, v in (("destination", route.get("network")),
-                                                 ("gateway", route.get("gateway")),
-                                                 ("metric", route.get("metric"))) if v is not None}
-                              for route in interface["routes"]]
-        documents.append(link)
-        if interface.get("dhcp"):
-            documents.append({"apiVersion": "v1alpha1", "kind": "DHCPv4Config", "name": name})
-        if (interface.get("vip") or {}).get("ip"):
-            documents.append({"apiVersion": "v1alpha1", "kind": "Layer2VIPConfig",
-                              "name": interface["vip"]["ip"], "link": name})
-    if values.get("nameservers"):
-        documents.append({"apiVersion": "v1alpha1", "kind": "ResolverConfig",
-                          "nameservers": [{"address": server} for server in values["nameservers"]]})
-    return documents
-
-
 def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> list[Document]:
-    """The node's talhelper fields, as a strategic patch."""
+    """The node's talhelper fields, as a strategic patch (nodeconfig.go, then multidocs.go)."""
     values = node.values
     contract = parse_contract(definition.talos_version)
-    machine: dict[str, Any] = {}
-    network: dict[str, Any] = {}
-    documents: list[Document] = []
-    if contract.multidoc_network_config:
-        documents.append({"apiVersion": "v1alpha1", "kind": "HostnameConfig", "hostname": node.hostname,
-                          "auto": {"$patch": "delete"}})
-        documents += _network_documents(values)
-    else:
-        network["hostname"] = node.hostname
-        for field in ("interfaces", "nameservers"):
-            source = "networkInterfaces" if field == "interfaces" else field
-            if values.get(source):
-                network[field] = values[source]
-    if values.get("disableSearchDomain"):
-        network["disableSearchDomain"] = True
-    if network:
-        machine["network"] = network
-    sans = list(definition.additional_machine_cert_sans) + list(values.get("certSANs") or [])
-    if sans:
-        machine["certSANs"] = sans
+    where = f"nodes[{node.index}]"
+    machine = legacy_machine_fields(values, node.hostname, contract, Path(definition.source).parent, where)
+    documents = multidoc_documents(values, node.hostname, contract, where)
+    if values.get("certSANs"):  # applyNodeOverride appends them to the generated ones
+        machine["certSANs"] = list(values["certSANs"])
     install: dict[str, Any] = {}
     if values.get("installDiskSelector"):
         install["diskSelector"] = values["installDiskSelector"]
     kernel_args = ((values.get("schematic") or {}).get("customization") or {}).get("extraKernelArgs")
-    if kernel_args and not contract.greater(1, 11):  # talhelper: only before UKI-era contracts
+    # talhelper #1000/#1341: no install.extraKernelArgs with UKI or where grubUseUKICmdline is the default
+    if kernel_args and not _machine_spec(node).get("useUKI") and not contract.grub_use_uki_cmdline:
         install["extraKernelArgs"] = list(kernel_args)
     if install:
         machine["install"] = install
     for field, target in (("nodeLabels", "nodeLabels"), ("nodeAnnotations", "nodeAnnotations"),
-                          ("nodeTaints", "nodeTaints"), ("machineFiles", "files")):
+                          ("nodeTaints", "nodeTaints")):
         if values.get(field):
             machine[target] = values[field]
     if values.get("kernelModules"):
         machine["kernel"] = {"modules": values["kernelModules"]}
-    if machine:
-        documents.insert(0, {"machine": machine})
-    return documents
+    manifests = inline_manifests(definition.inline_manifests, Path(definition.source).parent)
+    if contract.multidoc_kubernetes:
+        documents += typed_node_documents(machine, manifests, where)
+        manifests = []
+    cluster: Document = {"inlineManifests": manifests} if manifests else {}
+    flannel = (definition.cni or {}).get("flannel")
+    if flannel:  # pkg/generate/config.go: the CNI as given, or v1.14's own KubeFlannelCNIConfig
+        if contract.multidoc_kubernetes and node.control_plane:
+            documents.append({"apiVersion": "v1alpha1", "kind": "KubeFlannelCNIConfig", **flannel})
+        elif not contract.multidoc_kubernetes:
+            cluster["network"] = {"cni": {"flannel": flannel}}
+    patch: Document = {"machine": machine} if machine else {}
+    if cluster:
+        patch["cluster"] = cluster
+    return ([patch] if patch else []) + documents
 
 
 def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> list[Document]:
     base_dir = Path(definition.source).parent
     documents = generate_config(generate_input(definition, node, secrets), node.role)
-    documents = apply_patches(documents, [StrategicPatch(node_field_patch(definition, node),
-                                                         f"nodes[{node.index}] ({node.hostname}) fields")])
-    node_patches = load_patches(node.patches, base_dir, label=f"nodes[{node.index}] ({node.hostname}) patch")
-    global_patches = load_patches(definition.patches, base_dir, label="patches[]")
-    return apply_patches(documents, node_patches + global_patches)
+    label = f"nodes[{node.index}] ({node.hostname})"
+    documents = apply_patches(documents, [StrategicPatch(node_field_patch(definition, without_templated_fields(node)),
+                                                         f"{label} fields")])
+    documents = apply_patches(documents, [StrategicPatch(templated_fields(node, documents), f"{label} fields")])
+    # Two passes, as talhelper's GenerateConfig: global patches render against the node-patched config.
+    for patches, patch_label in ((node.patches, f"{label} patch"), (definition.patches, "patches[]")):
+        documents = apply_patches(documents, talhelper_patches(patches, base_dir, patch_label, documents,
+                                                               definition.environ))
+    if node.values.get("extraManifests"):
+        text = extra_manifest_documents(list(node.values["extraManifests"]), base_dir, f"nodes[{node.index}]")
+        documents += decode(text, f"nodes[{node.index}].extraManifests")
+    refuse_templates(documents, label)
+    # Talos's decoder refuses unknown keys and kinds: so does every config before it is written or applied
+    check_documents(documents, parse_contract(definition.talos_version), "rendered config")
+    # a shape-only render (validation, previews) has empty secrets: check their fields' presence only
+    check_machine_config(documents, f"{definition.source}: {label}", placeholder_secrets=not secrets.os.key)
+    return documents
 
 
 def render_node_text(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> str:

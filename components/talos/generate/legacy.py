@@ -65,7 +65,7 @@ def _machine(gen: GenerateInput, role: Role) -> dict[str, Any]:
         "type": role,
         "token": bundle.trustd_token,
         "ca": {"crt": b64(bundle.os.crt), "key": b64(bundle.os.key) if role == "controlplane" else ""},
-        "certSANs": list(gen.additional_sans),
+        "certSANs": gen.machine_cert_sans,
         "kubelet": {
             "image": gen.kubelet_image,
             "defaultRuntimeSeccompProfileEnabled": True,

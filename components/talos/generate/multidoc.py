@@ -42,7 +42,7 @@ def _legacy_core(gen: GenerateInput, role: Role) -> Document:
             "type": role,
             "token": bundle.trustd_token,
             "ca": {"crt": b64(bundle.os.crt), "key": b64(bundle.os.key) if role == "controlplane" else ""},
-            "certSANs": list(gen.additional_sans),
+            "certSANs": gen.machine_cert_sans,
             "features": {"diskQuotaSupport": True},
         },
         "cluster": cluster,

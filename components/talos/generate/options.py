@@ -35,6 +35,8 @@ class GenerateInput:
     secrets: SecretsBundle
     contract: Contract
     additional_sans: list[str] = field(default_factory=list)
+    # Input.AdditionalMachineCertSANs; talosctl sets it to --additional-sans, talhelper to additionalMachineCertSans
+    additional_machine_cert_sans: list[str] | None = None
     allow_scheduling_on_control_planes: bool = False
     dns_domain: str = "cluster.local"
     install_disk: str = ""
@@ -61,6 +63,11 @@ class GenerateInput:
         host = urlparse(self.endpoint).hostname
         assert host is not None
         return host
+
+    @property
+    def machine_cert_sans(self) -> list[str]:
+        return list(self.additional_sans if self.additional_machine_cert_sans is None
+                    else self.additional_machine_cert_sans)
 
     @property
     def kubelet_image(self) -> str:

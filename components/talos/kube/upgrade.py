@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .. import documents
+from .. import documents, rollout
 from ..api import calls
 from ..api.client import TalosClient
 from ..api.operations import DEFAULT_DEADLINE, Target
@@ -36,8 +36,6 @@ STATIC_PODS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 _CONFIG_PATH = {"kube-apiserver": ("cluster", "apiServer"), "kube-controller-manager": ("cluster", "controllerManager"),
                 "kube-scheduler": ("cluster", "scheduler"), "kube-proxy": ("cluster", "proxy"),
                 "kubelet": ("machine", "kubelet")}
-# siderolabs/go-kubernetes kubernetes/upgrade/path.go IsSupported: 1.19 up to 1.37, same minor or the next
-OLDEST_MINOR, NEWEST_MINOR = 19, 37
 POLL = 0.5
 MANIFESTS = "Manifests.kubernetes.talos.dev"
 MACHINE_CONFIG = "MachineConfigs.config.talos.dev"
@@ -47,24 +45,11 @@ class UpgradeError(TalosError):
     pass
 
 
-def _minor(version: str, what: str) -> tuple[int, int, str]:
-    text = version.strip().lstrip("v")
-    match = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?", text)
-    if not match:
-        raise UpgradeError(f"{what}: {version!r} is not a Kubernetes version (expected e.g. 1.36.3)")
-    return int(match.group(1)), int(match.group(2)), text
-
-
-def check_path(from_version: str, to_version: str) -> tuple[str, str]:
-    """talosctl's path rule; returns both versions without the leading v."""
-    from_major, from_minor, from_text = _minor(from_version, "--from")
-    to_major, to_minor, to_text = _minor(to_version, "--to")
-    supported = (from_major == to_major == 1 and from_minor >= OLDEST_MINOR and to_minor <= NEWEST_MINOR
-                 and to_minor - from_minor in (0, 1))
-    if not supported:
-        raise UpgradeError(f"unsupported upgrade path {from_major}.{from_minor}->{to_major}.{to_minor} "
-                           f'(from "{from_text}" to "{to_text}")')
-    return from_text, to_text
+def check_path(from_version: str, to_version: str, node: str = "cluster") -> tuple[str, str]:
+    """The project's one Kubernetes upgrade policy (rollout.check_kubernetes_upgrade: one minor at a time,
+    never down; talosctl's go-kubernetes IsSupported path rule plus no downgrade); returns both without v."""
+    rollout.check_kubernetes_upgrade(node, from_version, to_version)
+    return from_version.strip().removeprefix("v"), to_version.strip().removeprefix("v")
 
 
 def image_version(image: str) -> str:
@@ -163,7 +148,7 @@ async def upgrade_kubernetes(client: KubeClient, control_planes: list[Target], k
     if not control_planes:
         raise UpgradeError("no controlplane nodes discovered")
     from_version = options.from_version or await detect_version(client)
-    from_version, to_version = check_path(from_version, options.to_version)
+    from_version, to_version = check_path(from_version, options.to_version, control_planes[0].node)
     log(f"discovered controlplane nodes {[t.node for t in control_planes]!r}")
     for component in STATIC_PODS:
         log(f'updating "{component}" to version "{to_version}"')

@@ -7,6 +7,7 @@ config documents, else an RFC 6902 patch (JSON, then a YAML list of operations).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,11 @@ def _read(reference: str, base_dir: Path | None) -> tuple[str, str]:
     name = reference[1:] if reference.startswith("@") else reference
     path = Path(name) if base_dir is None or Path(name).is_absolute() else base_dir / name
     try:
-        return path.read_text(), str(path)
+        return yamlio.read_text(path), str(path)
     except OSError as error:
-        raise PatchError(f"patch {reference!r}: cannot read {path}: {error.strerror}") from None
+        raise PatchError(f"patch {reference[:60]!r}: cannot read {path}: {error.strerror}") from None
+    except yamlio.StrictYAMLError as error:
+        raise PatchError(f"patch {reference[:60]!r}: {path}: {error}") from None
 
 
 def _validate_operations(operations: Any, source: str) -> list[dict[str, Any]]:
@@ -100,14 +103,21 @@ def parse_patch(text: str, source: str) -> Patch:
     raise PatchError(f"{source}: not a strategic merge patch nor a JSON patch: {reason}")
 
 
-def load_patches(references: list[str], base_dir: Path | None = None, label: str = "patch") -> list[Patch]:
-    """Patches in order; consecutive JSON patches are joined into one, as Talos does."""
+def load_patches(references: list[str], base_dir: Path | None = None, label: str = "patch",
+                 transform: Callable[[str, str, bool], str] | None = None) -> list[Patch]:
+    """Patches in order; consecutive JSON patches are joined into one, as Talos does.
+
+    ``transform(text, source, from_file)`` rewrites each patch's text first (talhelper: SOPS, templates, env).
+    """
     patches: list[Patch] = []
     for index, reference in enumerate(references):
-        if _is_file_reference(reference):
+        from_file = _is_file_reference(reference)
+        if from_file:
             text, source = _read(reference, base_dir)
         else:
             text, source = reference, f"{label} #{index + 1} (inline)"
+        if transform is not None:
+            text = transform(text, source, from_file)
         patch = parse_patch(text, source)
         previous = patches[-1] if patches else None
         if isinstance(patch, JSONPatch) and isinstance(previous, JSONPatch):

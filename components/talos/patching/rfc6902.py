@@ -28,6 +28,16 @@ def _parent_is_object_missing_key(document: Any, path: str) -> bool:
     return isinstance(parent, dict) and jsonpointer.unescape(key) not in parent
 
 
+def _reason(error: Exception) -> str:
+    """Why an operation failed, never quoting the document: jsonpointer's message embeds the whole config
+    (secrets included) and a failed test quotes both values."""
+    if isinstance(error, jsonpointer.JsonPointerException):
+        return "doc is missing path: missing value"  # evanphx/json-patch ErrMissing wording
+    if isinstance(error, jsonpatch.JsonPatchTestFailed):
+        return "testing value failed"  # evanphx/json-patch: "testing value %s failed"
+    return str(error).split(" in {")[0].split(" in [")[0][:100]
+
+
 def apply_operations(document: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, Any]:
     # a JSON round trip gives the patch what Talos's YAML->JSON conversion gives it
     current: Any = json.loads(json.dumps(document))
@@ -40,7 +50,7 @@ def apply_operations(document: dict[str, Any], operations: list[dict[str, Any]])
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
             raise PatchError(
                 f"failure applying rfc6902 patches to talos machine config: "
-                f"{operation.get('op')} {operation.get('path')}: {error}"
+                f"{str(operation.get('op'))[:20]} {str(operation.get('path'))[:100]}: {_reason(error)}"
             ) from None
     if not isinstance(current, dict):
         raise PatchError("talos machine config is not a yaml document")
