@@ -87,9 +87,10 @@ def example_definition(name: str, subnet: str) -> str:
 
 
 def emulate(rendered: RenderedCluster, *, version: str | None = None, install_seconds: float = 0.2,
-            reboot_seconds: float = 0.2, apply_seconds: float = 0.0, clock_offset: float = 0.0) -> EmulatedCluster:
+            reboot_seconds: float = 0.2, apply_seconds: float = 0.0, clock_offset: float = 0.0,
+            journal: str | None = None) -> EmulatedCluster:
     """Emulated nodes at the cluster's addresses, running its definition's Talos version unless told otherwise;
     their clocks run `clock_offset` seconds ahead of this machine's (negative: behind)."""
     return EmulatedCluster(rendered.addresses, version=version or rendered.definition.talos_version,
                            install_seconds=install_seconds, reboot_seconds=reboot_seconds, apply_seconds=apply_seconds,
-                           clock_offset=clock_offset)
+                           clock_offset=clock_offset, journal=journal)

@@ -20,6 +20,7 @@ from .emulated import RenderedCluster, configure, emulate, example_definition, f
 from .seed import seed_talconfig
 
 INSTALL_DISK_CHANGE = "machine:\n  install:\n    disk: /dev/vdb\n"
+ENV_CHANGE = "machine:\n  env:\n    http_proxy: http://proxy.lan:3128\n"  # not on CanApplyImmediate's list
 LABEL_CHANGE = "machine:\n  nodeLabels:\n    rack: r2\n"
 
 
@@ -46,17 +47,28 @@ def test_auto_mode_applies_live_changes_without_a_reboot(dev):
         assert emulated.node(node).listening
 
 
-def test_auto_mode_reboots_for_an_install_change_and_no_reboot_mode_refuses_it(dev):
+def test_auto_mode_reboots_for_a_change_talos_cannot_apply_in_place_and_no_reboot_mode_refuses_it(dev):
     node = dev.workers[0]
     with emulate(dev) as emulated:
         configure(dev)
-        data = patched(dev, node, INSTALL_DISK_CHANGE)
+        data = patched(dev, node, ENV_CHANGE)
         with pytest.raises(TalosAPIError) as refused:
             asyncio.run(apply(dev, node, data, "no-reboot"))
-        assert refused.value.status == Status.INVALID_ARGUMENT and "requires a reboot" in refused.value.detail
+        assert refused.value.status == Status.INVALID_ARGUMENT
+        assert refused.value.detail.startswith("this config change can't be applied in immediate mode")
+        assert "machine.env" in refused.value.detail
         result = asyncio.run(apply(dev, node, data, "auto"))
-        assert result.mode == "reboot" and result.details.startswith("Applied configuration with a reboot")
+        assert (result.mode, result.details) == ("reboot", "Applied configuration with a reboot")
         emulated.wait_for(node, "running")
+
+
+def test_an_install_section_change_applies_in_place_before_v1_14_as_well(dev):
+    node = dev.workers[0]
+    with emulate(dev) as emulated:
+        configure(dev)
+        result = asyncio.run(apply(dev, node, patched(dev, node, INSTALL_DISK_CHANGE), "auto"))
+        assert result.mode == "no-reboot"  # machine.install is on CanApplyImmediate's list since v1.6
+        assert emulated.node(node).listening
 
 
 def test_staged_mode_takes_effect_at_the_next_reboot(dev):

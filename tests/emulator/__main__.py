@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--talos-version", default="v1.13.9", help="Talos version the nodes report")
     parser.add_argument("--install-seconds", type=float, default=2.0, help="install time after the first apply")
     parser.add_argument("--reboot-seconds", type=float, default=2.0, help="time a reboot keeps the port closed")
+    parser.add_argument("--journal", metavar="FILE", help="append one JSON line per node event to FILE")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call (default 0)")
     args = parser.parse_args(argv)
     try:
@@ -27,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     cluster = EmulatedCluster(addresses, version=args.talos_version, port=args.port,
-                              install_seconds=args.install_seconds, reboot_seconds=args.reboot_seconds)
+                              install_seconds=args.install_seconds, reboot_seconds=args.reboot_seconds,
+                              journal=args.journal)
     with cluster:
         for address in addresses:
             cluster.node(address).faults.latency = args.latency

@@ -16,6 +16,7 @@ from components.talos.api.proto.cosi import resource_pb2, state_pb2
 from components.talos.api.proto.machine import lifecycle_pb2, machine_pb2
 from components.talos.api.proto.storage import storage_pb2
 from components.talos.clientconfig import admin_kubeconfig
+from components.talos.reboots import changes_requiring_reboot
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
@@ -46,7 +47,9 @@ _MODE_FLAG = {_MODE.REBOOT: "reboot", _MODE.AUTO: "auto", _MODE.NO_REBOOT: "no-r
 MACHINE_STATUSES = "MachineStatuses.runtime.talos.dev"
 MEMBERS = "Members.cluster.talos.dev"
 KUBESPAN_PEERS = "KubeSpanPeerStatuses.kubespan.talos.dev"
-RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan"}
+MANIFESTS = "Manifests.kubernetes.talos.dev"  # `talosctl get manifests`: bootstrap manifests of a control plane
+RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN_PEERS: "kubespan",
+                       MANIFESTS: "controlplane"}
 # siderolabs/talos pkg/machinery/resources/config/machine_config.go: Sensitivity meta.Sensitive;
 # internal/app/resources/access.go AccessPolicy: a sensitive type needs os:admin (authz.ErrNotAuthorized).
 SENSITIVE_TYPES = {node_resources.MACHINE_CONFIGS}
@@ -101,7 +104,9 @@ class NodeAPI(LogsAPI):
         except ConfigRejected as error:
             raise fail(Status.INVALID_ARGUMENT, str(error)) from None
         assert node.config is not None
-        reason = node.config.reboot_reason(config)
+        # siderolabs/talos v1alpha1_runtime.go CanApplyImmediate (v1.6–v1.13), as components/talos/reboots.py reads it
+        paths = changes_requiring_reboot(node.config.text, config.text, node.version)
+        reason = ("this config change can't be applied in immediate mode\ndiff:\n" + "\n".join(paths)) if paths else ""
         mode = request.mode
         newest = parse_contract(node.version).greater(1, 13)
         if mode == _MODE.REBOOT and newest:
@@ -110,11 +115,11 @@ class NodeAPI(LogsAPI):
         if mode == _MODE.AUTO:
             mode = _MODE.REBOOT if reason and not newest else _MODE.NO_REBOOT
         if mode in (_MODE.NO_REBOOT, _MODE.TRY) and reason:
-            raise fail(Status.INVALID_ARGUMENT, f"configuration change requires a reboot: {reason}")
+            raise fail(Status.INVALID_ARGUMENT, reason)
         details = {_MODE.NO_REBOOT: "Applied configuration without a reboot",
                    _MODE.TRY: "Applied configuration without a reboot",
                    _MODE.STAGED: "Staged configuration to be applied after the next reboot",
-                   _MODE.REBOOT: "Applied configuration with a reboot" + (f": {reason}" if reason else "")}[mode]
+                   _MODE.REBOOT: "Applied configuration with a reboot"}[mode]
         if request.dry_run:
             changed = diff_configs(node.config.text.decode(), config.text.decode()) or "No changes."
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
@@ -134,6 +139,7 @@ class NodeAPI(LogsAPI):
                 node.cluster.config_changed(node)
         finally:
             node.apply_in_progress = False
+        node.cluster.journal_event(node.address, "apply")
         return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
             mode=mode, mode_details=details)])
 
@@ -152,6 +158,7 @@ class NodeAPI(LogsAPI):
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
                 mode_details="Dry run summary:\nNode is running in maintenance mode and does not have a config yet.")])
         node.install_and_reboot(config)
+        node.cluster.journal_event(node.address, "apply")  # before the install task first runs
         if not node.unified_api:
             return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration()])
         return machine_pb2.ApplyConfigurationResponse(messages=[machine_pb2.ApplyConfiguration(
@@ -193,12 +200,17 @@ class NodeAPI(LogsAPI):
 
     async def EtcdRemoveMemberByID(self, request: Any) -> Any:
         self._control_plane_only("etcd remove member")
+        if (refused := self.node.cluster.etcd_may_remove(self.node, request.member_id)) is not None:
+            raise fail(Status.UNKNOWN, f"failed to remove member: {refused}")
         if not self.node.cluster.remove_etcd_member(self.node, request.member_id):
             raise fail(Status.NOT_FOUND, "etcdserver: member not found")
         return machine_pb2.EtcdRemoveMemberByIDResponse(messages=[machine_pb2.EtcdRemoveMemberByID()])
 
     async def EtcdLeaveCluster(self, request: Any) -> Any:
         self._control_plane_only("etcd leave")
+        member_id = self.node.etcd_member_id
+        if member_id is not None and (refused := self.node.cluster.etcd_may_remove(self.node, member_id)):
+            raise fail(Status.UNKNOWN, f"failed to leave cluster: {refused}")
         self.node.cluster.leave_etcd(self.node)
         return machine_pb2.EtcdLeaveClusterResponse(messages=[machine_pb2.EtcdLeaveCluster()])
 
@@ -247,7 +259,9 @@ class NodeAPI(LogsAPI):
         for spec in request.system_partitions_to_wipe:
             if spec.label not in ("STATE", "EPHEMERAL", "META"):
                 raise fail(Status.UNKNOWN, f"failed to get volume status with label {spec.label!r}")
-        self.node.reset(reboot=request.reboot)
+        if request.graceful:
+            self.node.cluster.kubernetes.cordon_and_drain(self.node)
+        self.node.reset(reboot=request.reboot, graceful=request.graceful)
         return machine_pb2.ResetResponse(messages=[machine_pb2.Reset(actor_id=str(uuid.uuid4()))])
 
     def _upgrade_to(self, image: str) -> None:
@@ -257,6 +271,8 @@ class NodeAPI(LogsAPI):
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
         parse_contract(tag, "upgrade image")
         node.pending_version = tag
+        node.cluster.journal_event(node.address, "upgrade")
+        node.cluster.kubernetes.cordon_and_drain(node)
         node.reboot()
 
     async def Upgrade(self, request: Any) -> Any:

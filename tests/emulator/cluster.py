@@ -10,7 +10,9 @@ import asyncio
 import base64
 import hashlib
 import ipaddress
+import json
 import threading
+import time
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,6 +21,7 @@ from components.talos import pki
 from components.talos.api.errors import TALOS_API_PORT
 
 from .clock import NodeClockLoop
+from .kubernetes import KubernetesState, images_of, tag
 from .node import BootMedia, CallRecord, EmulatedNode
 from .received import ReceivedConfig
 
@@ -45,7 +48,7 @@ class EmulatedCluster:
 
     def __init__(self, addresses: Iterable[str], *, version: str = DEFAULT_VERSION, port: int = TALOS_API_PORT,
                  install_seconds: float = 0.2, reboot_seconds: float = 0.2, apply_seconds: float = 0.0,
-                 clock_offset: float = 0.0) -> None:
+                 clock_offset: float = 0.0, journal: str | None = None, kube_port: int = 6443) -> None:
         self.install_seconds = install_seconds
         self.reboot_seconds = reboot_seconds
         self.apply_seconds = apply_seconds
@@ -58,6 +61,10 @@ class EmulatedCluster:
         self._loop = NodeClockLoop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="talos-emulator", daemon=True)
         self._lock = threading.Lock()
+        self.kubernetes = KubernetesState(self, port=kube_port)
+        self._journal = open(journal, "a", encoding="utf-8") if journal else None  # noqa: SIM115 (closed in stop)
+        self._started = time.monotonic()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ thread plumbing
 
@@ -80,10 +87,13 @@ class EmulatedCluster:
                     task.cancel()
             for node in self.nodes.values():
                 await node.stop_listening()
+            await self.kubernetes.close()
 
         self.run(shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if self._journal is not None:
+            self._journal.close()
 
     def __enter__(self) -> EmulatedCluster:
         return self.start()
@@ -147,15 +157,38 @@ class EmulatedCluster:
         return pki.CertificateAndKey(pki.decode_certificate(holder.os_ca_crt, "machine.ca.crt"),
                                      pki.decode_key(holder.os_ca_key, "machine.ca.key"))
 
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def journal_event(self, node: str, event: str) -> None:
+        """One JSON line per event (issue 12's --journal format), with the node's versions after it."""
+        if self._journal is None:
+            return
+        emulated = self.find(node)
+        images = images_of(emulated) if emulated is not None and emulated.config is not None else {}
+        control_plane = emulated is not None and emulated.config is not None and emulated.config.control_plane
+        versions = {"talos": emulated.version if emulated else None, "kubelet": tag(images.get("kubelet", "")) or None,
+                    "apiserver": tag(images.get("kube-apiserver", "")) if control_plane else None}
+        line = json.dumps({"t": round(time.monotonic() - self._started, 3),
+                           "node": emulated.address if emulated else node, "event": event,
+                           "versions": versions})
+        with self._lock:
+            self._journal.write(line + "\n")
+            self._journal.flush()
+
     async def came_up(self, node: EmulatedNode) -> None:
         await node.listen()
         self._join_etcd(node)
+        await self.kubernetes.node_up(node)
         for other in self.nodes.values():  # workers waiting for trustd can now get their certificate
             if other.phase == "running" and not other.listening:
                 await other.listen()
 
     def config_changed(self, node: EmulatedNode) -> None:
         self._join_etcd(node)
+        self._spawn(self.kubernetes.node_up(node))  # kubelet and static pods follow the new config
 
     def bootstrap_etcd(self, node: EmulatedNode) -> None:
         assert node.cluster_key is not None
@@ -163,11 +196,14 @@ class EmulatedCluster:
         self._add_member(node)
         for other in self.nodes.values():
             self._join_etcd(other)
+        for other in self.nodes.values():
+            self._spawn(self.kubernetes.node_up(other))
 
     def _join_etcd(self, node: EmulatedNode) -> None:
         key = node.cluster_key
         if (key in self._etcd and node.phase == "running" and node.config is not None
-                and node.config.control_plane and node.etcd_member_id is None):
+                and node.config.control_plane and node.etcd_member_id is None
+                and all(m.address != node.address for m in self._etcd[key])):  # etcd: "Peer URLs already exists"
             self._add_member(node)
 
     def _add_member(self, node: EmulatedNode) -> None:
@@ -175,6 +211,7 @@ class EmulatedCluster:
         member_id = int.from_bytes(hashlib.sha256(node.address.encode()).digest()[:8], "big")
         node.etcd_member_id = member_id
         self._etcd[node.cluster_key].append(EtcdMember(member_id, node.hostname, node.address))
+        self.journal_event(node.address, "etcd-join")
 
     def etcd_members(self, node: EmulatedNode) -> list[EtcdMember]:
         return list(self._etcd.get(node.cluster_key or "", []))
@@ -184,19 +221,31 @@ class EmulatedCluster:
         for member in members:
             if member.id == member_id:
                 members.remove(member)
+                self.journal_event(member.address, "etcd-leave")
                 for other in self.nodes.values():
                     if other.etcd_member_id == member_id:
                         other.etcd_member_id = None
                 return True
         return False
 
+    def etcd_may_remove(self, node: EmulatedNode, member_id: int) -> str | None:
+        """etcd's strict reconfiguration check (etcd server/etcdserver/server.go mayRemoveMember): removing a
+        started member must leave a quorum of started members; removing a stopped one is always allowed."""
+        members = self._etcd.get(node.cluster_key or "", [])
+        started = {m.id for m in members if self.nodes[m.address].phase == "running"}
+        if member_id in started and len(started) - 1 < (len(members) - 1) // 2 + 1:
+            return "etcdserver: re-configuration failed due to not enough started members"
+        return None
+
     def leave_etcd(self, node: EmulatedNode) -> None:
         if node.etcd_member_id is not None:
             self.remove_etcd_member(node, node.etcd_member_id)
 
     def resources(self, node: EmulatedNode, type_: str) -> list[tuple[str, Any]]:
-        from .api import MACHINE_STATUSES, MEMBERS
+        from .api import MACHINE_STATUSES, MANIFESTS, MEMBERS
 
+        if type_ == MANIFESTS:  # only control planes render them (Talos: ManifestController on controlplane)
+            return self.kubernetes.manifests(node) if node.config and node.config.control_plane else []
         if type_ == MACHINE_STATUSES:
             stage = "maintenance" if node.maintenance else "running"
             return [("machine", {"stage": stage, "status": {"ready": not node.maintenance, "unmetConditions": []}})]

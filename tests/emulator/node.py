@@ -195,12 +195,15 @@ class EmulatedNode:
         if server is not None:
             server.close()
             await server.wait_closed()
+        if self.phase != "running" or self.faults.refuse:  # the machine is down: so are kubelet and its pods
+            await self.cluster.kubernetes.node_down(self)
 
     # ------------------------------------------------------------------ lifecycle
 
     async def _restart(self, seconds: float) -> None:
         """Close the port, stay down `seconds`, come back in the phase the state now implies."""
         self.phase = "booting"
+        self.cluster.journal_event(self.address, "reboot-start")
         await asyncio.sleep(0.05)  # let the reply that triggered this reach the client
         await self.stop_listening()
         await asyncio.sleep(seconds)
@@ -225,6 +228,7 @@ class EmulatedNode:
             self.version = self.boot.iso or self.version
         self.phase = "running" if self.config is not None else "maintenance"
         await self.cluster.came_up(self)
+        self.cluster.journal_event(self.address, "reboot-end")
 
     def _boots_iso(self) -> bool:
         """The firmware boots the ISO if one is attached and either the disk holds no Talos or the ISO comes first."""
@@ -239,10 +243,14 @@ class EmulatedNode:
     def reboot(self) -> None:
         asyncio.get_running_loop().create_task(self._restart(self.cluster.reboot_seconds))
 
-    def reset(self, reboot: bool) -> None:
-        """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off)."""
-        self.cluster.leave_etcd(self)
+    def reset(self, reboot: bool, graceful: bool = True) -> None:
+        """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off).
+        Only a graceful reset leaves etcd first (siderolabs/talos v1alpha1_sequencer.go Reset: "leave" phase)."""
+        if graceful:
+            self.cluster.leave_etcd(self)
+        self.etcd_member_id = None  # its etcd data is wiped; without a leave its member stays in the cluster
         self.config = self.staged = None
+        self.cluster.journal_event(self.address, "reset")
         # Installed() is the EPHEMERAL partition before v1.8 (so this wipe uninstalls) and the META volume from
         # v1.8 (kept): siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
         self.installed = self.installed and parse_contract(self.version).greater(1, 7)

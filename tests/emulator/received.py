@@ -54,14 +54,6 @@ class ReceivedConfig:
     def ca_fingerprint(self) -> str:
         return hashlib.sha256(self.os_ca_crt).hexdigest()
 
-    def reboot_reason(self, newer: ReceivedConfig) -> str | None:
-        """Why applying `newer` over this config needs a reboot (Talos: install and machine type changes)."""
-        if newer.machine_type != self.machine_type:
-            return "machine type changed"
-        if (newer.install_disk, newer.install_image) != (self.install_disk, self.install_image):
-            return "install section changed"
-        return None
-
 
 def parse(text: bytes) -> ReceivedConfig:
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from google.protobuf import empty_pb2
 
@@ -16,6 +16,9 @@ from .errors import FINGERPRINT_HINT, TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosA
 from .retry import deadline as within
 from .retry import with_retries
 from .tls import Credentials
+
+if TYPE_CHECKING:
+    from ..kube.health import KubernetesChecks
 
 __all__ = ["ApplyOutcome", "Credentials", "HealthReport", "Target"]
 
@@ -169,13 +172,31 @@ async def upgrade(target: Target, image: str, credentials: Credentials, *, deadl
     return await with_retries(_secure_or_wait(upgraded), deadline)
 
 
+# Stages in `talosctl health`'s order (siderolabs/talos pkg/cluster/check/default.go: etcd healthy and its
+# members the control planes, then apid and kubelet, then the Kubernetes checks); KubeSpan peers are this
+# project's own stage, checked before the API server that depends on them across networks.
+STAGE_ETCD = "etcd"
+STAGE_SERVICES = "Talos services"
+STAGE_KUBESPAN = "KubeSpan peer"
+
+
 @dataclass
 class HealthReport:
     problems: list[str] = field(default_factory=list)
+    stage: str = ""  # the first stage that failed; later stages were not checked
 
     @property
     def healthy(self) -> bool:
         return not self.problems
+
+    def fail(self, stage: str, problems: list[str]) -> bool:
+        """Record `stage`'s problems if it has any; True when it failed (stop checking further stages)."""
+        if problems:
+            self.stage, self.problems = stage, problems
+        return bool(problems)
+
+    def __str__(self) -> str:
+        return f"{self.stage}: " + "; ".join(self.problems) if self.problems else "healthy"
 
 
 KUBESPAN_PEER_STATUSES = "KubeSpanPeerStatuses.kubespan.talos.dev"
@@ -183,78 +204,95 @@ REQUIRED_SERVICES = {"controlplane": ("apid", "etcd", "kubelet"), "worker": ("ap
 
 
 async def check_health(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
-                       etcd_members: int | None = None, kubespan_peers: int | None = None) -> HealthReport:
-    """One pass of Talos-level readiness: every node configured, services up, all control planes in etcd
-    (`etcd_members` of them when checking some control planes of a larger cluster) and, with KubeSpan,
-    the first control plane's `kubespan_peers` peers up."""
+                       etcd_members: int | None = None, kubespan_peers: int | None = None,
+                       kubernetes: KubernetesChecks | None = None) -> HealthReport:
+    """One pass of the stages in order, stopping at the first that fails: etcd (the service on every control
+    plane, all control planes members; `etcd_members` of them when checking some control planes of a larger
+    cluster), the other Talos services, KubeSpan (the first control plane's `kubespan_peers` peers up) and,
+    with `kubernetes`, the Kubernetes stages of kube/health.py."""
     report = HealthReport()
 
-    async def node_problems(target: Target, role: str) -> list[str]:
+    async def node_problems(target: Target, role: str) -> tuple[list[str], list[str]]:
+        """(etcd problems, other service problems) of one node."""
         try:
             async with TalosClient(target.dial, credentials, port=target.port, timeout=PROBE_TIMEOUT) as client:
                 info = await calls.version(client, node=target.node)
                 if info.maintenance:
-                    return [f"{target.node}: still in maintenance mode"]
+                    problem = [f"{target.node}: still in maintenance mode"]
+                    return (problem, []) if role == "controlplane" else ([], problem)
                 states = {s.id: s for s in await calls.services(client, node=target.node)}
         except TalosAPIError as error:
-            return [str(error)]
-        problems = []
+            return ([str(error)], []) if role == "controlplane" else ([], [str(error)])
+        etcd: list[str] = []
+        others: list[str] = []
         for service in REQUIRED_SERVICES[role]:
             state = states.get(service)
             if state is None or state.state != "Running" or state.healthy is False:
-                problems.append(f"{target.node}: service {service} is "
-                                f"{'missing' if state is None else state.state.lower()}")
-        return problems
+                (etcd if service == "etcd" else others).append(
+                    f"{target.node}: service {service} is {'missing' if state is None else state.state.lower()}")
+        return etcd, others
 
     results = await asyncio.gather(*(node_problems(t, "controlplane") for t in control_planes),
                                    *(node_problems(t, "worker") for t in workers))
-    for problems in results:
-        report.problems.extend(problems)
-    if control_planes:
-        report.problems.extend(await _cluster_problems(control_planes[0], credentials,
-                                                       etcd_members or len(control_planes), kubespan_peers))
+    etcd = [p for problems, _ in results for p in problems]
+    if not etcd and control_planes:
+        etcd = await _etcd_problems(control_planes[0], credentials, etcd_members or len(control_planes))
+    if report.fail(STAGE_ETCD, etcd) or report.fail(STAGE_SERVICES, [p for _, ps in results for p in ps]):
+        return report
+    if kubespan_peers and control_planes and report.fail(
+            STAGE_KUBESPAN, await _kubespan_problems(control_planes[0], credentials, kubespan_peers)):
+        return report
+    if kubernetes is not None:
+        from ..kube.health import check_kubernetes
+
+        stage, problems = await check_kubernetes(kubernetes, control_planes, workers)
+        report.fail(stage, problems)
     return report
 
 
-async def _cluster_problems(first: Target, credentials: Credentials, etcd_members: int,
-                            kubespan_peers: int | None) -> list[str]:
-    """What the first control plane sees of the cluster: etcd members and, with KubeSpan, its peers."""
-    problems = []
+async def _etcd_problems(first: Target, credentials: Credentials, etcd_members: int) -> list[str]:
     try:
         async with TalosClient(first.dial, credentials, port=first.port, timeout=PROBE_TIMEOUT) as client:
             members = await calls.etcd_members(client, node=first.node)
-            peers = await calls.list_resources(client, "kubespan", KUBESPAN_PEER_STATUSES, node=first.node) \
-                if kubespan_peers else []
     except TalosAPIError as error:
         return [str(error)]
     voting = [m for m in members if not m.is_learner]
-    if len(voting) < etcd_members:
-        problems.append(f"etcd has {len(voting)} of {etcd_members} control plane members")
-    if kubespan_peers:
-        for peer in peers:
-            if peer.spec.get("state") != "up":
-                problems.append(f"KubeSpan: {first.node} cannot reach peer {peer.spec.get('label')} at "
-                                f"{peer.spec.get('endpoint')} (state {peer.spec.get('state')}); check that UDP "
-                                f"51820 is open towards it")
-        if len(peers) < kubespan_peers:
-            problems.append(f"KubeSpan: {first.node} knows {len(peers)} of {kubespan_peers} peers")
+    return [f"etcd has {len(voting)} of {etcd_members} control plane members"] if len(voting) < etcd_members else []
+
+
+async def _kubespan_problems(first: Target, credentials: Credentials, kubespan_peers: int) -> list[str]:
+    """What the first control plane sees of its KubeSpan peers."""
+    try:
+        async with TalosClient(first.dial, credentials, port=first.port, timeout=PROBE_TIMEOUT) as client:
+            peers = await calls.list_resources(client, "kubespan", KUBESPAN_PEER_STATUSES, node=first.node)
+    except TalosAPIError as error:
+        return [str(error)]
+    problems = []
+    for peer in peers:
+        if peer.spec.get("state") != "up":
+            problems.append(f"KubeSpan: {first.node} cannot reach peer {peer.spec.get('label')} at "
+                            f"{peer.spec.get('endpoint')} (state {peer.spec.get('state')}); check that UDP "
+                            f"51820 is open towards it")
+    if len(peers) < kubespan_peers:
+        problems.append(f"KubeSpan: {first.node} knows {len(peers)} of {kubespan_peers} peers")
     return problems
 
 
 async def wait_healthy(control_planes: list[Target], workers: list[Target], credentials: Credentials, *,
                        deadline: float = DEFAULT_DEADLINE, interval: float = 1.0,
-                       etcd_members: int | None = None, kubespan_peers: int | None = None) -> HealthReport:
-    """Poll check_health until it passes; at the deadline, raise with what is still wrong."""
+                       etcd_members: int | None = None, kubespan_peers: int | None = None,
+                       kubernetes: KubernetesChecks | None = None) -> HealthReport:
+    """Poll check_health until it passes; at the caller's deadline, raise naming the stage still failing."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
     while True:
         with within(max(end - loop.time(), 0.0)):
             report = await check_health(control_planes, workers, credentials, etcd_members=etcd_members,
-                                        kubespan_peers=kubespan_peers)
+                                        kubespan_peers=kubespan_peers, kubernetes=kubernetes)
         if report.healthy:
             return report
         if loop.time() + interval > end:
             from ..errors import TalosError
 
-            raise TalosError(f"cluster not healthy after {deadline:g}s: " + "; ".join(report.problems))
+            raise TalosError(f"cluster not healthy after {deadline:g}s: {report}")
         await asyncio.sleep(interval)

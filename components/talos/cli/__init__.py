@@ -19,6 +19,7 @@ from . import (
     talhelper,
     talosctl,
     upgrade,
+    upgrade_k8s,
 )
 from .session import add_global_flags
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_flags(parser, root=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (gen, schematic, conformance, talhelper, talosctl, kubeconfig, resources, configcmd, machineconfig,
-                   upgrade, debug):
+                   upgrade, upgrade_k8s, debug):
         module.register(commands)
     return parser
 

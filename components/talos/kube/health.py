@@ -1,0 +1,102 @@
+"""The Kubernetes stages of staged health, after the Talos ones of api/operations.check_health, in the order
+of siderolabs/talos pkg/cluster/check/default.go: the API server answers, every node reports (registers its
+Node), control-plane static pods run, every node is Ready, every node is schedulable.
+
+Only the nodes given are checked (talosctl checks the nodes it was told about, too): a rollout checks the
+cluster it manages, and a stray Node object outside the definition does not block it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .client import API_SERVER_PORT, KubeAPIError, KubeClient, KubeCredentials, server_for
+
+if TYPE_CHECKING:
+    from ..api.operations import Target
+
+STAGE_API = "API"
+STAGE_NODE_READY = "node Ready"
+STAGE_PODS = "control-plane pods"
+STAGE_SCHEDULABLE = "node schedulable"
+CONTROL_PLANE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+PROBE_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class KubernetesChecks:
+    """Which Kubernetes stages to run. `nodes_ready` off before a CNI is installed (talosctl skips that check
+    when the cluster's CNI is `none`); `schedulable` off while a node is still cordoned on purpose."""
+
+    credentials: KubeCredentials
+    nodes_ready: bool = True
+    schedulable: bool = True
+    port: int = API_SERVER_PORT
+
+
+def addresses_of(node: dict[str, Any]) -> set[str]:
+    return {a.get("address", "") for a in (node.get("status") or {}).get("addresses") or []}
+
+
+def condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {})
+
+
+async def connect(credentials: KubeCredentials, control_planes: list[Target], port: int = API_SERVER_PORT
+                  ) -> tuple[KubeClient | None, list[str]]:
+    """A client on every control plane's API server, starting with the first that answers; or why none did."""
+    servers = [server_for(t.node, port) for t in control_planes]
+    errors = []
+    for index, server in enumerate(servers):
+        client = KubeClient([server, *servers[index + 1:], *servers[:index]], credentials, timeout=PROBE_TIMEOUT)
+        try:
+            await KubeClient(server, credentials, timeout=PROBE_TIMEOUT).call("GET", "/api/v1")
+            return client, []
+        except KubeAPIError as error:
+            errors.append(str(error))
+    return None, errors or ["no control plane to ask"]
+
+
+async def check_kubernetes(checks: KubernetesChecks, control_planes: list[Target], workers: list[Target]
+                           ) -> tuple[str, list[str]]:
+    """(stage, problems) of the first Kubernetes stage that fails; ("", []) when all pass."""
+    client, errors = await connect(checks.credentials, control_planes, checks.port)
+    if client is None:
+        return STAGE_API, errors
+    try:
+        nodes = await client.nodes()
+        pods = await client.pods("kube-system")
+    except KubeAPIError as error:
+        return STAGE_API, [str(error)]
+    by_address = {address: node for node in nodes for address in addresses_of(node)}
+    expected = [t.node for t in (*control_planes, *workers)]
+    missing = [f"{address}: no Kubernetes Node reports this address (kubelet has not registered)"
+               for address in expected if address not in by_address]
+    if missing:
+        return STAGE_NODE_READY, missing
+    problems = []
+    for target in control_planes:
+        running = {str((p.get("metadata") or {}).get("labels", {}).get("k8s-app")): p for p in pods
+                   if (p.get("status") or {}).get("hostIP") == target.node}
+        for component in CONTROL_PLANE_COMPONENTS:
+            pod = running.get(component)
+            if pod is None:
+                problems.append(f"{target.node}: static pod {component} is missing")
+            elif condition(pod, "Ready").get("status") != "True":
+                problems.append(f"{target.node}: static pod {pod['metadata']['name']} is not ready")
+    if problems:
+        return STAGE_PODS, problems
+    if checks.nodes_ready:
+        for address in expected:
+            ready = condition(by_address[address], "Ready")
+            if ready.get("status") != "True":
+                problems.append(f"node {by_address[address]['metadata']['name']} ({address}) is not Ready: "
+                                f"{ready.get('reason', 'no Ready condition')}: {ready.get('message', '')}".rstrip(": "))
+        if problems:
+            return STAGE_NODE_READY, problems
+    if checks.schedulable:
+        problems = [f"node {by_address[a]['metadata']['name']} ({a}) is cordoned (spec.unschedulable)"
+                    for a in expected if (by_address[a].get("spec") or {}).get("unschedulable")]
+        if problems:
+            return STAGE_SCHEDULABLE, problems
+    return "", []
