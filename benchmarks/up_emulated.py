@@ -10,8 +10,11 @@ measured is how well the Talos layer overlaps the nodes, not the delays themselv
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from components.talos.definition import load
+from components.talos.definition.model import ClusterDefinition
 from tests.emulated import render
 from tests.emulator import EmulatedCluster, loopback_addresses
 from tests.engine import Engine
@@ -33,12 +36,19 @@ def definition_text(subnet: str, control_planes: int, workers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed_up(subnet: str, control_planes: int, workers: int) -> float:
+@contextmanager
+def emulated_cluster(subnet: str, control_planes: int, workers: int) -> Iterator[tuple[ClusterDefinition,
+                                                                                      EmulatedCluster]]:
+    """The bench definition and its nodes, emulated with the scaled install and reboot times."""
     text = definition_text(subnet, control_planes, workers)
     definition = load.parse_definition(text, "bench.yaml", environ={})
-    cluster = render(text)
-    with EmulatedCluster(cluster.addresses, install_seconds=INSTALL_SECONDS, reboot_seconds=REBOOT_SECONDS), \
-            ProviderHost() as host:
+    with EmulatedCluster(render(text).addresses, install_seconds=INSTALL_SECONDS,
+                         reboot_seconds=REBOOT_SECONDS) as nodes:
+        yield definition, nodes
+
+
+def timed_up(subnet: str, control_planes: int, workers: int) -> float:
+    with emulated_cluster(subnet, control_planes, workers) as (definition, _), ProviderHost() as host:
         engine = Engine(host)
         started = time.perf_counter()
         result = engine.up(run_with(engine, definition))

@@ -14,13 +14,26 @@ from .provider_host import ProviderHost
 # serialize_provider() of each provider as the layout before the talosconfig/kubeconfig split wrote it
 # (commit 1a29d5f): dill pickles the classes by reference, module path and name.
 PREVIOUS_LAYOUT = {
-    "MachineConfigApply": "gASVRAAAAAAAAACMI2NvbXBvbmVudHMucHJvdmlkZXJzLm1hY2hpbmVfY29uZmlnlIwVTWFjaGluZUNvbmZpZ1Byb3ZpZGVy"
-                          "lJOUKYGULg==",
-    "ClientConfigs": "gASVRAAAAAAAAACMI2NvbXBvbmVudHMucHJvdmlkZXJzLmNsaWVudF9jb25maWdzlIwVQ2xpZW50Q29uZmlnc1Byb3ZpZGVylJ"
-                     "OUKYGULg==",
-    "ClusterHealth": "gASVPAAAAAAAAACMG2NvbXBvbmVudHMucHJvdmlkZXJzLmhlYWx0aJSMFUNsdXN0ZXJIZWFsdGhQcm92aWRlcpSTlCmBlC4=",
-    "Bootstrap": "gASVOwAAAAAAAACMHmNvbXBvbmVudHMucHJvdmlkZXJzLmJvb3RzdHJhcJSMEUJvb3RzdHJhcFByb3ZpZGVylJOUKYGULg==",
-    "Secrets": "gASVRAAAAAAAAACMJGNvbXBvbmVudHMucHJvdmlkZXJzLmNsdXN0ZXJfc2VjcmV0c5SMFFRhbG9zU2VjcmV0c1Byb3ZpZGVylJOUKYGULg==",
+    "MachineConfigApply": (
+        "gASVRAAAAAAAAACMI2NvbXBvbmVudHMucHJvdmlkZXJzLm1hY2hpbmVfY29uZmlnlIwVTWFjaGluZUNv"
+        "bmZpZ1Byb3ZpZGVylJOUKYGULg=="
+    ),
+    "ClientConfigs": (
+        "gASVRAAAAAAAAACMI2NvbXBvbmVudHMucHJvdmlkZXJzLmNsaWVudF9jb25maWdzlIwVQ2xpZW50Q29u"
+        "Zmlnc1Byb3ZpZGVylJOUKYGULg=="
+    ),
+    "ClusterHealth": (
+        "gASVPAAAAAAAAACMG2NvbXBvbmVudHMucHJvdmlkZXJzLmhlYWx0aJSMFUNsdXN0ZXJIZWFsdGhQcm92"
+        "aWRlcpSTlCmBlC4="
+    ),
+    "Bootstrap": (
+        "gASVOwAAAAAAAACMHmNvbXBvbmVudHMucHJvdmlkZXJzLmJvb3RzdHJhcJSMEUJvb3RzdHJhcFByb3Zp"
+        "ZGVylJOUKYGULg=="
+    ),
+    "Secrets": (
+        "gASVRAAAAAAAAACMJGNvbXBvbmVudHMucHJvdmlkZXJzLmNsdXN0ZXJfc2VjcmV0c5SMFFRhbG9zU2Vj"
+        "cmV0c1Byb3ZpZGVylJOUKYGULg=="
+    ),
 }
 
 
