@@ -140,12 +140,22 @@ class ProgramRun:
         return next(r for r in self.registrations if r.name == name)
 
 
+def _quiet_about_failed_steps(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A failed step fails every resource output that waited on it; the SDK leaves those futures unread, and
+    asyncio would print each one's traceback when it is collected. The failure itself is raised to the test."""
+    if isinstance(context.get("exception"), StepFailed | PendingOperation | ProgramFailed):
+        return
+    loop.default_exception_handler(context)
+
+
 def run_program(build: Callable[[], dict[str, Any]], new_outputs: Callable[[Registration], tuple[str, dict[str, Any]]],
                 *, stack: str = "test", config: dict[str, str] | None = None, secret_keys: list[str] | None = None,
                 preview: bool = False) -> ProgramRun:
     """Run `build` (which returns the stack outputs) under mocks; collect registrations and outputs."""
     monitor = RecordingMonitor(new_outputs)
-    asyncio.set_event_loop(asyncio.new_event_loop())  # the SDK needs one; an earlier asyncio.run() unset it
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_quiet_about_failed_steps)
+    asyncio.set_event_loop(loop)  # the SDK needs one; an earlier asyncio.run() unset it
     pulumi.runtime.set_mocks(monitor.mocks, project="talos-cluster", stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config or {}, secret_keys)
     resolved: dict[str, tuple[Any, bool, bool]] = {}
