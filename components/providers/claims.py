@@ -15,6 +15,7 @@ import threading
 _lock = threading.Lock()
 _addresses: set[str] = set()
 _hostnames: set[str] = set()
+_control_planes: dict[str, str] = {}  # normalized address → address, as the program gives it
 
 
 def normalized(address: str) -> str:
@@ -25,10 +26,25 @@ def normalized(address: str) -> str:
         return address.strip().lower().rstrip(".")
 
 
-def claim(address: str, hostname: str) -> None:
+def claim(address: str, hostname: str, role: str = "") -> None:
     with _lock:
         _addresses.add(normalized(address))
         _hostnames.add(hostname)
+        if role == "controlplane":
+            _control_planes[normalized(address)] = address
+
+
+def in_deployment_with_program() -> bool:
+    """Whether this host checked the resources of a program (an `up`), rather than only deleting (a destroy,
+    which runs no program): a node deleted during an `up` was removed from the definition."""
+    with _lock:
+        return bool(_addresses)
+
+
+def control_planes() -> list[str]:
+    """The addresses of the control planes the current program keeps."""
+    with _lock:
+        return list(_control_planes.values())
 
 
 def claimed(address: str) -> bool:

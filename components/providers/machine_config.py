@@ -43,6 +43,7 @@ from ..talos.definition.validate import is_ip
 from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
 from ..talos.masking import masked_config
+from ..talos.secrets import SecretsBundle
 from . import claims
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
 from .stack_settings import reset_on_destroy_setting
@@ -96,7 +97,7 @@ class MachineConfigProvider(ResourceProvider):
             except TalosError as error:
                 failures.append(CheckFailure("config", str(error)))
         if isinstance(address, str) and not is_unknown(address) and isinstance(hostname, str):
-            claims.claim(address, hostname)  # every node of the current program, before any delete runs
+            claims.claim(address, hostname, str(role))  # every node of the program, before any delete runs
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -180,29 +181,47 @@ class MachineConfigProvider(ResourceProvider):
                                 "masked_config": masked_config(running, f"node {hostname} running config")})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """Leaving the node as it is (Terraform's default); with reset on destroy, wipe it back to maintenance,
-        but only the machine this resource configured and no machine the current program still claims."""
-        if not reset_on_destroy_setting(self.stack_config, props.get("reset_on_destroy")):
-            return
+        """Leaving the machine as it is (Terraform's default) unless the stack says reset on destroy; never a
+        machine the current program still claims (the replacement, a renamed twin). A node removed from the
+        definition during an `up` first leaves the cluster: drained, out of etcd, its Node object deleted."""
         address, hostname = str(props.get("address")), str(props.get("hostname"))
         if claims.claimed(address) or claims.claimed_hostname(hostname):
-            return  # a resource of the current program (the replacement, or a renamed twin) owns this machine
+            return
+        reset = reset_on_destroy_setting(self.stack_config, props.get("reset_on_destroy"))
+        removed = claims.in_deployment_with_program()  # a destroy takes the whole cluster: nothing to leave
+        if reset or removed:
+            run(self._leave_and_reset(props, removed=removed, reset=reset), f"node {hostname}")
+
+    async def _leave_and_reset(self, props: dict[str, Any], *, removed: bool, reset: bool) -> None:
         from ..talos.api import calls
         from ..talos.api.client import TalosClient
         from ..talos.api.configured_node import NodeClaim, running_config
+        from ..talos.api.errors import TalosAPIError
+        from ..talos.api.operations import Target
 
         target = target_of(props)
         credentials = credentials_from(props["secrets"])
+        ours = NodeClaim.of(props["config"], "state")
+        try:
+            running = await running_config(target, credentials, deadline=min(seconds(props.get("timeout"), 60), 60))
+        except TalosAPIError:
+            running = None  # gone: nothing to reset; a control plane still leaves etcd through the others
+        if running is not None and NodeClaim.of(running, "running config") != ours:
+            return  # another node answers at this address now: it is not ours to drain or reset
+        if removed:
+            from ..talos.kube.client import admin_credentials
+            from ..talos.kube.removal import remove_node
 
-        async def reset() -> None:
-            running = await running_config(target, credentials, deadline=seconds(props.get("timeout"), 60.0))
-            if running is None or NodeClaim.of(running, "running config") != NodeClaim.of(props["config"], "state"):
-                return  # already wiped, or another node answers at this address now
+            bundle = SecretsBundle.from_yaml(props["secrets"], "cluster secrets (stack state)", from_state=True)
+            control_plane = props.get("role") == "controlplane"
+            others = [Target(address) for address in claims.control_planes()]
+            await remove_node(target, others + ([target] if control_plane else []), credentials,
+                              admin_credentials(bundle, ours.cluster_name), control_plane=control_plane,
+                              drain_deadline=seconds(props.get("timeout"), DEFAULT_TIMEOUT))
+        if reset and running is not None:
             async with TalosClient(target.dial, credentials, port=target.port) as client:
-                await calls.reset(client, graceful=props.get("role") == "controlplane", reboot=True,
-                                  node=target.node)
-
-        run(reset(), f"node {hostname}")
+                await calls.reset(client, graceful=props.get("role") == "controlplane" and not removed,
+                                  reboot=True, node=target.node)
 
 
 class MachineConfigApply(Resource, module="talos", name="MachineConfigApply"):

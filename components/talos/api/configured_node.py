@@ -91,10 +91,11 @@ class NodeClaim:
 
     hostname: str
     cluster_id: str
+    cluster_name: str = ""
 
     @staticmethod
     def of(config: str | bytes, source: str) -> NodeClaim:
-        hostname, cluster_id = "", ""
+        hostname, cluster_id, cluster_name = "", "", ""
         for document in decode(config, source):
             if document.get("kind") == "HostnameConfig":
                 hostname = str(document.get("hostname") or hostname)
@@ -105,7 +106,8 @@ class NodeClaim:
             cluster = document.get("cluster")
             if isinstance(cluster, dict):
                 cluster_id = str(cluster.get("id") or "")
-        return NodeClaim(hostname, cluster_id)
+                cluster_name = str(cluster.get("clusterName") or "")
+        return NodeClaim(hostname, cluster_id, cluster_name)
 
 
 def same_config(running: str, applied: str) -> bool:
