@@ -29,11 +29,20 @@ class ClusterHealthProvider(ResourceProvider):
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
         from ..talos.api.operations import Target
 
+        from ..talos.kube.client import admin_credentials
+        from ..talos.kube.health import KubernetesChecks
+        from ..talos.secrets import SecretsBundle
+
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         workers = [Target(str(address)) for address in inputs.get("workers") or []]
         peers = len(control_planes) + len(workers) - 1 if inputs.get("kubespan") else None
+        bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
+        # Kubernetes stages after Talos's (pkg/cluster/check/default.go): the API server answers, control-plane
+        # pods run, nodes are schedulable. Ready nodes need the CNI, which this stack installs after health.
+        kubernetes = KubernetesChecks(admin_credentials(bundle, "cluster-health"), nodes_ready=False)
         run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"], READER_ROLE),
-                                    deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers),
+                                    deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers,
+                                    kubernetes=kubernetes),
             "cluster health")
         return {**inputs, NODES_HEALTHY: len(control_planes) + len(workers)}
 
