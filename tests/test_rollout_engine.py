@@ -7,11 +7,13 @@ import threading
 import time
 from dataclasses import replace
 
+import pytest
+
 from benchmarks.up_emulated import definition_text
 from components.talos.definition import load
 
 from .emulated import emulate, fresh_subnet, render
-from .engine import Engine
+from .engine import Engine, StepFailed
 from .provider_host import ProviderHost
 from .talos_layer import FAST, run_with
 
@@ -48,3 +50,19 @@ def test_a_talos_upgrade_reboots_one_control_plane_at_a_time_then_workers_two_at
     last_control_plane_up = max(t for t, down in samples if down & control_planes)
     first_worker_down = min(t for t, down in samples if down & workers)
     assert first_worker_down > last_control_plane_up
+
+
+def test_a_two_minor_kubernetes_jump_fails_the_preview_in_one_line_before_any_node_is_touched():
+    text = definition_text(fresh_subnet(), 1, 1).replace("kubernetesVersion: v1.36.3", "kubernetesVersion: v1.34.2")
+    cluster = render(text)
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, load.parse_definition(text, "bench.yaml", environ={})))
+        calls_before = len(emulated.calls)
+        jumped = load.parse_definition(text.replace("v1.34.2", "v1.36.3"), "bench.yaml", environ={})
+        with pytest.raises(StepFailed) as failure:
+            engine.preview(run_with(engine, jumped))
+        assert len(emulated.calls) == calls_before
+    message = str(failure.value)
+    assert "controlplane-01" in message and "1.34.2" in message and "1.36.3" in message
+    assert len(message.splitlines()) == 1

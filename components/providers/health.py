@@ -28,7 +28,6 @@ class ClusterHealthProvider(ResourceProvider):
     def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
         from ..talos.api.operations import Target
-
         from ..talos.kube.client import admin_credentials
         from ..talos.kube.health import KubernetesChecks
         from ..talos.secrets import SecretsBundle

@@ -43,6 +43,7 @@ from ..talos.definition.validate import is_ip
 from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
 from ..talos.masking import masked_config
+from ..talos.rollout import check_config_change
 from ..talos.secrets import SecretsBundle
 from . import claims
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
@@ -93,7 +94,12 @@ class MachineConfigProvider(ResourceProvider):
         config = news.get("config")
         if isinstance(config, str) and not is_unknown(config):
             try:
-                decode(config, f"node {hostname} machine config")
+                documents = decode(config, f"node {hostname} machine config")
+                previous = olds.get("config")
+                if isinstance(previous, str) and previous and not is_unknown(previous):
+                    # version guards (components/talos/rollout.py): preview fails before any node is touched
+                    check_config_change(f"{hostname}", decode(previous, f"node {hostname} previous config"),
+                                        documents)
             except TalosError as error:
                 failures.append(CheckFailure("config", str(error)))
         if isinstance(address, str) and not is_unknown(address) and isinstance(hostname, str):

@@ -154,6 +154,18 @@ def install_image(documents: list[Document]) -> str:
     return str(install.get("image") or "")
 
 
+def kubelet_image(documents: list[Document]) -> str:
+    """``machine.kubelet.image`` of the v1alpha1 document ("" when there is none)."""
+    legacy = next((doc for doc in documents if is_legacy(doc)), {})
+    return str(((legacy.get("machine") or {}).get("kubelet") or {}).get("image") or "")
+
+
+def image_tag(image: str) -> str:
+    """The tag of an image reference: ``factory.talos.dev/installer/<id>:v1.13.9`` → v1.13.9 ("" if none)."""
+    name = image.rsplit("/", 1)[-1]
+    return name.rsplit(":", 1)[-1] if ":" in name else ""
+
+
 def kubespan_enabled(documents: list[Document]) -> bool:
     """KubeSpan on: a ``KubeSpanConfig`` document (v1.12+) or ``machine.network.kubespan`` (v1alpha1)."""
     for document in documents:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import TalosError
 
@@ -182,3 +183,17 @@ def check_skew_during(steps: Iterable[tuple[str, str, str]], apiservers: dict[st
         oldest = min(running_apiservers.values(), key=lambda v: _parse(v, KUBE_APISERVER, node))
         for kubelet_node, kubelet in running_kubelets.items():
             check_kubelet_skew(kubelet_node, kubelet, oldest)
+
+
+def check_config_change(node: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """The guards for one node's config change, before anything is touched (a provider's Check, so a
+    preview fails with one line): its kubelet one Kubernetes minor at a time, never down; its installer along
+    the Talos upgrade path."""
+    from .documents import image_tag, install_image, kubelet_image
+
+    old_kubelet, new_kubelet = image_tag(kubelet_image(old)), image_tag(kubelet_image(new))
+    if old_kubelet and new_kubelet and old_kubelet != new_kubelet:
+        check_kubernetes_upgrade(node, old_kubelet, new_kubelet)
+    old_talos, new_talos = image_tag(install_image(old)), image_tag(install_image(new))
+    if old_talos and new_talos and old_talos != new_talos:
+        check_talos_upgrade(node, old_talos, new_talos)

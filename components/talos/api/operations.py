@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from google.protobuf import empty_pb2
 
+from ..documents import image_tag
 from . import calls, diagnose, methods
 from .client import DEFAULT_CALL_TIMEOUT, TalosClient
 from .errors import FINGERPRINT_HINT, TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
@@ -140,12 +141,6 @@ async def bootstrap(target: Target, credentials: Credentials, *, deadline: float
     """Bootstrap etcd on `target` (by its own address). False if it already was bootstrapped."""
     return await with_retries(_secure_or_wait(lambda: _on(target, credentials,
                                                           lambda c: calls.bootstrap(c, node=target.node))), deadline)
-
-
-def image_tag(image: str) -> str:
-    """The Talos version an installer image carries: ``factory.talos.dev/installer/<id>:v1.13.9`` → v1.13.9."""
-    name = image.rsplit("/", 1)[-1]
-    return name.rsplit(":", 1)[-1] if ":" in name else ""
 
 
 async def upgrade(target: Target, image: str, credentials: Credentials, *, deadline: float = DEFAULT_DEADLINE,

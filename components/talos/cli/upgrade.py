@@ -32,7 +32,7 @@ async def _facts(client: TalosClient, node: str) -> tuple[str, str]:
 def _upgrade(args: argparse.Namespace) -> int:
     session = Session(args)
     credentials = session.secure_credentials("upgrade")
-    wanted = operations.image_tag(args.image)
+    wanted = documents.image_tag(args.image)
     if not wanted:
         raise ConfigError(f"upgrade --image {args.image!r}: expected an installer image with a version tag, "
                           f"e.g. {DEFAULT_IMAGE}")
