@@ -90,10 +90,11 @@ def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes
         preview = operations_by_name(engine.preview(run_with(engine, changed)))  # Check and Diff only
         assert {name for name, op in preview.items() if op != "same"} == {"talos-worker-01"}
         shown = {urn.rsplit("::", 1)[-1]: keys for urn, keys in engine.display.items()}
-        assert shown == {"talos-worker-01": ["config", "masked_config"]}  # no output-only noise
+        assert shown == {"talos-worker-01": ["apply_effect", "config", "masked_config"]}  # no output-only noise
         result = operations_by_name(engine.up(run_with(engine, changed)))
         assert {name for name, op in result.items() if op != "same"} == {"talos-worker-01"}
         assert result["talos-worker-01"] == "update"
+        assert state_of(engine, "worker-01").inputs["apply_effect"] == "applies in place"  # Talos's own rules
         after = state_of(engine, "worker-01").inputs["masked_config"]
         assert (next(before)["machine"].get("nodeLabels") or {}).get("rack") is None
         assert next(yaml.safe_load_all(after))["machine"]["nodeLabels"]["rack"] == "r2"  # visible in the preview
@@ -172,6 +173,7 @@ def test_bumping_talos_version_upgrades_every_node_one_control_plane_at_a_time(h
             f"talos-{n.hostname}" for n in definition.nodes)
         assert {address: emulated.node(address).version for address in cluster.addresses} == {
             address: "v1.13.10" for address in cluster.addresses}
+        assert state_of(engine, "worker-01").inputs["apply_effect"] == "upgrades to Talos v1.13.10 (reboots)"
         calls_after = emulated.calls[started:]
     upgrades = [c for c in calls_after if c.method == "Upgrade"]
     assert {c.path for c in upgrades} == {"/machine.LifecycleService/Upgrade"}  # v1.13 nodes

@@ -59,6 +59,9 @@ REQUIRED = ("hostname", "role", "address", "config", "secrets")
 # Inputs that change how later operations behave but are no reason to contact the node.
 SETTINGS = ("reset_on_destroy", "apply_mode", "timeout", "control_plane_count", "hostname", "role")
 APPLIED_MODE, APPLIED_INSECURE = "__applied_mode", "__applied_insecure"
+# What the preview shows for a changed config: "applies in place", "reboots (<paths>)" or "upgrades to ..."
+# (Check sets it from the old and new config: it is not a reason to update, Diff ignores it).
+APPLY_EFFECT = "apply_effect"
 
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
                        r"[A-Za-z0-9])?)*$")
@@ -66,6 +69,18 @@ _DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9
 
 def _valid_address(address: str) -> bool:
     return is_ip(address) or bool(_DNS_NAME.match(address))
+
+
+def effect_of(before: list[dict[str, Any]], after: list[dict[str, Any]], previous: str, config: str) -> str:
+    """Whether the node takes the change in place or reboots, by Talos's own rules for the version it runs
+    (components/talos/reboots.py); a new installer image is an upgrade, which always reboots."""
+    from ..talos.documents import image_tag
+    from ..talos.reboots import apply_effect
+
+    running, wanted = image_tag(install_image(before)), image_tag(install_image(after))
+    if wanted and wanted != running:
+        return f"upgrades to Talos {wanted} (reboots)"
+    return apply_effect(previous, config, running) if running else "applies (Talos version unknown)"
 
 
 def resource_id(hostname: str, address: str, machine: str) -> str:
@@ -98,8 +113,10 @@ class MachineConfigProvider(ResourceProvider):
                 previous = olds.get("config")
                 if isinstance(previous, str) and previous and not is_unknown(previous):
                     # version guards (components/talos/rollout.py): preview fails before any node is touched
-                    check_config_change(f"{hostname}", decode(previous, f"node {hostname} previous config"),
-                                        documents)
+                    before = decode(previous, f"node {hostname} previous config")
+                    check_config_change(f"{hostname}", before, documents)
+                    news = {**news, APPLY_EFFECT: effect_of(before, documents, previous, config)
+                            if previous != config else olds.get(APPLY_EFFECT)}
             except TalosError as error:
                 failures.append(CheckFailure("config", str(error)))
         if isinstance(address, str) and not is_unknown(address) and isinstance(hostname, str):
