@@ -47,7 +47,7 @@ from ..talos.rollout import check_config_change
 from ..talos.secrets import SecretsBundle
 from . import claims
 from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
-from .stack_settings import reset_on_destroy_setting
+from .stack_settings import TALOS_SETTINGS_KEY, reset_on_destroy_setting
 
 if TYPE_CHECKING:
     from ..talos.api.calls import ApplyResult
@@ -90,10 +90,10 @@ def resource_id(hostname: str, address: str, machine: str) -> str:
 
 class MachineConfigProvider(ResourceProvider):
     # The stack's current config, as the engine passes it to dynamic providers (Configure); None until then.
-    stack_config: dict[str, Any] | None = None
+    talos_settings: Any = None  # the stack's `talos-cluster:talos`, as the engine passes it (Configure)
 
     def configure(self, req: ConfigureRequest) -> None:
-        self.stack_config = dict(req.config._props)
+        self.talos_settings = req.config.get(TALOS_SETTINGS_KEY)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         hostname = news.get("hostname", "?")
@@ -210,7 +210,7 @@ class MachineConfigProvider(ResourceProvider):
         address, hostname = str(props.get("address")), str(props.get("hostname"))
         if claims.claimed(address) or claims.claimed_hostname(hostname):
             return
-        reset = reset_on_destroy_setting(self.stack_config, props.get("reset_on_destroy"))
+        reset = reset_on_destroy_setting(self.talos_settings, props.get("reset_on_destroy"))
         removed = claims.in_deployment_with_program()  # a destroy takes the whole cluster: nothing to leave
         if reset or removed:
             run(self._leave_and_reset(props, removed=removed, reset=reset), f"node {hostname}")

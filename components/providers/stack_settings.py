@@ -12,11 +12,10 @@ from ..talos.stackconfig import StackConfigError, parse_bool
 TALOS_SETTINGS_KEY = "talos-cluster:talos"
 
 
-def reset_on_destroy_setting(stack_config: dict[str, Any] | None, recorded: Any) -> bool:
-    """`resetOnDestroy` of `talos-cluster:talos` as the stack says now; the recorded value only where the
-    stack has no such key (a TalosCluster used outside this program). Anything but true (or "true", as
-    `pulumi config set` stores it) means no reset: wiping a node is never the result of a typo."""
-    raw = (stack_config or {}).get(TALOS_SETTINGS_KEY)
+def reset_on_destroy_setting(raw: Any, recorded: Any) -> bool:
+    """`resetOnDestroy` of `talos-cluster:talos` (`raw`, as the engine passed it) as the stack says now; the
+    recorded value only where the stack has no such key (a TalosCluster used outside this program). Anything
+    but true (or "true", as `pulumi config set` stores it) means no reset: never a wipe from a typo."""
     if raw is None:
         return recorded is True
     try:
