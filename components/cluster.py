@@ -16,6 +16,7 @@ from .providers.bootstrap import TalosBootstrap
 from .providers.client_configs import Kubeconfig, Talosconfig
 from .providers.cluster_secrets import TalosSecrets
 from .providers.health import ClusterHealth
+from .providers.kubernetes_upgrade import KubernetesUpgrade
 from .providers.machine_config import MachineConfigApply
 from .talos.definition.model import ClusterDefinition, NodeDefinition
 from .talos.definition.render import render_node_text
@@ -86,9 +87,15 @@ class TalosCluster(pulumi.ComponentResource):
         # The rollout policy as dependencies: each wave starts once the one before it is done, so the engine
         # updates (and upgrades) control planes one at a time, each healthy before the next, then workers in
         # batches. Creation is a quick insecure apply, so the chain costs seconds while installs overlap.
+        order = waves(((node.hostname, node.role) for node in definition.nodes), options.worker_batch)
+        kubernetes = KubernetesUpgrade(
+            f"{name}-kubernetes", kubernetes_version=definition.kubernetes_version,
+            control_planes=pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes)),
+            kubelet_order=pulumi.Output.all(*(self.addresses[h] for wave in order for h in wave.hostnames)),
+            secrets=bundle, timeout=options.apply_timeout, opts=child)
         applies: dict[str, MachineConfigApply] = {}
-        previous: list[pulumi.Resource] = []
-        for wave in waves(((node.hostname, node.role) for node in definition.nodes), options.worker_batch):
+        previous: list[pulumi.Resource] = [kubernetes]  # a version bump runs upgrade-k8s before any new config
+        for wave in order:
             current: list[pulumi.Resource] = []
             for hostname in wave.hostnames:
                 node = definition.node(hostname)

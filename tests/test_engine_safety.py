@@ -234,7 +234,7 @@ def test_a_protected_secrets_bundle_stops_a_destroy_before_any_node_is_touched(h
         engine.up(run_with(engine, parsed(text), replace(RESET_ON, protect_secrets=True), config=CONFIG_RESET_ON))
         with pytest.raises(StepFailed, match="cannot be deleted because it is protected"):
             engine.destroy()
-        assert resets(emulated) == [] and len(engine.state) == 11
+        assert resets(emulated) == [] and len(engine.state) == 12
 
 
 # ---------------------------------------------------------------------- what a user does by hand

@@ -11,11 +11,13 @@ import pytest
 
 from benchmarks.up_emulated import definition_text
 from components.talos.definition import load
+from components.talos.kube.upgrade import config_image
 
 from .emulated import emulate, fresh_subnet, render
 from .engine import Engine, StepFailed
 from .provider_host import ProviderHost
 from .talos_layer import FAST, run_with
+from .test_kube_upgrade import replay
 
 
 def test_a_talos_upgrade_reboots_one_control_plane_at_a_time_then_workers_two_at_a_time():
@@ -66,3 +68,20 @@ def test_a_two_minor_kubernetes_jump_fails_the_preview_in_one_line_before_any_no
     message = str(failure.value)
     assert "controlplane-01" in message and "1.34.2" in message and "1.36.3" in message
     assert len(message.splitlines()) == 1
+
+
+def test_a_kubernetes_minor_bump_upgrades_every_api_server_before_any_kubelet(tmp_path):
+    text = definition_text(fresh_subnet(), 3, 2).replace("kubernetesVersion: v1.36.3", "kubernetesVersion: v1.35.0")
+    cluster = render(text)
+    journal = tmp_path / "journal.jsonl"
+    with emulate(cluster, journal=str(journal)) as emulated, ProviderHost() as host:
+        engine = Engine(host)
+        engine.up(run_with(engine, load.parse_definition(text, "bench.yaml", environ={})))
+        bumped = load.parse_definition(text.replace("v1.35.0", "v1.36.3"), "bench.yaml", environ={})
+        result = {urn.rsplit("::", 1)[-1]: op for urn, op in engine.up(run_with(engine, bumped)).items()}
+        configs = [emulated.node(address).config for address in cluster.addresses]
+    assert result["talos-kubernetes"] == "update"
+    replay(journal)  # no kubelet newer than any running API server, at any event
+    assert all(config is not None and config_image(config.text, "kubelet").endswith(":v1.36.3") for config in configs)
+    assert all(config is not None and config_image(config.text, "kube-apiserver").endswith(":v1.36.3")
+               for config in configs[:3])
