@@ -7,6 +7,7 @@ definition and the secrets, so a preview shows exactly which node a change touch
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,12 +121,12 @@ class TalosCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.applies[first.hostname]]))
         control_planes = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes))
         workers = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.workers))
-        self.health = ClusterHealth(
-            f"{name}-health", control_planes=control_planes, workers=workers, secrets=bundle,
+        self._health = functools.partial(
+            ClusterHealth, control_planes=control_planes, workers=workers, secrets=bundle,
             kubespan=pulumi.Output.unsecret(configs[first.hostname].apply(_kubespan_on)),
-            applied=pulumi.Output.all(*(apply.id for apply in self.applies.values())),
-            timeout=options.health_timeout,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bootstrap, *self.applies.values()]))
+            applied=pulumi.Output.all(*(apply.id for apply in self.applies.values())), timeout=options.health_timeout)
+        self.health = self._health(f"{name}-health", opts=pulumi.ResourceOptions(
+            parent=self, depends_on=[bootstrap, *self.applies.values()]))
         self.talosconfig = Talosconfig(
             f"{name}-talosconfig", secrets=bundle, cluster_name=definition.cluster_name, endpoints=control_planes,
             nodes=pulumi.Output.all(*self.addresses.values()), renew_before_days=options.renew_before_days,
@@ -136,6 +137,11 @@ class TalosCluster(pulumi.ComponentResource):
         self.nodes = {node.hostname: {"address": self.addresses[node.hostname], "role": node.role}
                       for node in definition.nodes}
         self.masked_configs = {hostname: apply.masked_config for hostname, apply in self.applies.items()}
+        self._name = name
         self.register_outputs({"talosconfig": self.talosconfig, "kubeconfig": self.kubeconfig,
                                "nodes": self.nodes, "masked_configs": self.masked_configs})
 
+    def ready_after(self, cni: Sequence[pulumi.Resource]) -> ClusterHealth:
+        """The last stage of `talosctl health`, once the CNI is installed: every node Ready (and schedulable)."""
+        return self._health(f"{self._name}-nodes-ready", nodes_ready=True,
+                            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.health, *cni]))

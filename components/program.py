@@ -34,7 +34,8 @@ def build() -> dict[str, Any]:
     cluster = TalosCluster("talos", definition, machines.addresses, machines=machines.resources,
                            imported_secrets=settings.imported_secrets, options=settings.options)
     if settings.cilium is not None:
-        Cilium("cilium", cluster.kubeconfig, settings.cilium, len(definition.nodes), after=[cluster.health])
+        cilium = Cilium("cilium", cluster.kubeconfig, settings.cilium, len(definition.nodes), after=[cluster.health])
+        cluster.ready_after([cilium])  # nodes turn Ready once the CNI runs: the last health stage
     return _outputs(cluster, machines, definition)
 
 

@@ -65,6 +65,8 @@ class EmulatedCloud:
                 assert inputs["snapshotId"] in self.raw_snapshots, "Vultr cannot import a compressed image"
                 self.emulated.boot_from(address, BootMedia.from_disk_image())
             return f"instance-{address}", {**inputs, "mainIp": address}
+        if kind == "kubernetes:helm.sh/v3:Release" and inputs.get("chart") == "cilium":
+            self.emulated.kubernetes.cni_installed = True  # the CNI runs: kubelets report Ready
         return f"{registration.name}-id", inputs
 
 

@@ -49,5 +49,5 @@ def test_a_homelab_preview_after_up_is_empty_and_a_new_node_previews_one_create(
         preview = {urn.rsplit("::", 1)[-1]: op for urn, op in engine.preview(homelab_program(definition)).items()}
     assert [name for name, op in preview.items() if op == "create"] == ["talos-ovh-worker-03"]
     assert {name for name, op in preview.items() if op not in ("same", "create")} == {
-        "talos-health", "talos-talosconfig"}
+        "talos-health", "talos-nodes-ready", "talos-talosconfig"}
     assert preview["talos-kubeconfig"] == "same" and preview["cilium"] == "same"

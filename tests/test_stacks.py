@@ -52,8 +52,9 @@ def test_each_stack_creates_the_expected_resources(stack):
     for registration in run.registrations:
         counts[registration.type] = counts.get(registration.type, 0) + 1
     assert {kind: counts.get(kind, 0) for kind in EXPECTED[stack]} == EXPECTED[stack]
-    for singleton in ("Secrets", "Bootstrap", "ClusterHealth", "Talosconfig", "Kubeconfig"):
+    for singleton in ("Secrets", "Bootstrap", "Talosconfig", "Kubeconfig", "KubernetesUpgrade"):
         assert counts[DYNAMIC + singleton] == 1
+    assert counts[DYNAMIC + "ClusterHealth"] == 2  # Talos and Kubernetes stages; nodes Ready once Cilium runs
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -23,7 +23,8 @@ class ClusterHealthProvider(ResourceProvider):
         return CheckResult(news, require(news, ("control_planes", "secrets"), "cluster health"))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=bool(changed(olds, news, ("control_planes", "workers", "kubespan", "applied"))))
+        watched = ("control_planes", "workers", "kubespan", "applied", "nodes_ready")
+        return DiffResult(changes=bool(changed(olds, news, watched)))
 
     def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
@@ -37,8 +38,9 @@ class ClusterHealthProvider(ResourceProvider):
         peers = len(control_planes) + len(workers) - 1 if inputs.get("kubespan") else None
         bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
         # Kubernetes stages after Talos's (pkg/cluster/check/default.go): the API server answers, control-plane
-        # pods run, nodes are schedulable. Ready nodes need the CNI, which this stack installs after health.
-        kubernetes = KubernetesChecks(admin_credentials(bundle, "cluster-health"), nodes_ready=False)
+        # pods run, nodes are schedulable; Ready nodes only with `nodes_ready`, the check after the CNI.
+        kubernetes = KubernetesChecks(admin_credentials(bundle, "cluster-health"),
+                                      nodes_ready=bool(inputs.get("nodes_ready")))
         run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"], READER_ROLE),
                                     deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers,
                                     kubernetes=kubernetes),
@@ -57,7 +59,11 @@ class ClusterHealth(Resource, module="talos", name="ClusterHealth"):
 
     def __init__(self, name: str, *, control_planes: pulumi.Input[list[str]], workers: pulumi.Input[list[str]],
                  secrets: pulumi.Input[str], kubespan: pulumi.Input[bool], applied: pulumi.Input[list[str]],
-                 timeout: float = DEFAULT_TIMEOUT, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(ClusterHealthProvider(), name, {
+                 timeout: float = DEFAULT_TIMEOUT, nodes_ready: bool = False,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs: dict[str, Any] = {
             "control_planes": control_planes, "workers": workers, "secrets": pulumi.Output.secret(secrets),
-            "kubespan": kubespan, "applied": applied, "timeout": timeout}, opts)
+            "kubespan": kubespan, "applied": applied, "timeout": timeout}
+        if nodes_ready:
+            inputs["nodes_ready"] = True
+        super().__init__(ClusterHealthProvider(), name, inputs, opts)
