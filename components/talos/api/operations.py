@@ -28,6 +28,9 @@ T = TypeVar("T")
 DEFAULT_DEADLINE = 600.0  # Terraform's default create/update timeout
 # A probe waits as long as any call, which is never past the operation's deadline (retry.call_timeout).
 PROBE_TIMEOUT = DEFAULT_CALL_TIMEOUT
+# Waiting for a rebooting node to answer again is polling, not retrying a failure: a short fixed interval
+# notices it within half a second (the backoff's doubling to 10 s cost a rollout up to 10 s per wave).
+POLL_FIRST, POLL_MAX = 0.25, 0.5
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ async def wait_configured(target: Target, credentials: Credentials, *, deadline:
                                 detail="node is still in maintenance mode", transient=True)
         return info
 
-    return await with_retries(_secure_or_wait(attempt), deadline)
+    return await with_retries(_secure_or_wait(attempt), deadline, first_delay=POLL_FIRST, max_delay=POLL_MAX)
 
 
 def _secure_or_wait(attempt: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
@@ -164,7 +167,7 @@ async def upgrade(target: Target, image: str, credentials: Credentials, *, deadl
                                 detail=f"still running {info.tag}, waiting for {wanted}", transient=True)
         return info
 
-    return await with_retries(_secure_or_wait(upgraded), deadline)
+    return await with_retries(_secure_or_wait(upgraded), deadline, first_delay=POLL_FIRST, max_delay=POLL_MAX)
 
 
 # Stages in `talosctl health`'s order (siderolabs/talos pkg/cluster/check/default.go: etcd healthy and its
