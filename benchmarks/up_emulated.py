@@ -37,13 +37,14 @@ def definition_text(subnet: str, control_planes: int, workers: int) -> str:
 
 
 @contextmanager
-def emulated_cluster(subnet: str, control_planes: int, workers: int) -> Iterator[tuple[ClusterDefinition,
-                                                                                      EmulatedCluster]]:
-    """The bench definition and its nodes, emulated with the scaled install and reboot times."""
+def emulated_cluster(subnet: str, control_planes: int, workers: int,
+                     journal: str | None = None) -> Iterator[tuple[ClusterDefinition, EmulatedCluster]]:
+    """The bench definition and its nodes, emulated with the scaled install and reboot times (and the
+    emulator's journal appended to `journal`, if given)."""
     text = definition_text(subnet, control_planes, workers)
     definition = load.parse_definition(text, "bench.yaml", environ={})
     with EmulatedCluster(render(text).addresses, install_seconds=INSTALL_SECONDS,
-                         reboot_seconds=REBOOT_SECONDS) as nodes:
+                         reboot_seconds=REBOOT_SECONDS, journal=journal) as nodes:
         yield definition, nodes
 
 

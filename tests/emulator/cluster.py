@@ -162,6 +162,10 @@ class EmulatedCluster:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def journal_time(self) -> float:
+        """Seconds since the cluster was made: the journal's `t`, so a reader can mark its own moments on it."""
+        return time.monotonic() - self._started
+
     def journal_event(self, node: str, event: str) -> None:
         """One JSON line per event (issue 12's --journal format), with the node's versions after it."""
         if self._journal is None:
@@ -171,7 +175,7 @@ class EmulatedCluster:
         control_plane = emulated is not None and emulated.config is not None and emulated.config.control_plane
         versions = {"talos": emulated.version if emulated else None, "kubelet": tag(images.get("kubelet", "")) or None,
                     "apiserver": tag(images.get("kube-apiserver", "")) if control_plane else None}
-        line = json.dumps({"t": round(time.monotonic() - self._started, 3),
+        line = json.dumps({"t": round(self.journal_time(), 3),
                            "node": emulated.address if emulated else node, "event": event,
                            "versions": versions})
         with self._lock:
