@@ -29,8 +29,8 @@ DEFAULT_DEADLINE = 600.0  # Terraform's default create/update timeout
 # A probe waits as long as any call, which is never past the operation's deadline (retry.call_timeout).
 PROBE_TIMEOUT = DEFAULT_CALL_TIMEOUT
 # Waiting for a rebooting node to answer again is polling, not retrying a failure: a short fixed interval
-# notices it within half a second (the backoff's doubling to 10 s cost a rollout up to 10 s per wave).
-POLL_FIRST, POLL_MAX = 0.25, 0.5
+# notices it within a quarter second (the backoff's doubling to 10 s cost a rollout up to 10 s a wave).
+POLL_FIRST, POLL_MAX = 0.1, 0.25
 
 
 @dataclass(frozen=True)
