@@ -1,7 +1,7 @@
 """The seed article's talosctl sequence, typed as the article types it, against emulated nodes, with this CLI
 only; each output is checked against what the article shows (its headers and columns).
 
-Left out: `upgrade-k8s --to 1.29.1` (another part of the project builds the Kubernetes client it needs)."""
+The cluster is made at Kubernetes 1.28 so that the article's `upgrade-k8s --to 1.29.1` really upgrades it."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def test_the_articles_v1_6_walk_runs_as_written(home, capsys):
     first = control_planes[0]
     assert main(["gen", "secrets", "-o", "secrets.yaml"]) == 0
     assert main(["gen", "config", "homelab-talos-dev", f"https://{first}:6443", "--with-secrets", "./secrets.yaml",
-                 "--install-disk", "/dev/sda", "--talos-version", "v1.6.4", "-o", "."]) == 0
+                 "--install-disk", "/dev/sda", "--talos-version", "v1.6.4", "--kubernetes-version", "1.28.6",
+                 "-o", "."]) == 0
     with EmulatedCluster(control_planes + workers, version="v1.6.4") as emulated:
         capsys.readouterr()
         assert main(["disks", "--insecure", "-n", first, "-e", first]) == 0
@@ -115,6 +116,13 @@ def test_the_articles_v1_6_walk_runs_as_written(home, capsys):
         out = capsys.readouterr()
         assert "3 control planes in etcd, 2 workers" in out.out
         assert "discovered nodes" in out.err and "not checked: the Kubernetes API server" in out.err
+
+        # "Même s'il n'y a qu'un nœud précisé, ils seront tous mis à jour": every node, from one -n
+        assert main(["upgrade-k8s", "--to", "1.29.1", "-n", first]) == 0
+        upgrade = capsys.readouterr().out
+        assert "discovered controlplane nodes" in upgrade and "updating manifests" in upgrade
+        configs = [emulated.node(address).config for address in control_planes + workers]
+        assert all(config is not None and b"kubelet:v1.29.1" in config.text for config in configs)
 
         # the hostname, by JSON patch inline (global -n before the verb) and from @patch.yaml
         assert main(["-n", first, "patch", "machineconfig", "-p", HOSTNAME_PATCH]) == 0
