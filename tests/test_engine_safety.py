@@ -4,8 +4,10 @@ refresh, interrupted runs and previews never hurt a node, and state always says 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -108,7 +110,9 @@ def test_a_config_edited_out_of_band_shows_after_refresh_and_up_repairs_it(homel
         assert repaired is not None and repaired.text == rendered.text
 
 
-def test_a_node_reset_out_of_band_is_configured_again_after_refresh(homelab):
+@contextlib.contextmanager
+def reset_out_of_band(homelab: tuple[str, RenderedCluster]) -> Iterator[tuple[Engine, EmulatedCluster, str]]:
+    """An up, then worker-02 reset by hand (`talosctl reset`): back in maintenance mode, unknown to the state."""
     text, cluster = homelab
     worker = cluster.workers[1]
     with emulate(cluster) as emulated, ProviderHost() as host:
@@ -116,23 +120,22 @@ def test_a_node_reset_out_of_band_is_configured_again_after_refresh(homelab):
         engine.up(run_with(engine, parsed(text)))
         _reset_by_hand(worker, engine)
         emulated.wait_for(worker, "maintenance")
+        yield engine, emulated, worker
+
+
+def test_a_node_reset_out_of_band_is_configured_again_after_refresh(homelab):
+    with reset_out_of_band(homelab) as (engine, emulated, worker):
         assert names(engine.refresh())["talos-worker-02"] == "refresh-delete"
-        assert names(engine.up(run_with(engine, parsed(text))))["talos-worker-02"] == "create"
+        assert names(engine.up(run_with(engine, parsed(homelab[0]))))["talos-worker-02"] == "create"
         emulated.wait_for(worker, "running")
         assert emulated.node(worker).hostname == "worker-02"
 
 
 def test_an_update_to_a_node_found_in_maintenance_mode_sends_it_no_config(homelab):
-    text, cluster = homelab
-    worker = cluster.workers[1]
-    with emulate(cluster) as emulated, ProviderHost() as host:
-        engine = Engine(host)
-        engine.up(run_with(engine, parsed(text)))
-        _reset_by_hand(worker, engine)
-        emulated.wait_for(worker, "maintenance")
+    with reset_out_of_band(homelab) as (engine, emulated, worker):
         applied_before = len(emulated.calls_to("ApplyConfiguration"))
         with pytest.raises(StepFailed) as failure:
-            engine.up(run_with(engine, parsed(with_node_patch(text, "worker-02"))))
+            engine.up(run_with(engine, parsed(with_node_patch(homelab[0], "worker-02"))))
         assert "worker-02" in str(failure.value) and "answers in maintenance mode: it lost its installation" in str(
             failure.value) and "pulumi up --refresh" in str(failure.value)
         assert len(emulated.calls_to("ApplyConfiguration")) == applied_before
