@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -40,6 +40,8 @@ class ClusterOptions:
     renew_before_days: float = 30.0
     protect_secrets: bool = True  # `pulumi destroy` or a refactor never loses the cluster's CA by accident
     worker_batch: int = 1  # workers updated at once, after every control plane (components/talos/rollout.py)
+    # hostname → the maintenance certificate fingerprints its first, insecure apply accepts (--cert-fingerprint)
+    cert_fingerprints: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def _rendered(definition: ClusterDefinition, node: NodeDefinition,
@@ -110,6 +112,7 @@ class TalosCluster(pulumi.ComponentResource):
                     secrets=bundle, control_plane_count=len(definition.control_planes),
                     apply_mode=options.apply_mode, timeout=options.apply_timeout,
                     reset_on_destroy=options.reset_on_destroy,
+                    cert_fingerprints=list(options.cert_fingerprints.get(hostname, ())),
                     opts=pulumi.ResourceOptions(parent=self, depends_on=machine + previous))
                 current.append(applies[hostname])
             previous = current

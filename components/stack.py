@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,29 @@ def _imported_secrets(config: pulumi.Config) -> pulumi.Output[str] | None:
     return pulumi.Output.secret(bundle)
 
 
+def _cert_fingerprints(config: pulumi.Config, definition: ClusterDefinition) -> dict[str, list[str]]:
+    """``talos-cluster:certFingerprints``: hostname → the maintenance certificate fingerprints (talosctl
+    --cert-fingerprint) its first apply accepts; read them from the node's console."""
+    raw = _object(config, "certFingerprints", "an object of hostname: [fingerprint, ...]")
+    if raw is None:
+        return {}
+    hostnames = {node.hostname for node in definition.nodes}
+    if not isinstance(raw, dict):
+        raise StackConfigError(f"stack config {PROJECT}:certFingerprints: expected an object of hostname: "
+                               "[fingerprint, ...]")
+    pins: dict[str, list[str]] = {}
+    for hostname, fingerprints in raw.items():
+        key = f"stack config {PROJECT}:certFingerprints.{str(hostname)[:60]}"
+        if hostname not in hostnames:
+            raise StackConfigError(f"{key}: no such node in {definition.source}")
+        if isinstance(fingerprints, str):
+            fingerprints = [fingerprints]
+        if not isinstance(fingerprints, list) or not all(isinstance(f, str) and f for f in fingerprints):
+            raise StackConfigError(f"{key}: expected a list of fingerprints (base64 of a SHA-256 digest)")
+        pins[hostname] = fingerprints
+    return pins
+
+
 def _options(config: pulumi.Config) -> ClusterOptions:
     raw = _object(config, "talos", "an object with applyMode, timeouts, resetOnDestroy")
     return ClusterOptions(**parse_talos_options(raw, f"{PROJECT}:talos"))
@@ -189,5 +212,6 @@ def load_settings() -> StackSettings:
     config = pulumi.Config(PROJECT)
     definition = _definition(config)
     cilium = _cilium(config)
-    return StackSettings(definition=definition, options=_options(config), imported_secrets=_imported_secrets(config),
+    options = replace(_options(config), cert_fingerprints=_cert_fingerprints(config, definition))
+    return StackSettings(definition=definition, options=options, imported_secrets=_imported_secrets(config),
                          proxmox=_proxmox(definition), vultr=_vultr(definition, config), cilium=cilium)

@@ -294,3 +294,16 @@ async def _etcd_members(cluster: RenderedCluster, engine: Engine) -> list[str]:
     first = cluster.control_planes[0]
     async with TalosClient(first, stack_credentials(engine)) as client:
         return [member.hostname for member in await calls.etcd_members(client, node=first)]
+
+
+def test_a_pinned_first_apply_reaches_only_the_machine_whose_certificate_matches(homelab):
+    text, cluster = homelab
+    worker, other = cluster.workers
+    with emulate(cluster) as emulated, ProviderHost() as host:
+        pins = {"worker-01": [emulated.node(worker).maintenance_fingerprint],
+                "worker-02": ["47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="]}  # not the node's: an impostor
+        engine = Engine(host)
+        with pytest.raises(StepFailed, match=r"worker-02.*not pinned \(--cert-fingerprint\); no config was sent"):
+            engine.up(run_with(engine, parsed(text), replace(FAST, cert_fingerprints=pins)))
+        assert emulated.node(worker).config is not None  # pinned, matched, configured
+        assert emulated.node(other).config is None  # no config, no secrets for the unmatched certificate

@@ -116,3 +116,15 @@ def test_an_encrypted_secrets_file_is_decrypted_into_a_secret_input(monkeypatch)
     secrets = next(r for r in run.registrations if r.type.endswith("talos:Secrets"))
     assert "imported" in secrets.secret_inputs
     assert secrets.inputs["imported"] == read_talsecret(folder / "talsecret.yaml")
+
+
+def test_a_pinned_fingerprint_for_a_node_that_does_not_exist_names_the_key_and_definition():
+    message = failure("dev", {"talos-cluster:certFingerprints": '{"worker-99": ["abc"]}'})
+    assert "talos-cluster:certFingerprints.worker-99: no such node in " in message and "dev.yaml" in message
+
+
+def test_pinned_fingerprints_reach_only_their_nodes_first_apply():
+    run = run_stack("dev", {"talos-cluster:certFingerprints":
+                            '{"dev-worker-01": ["47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="]}'})
+    pinned = {r.inputs["hostname"]: r.inputs.get("cert_fingerprints") for r in run.of_type("MachineConfigApply")}
+    assert sorted(name for name, pins in pinned.items() if pins) == ["dev-worker-01"]

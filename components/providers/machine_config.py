@@ -57,7 +57,8 @@ DEFAULT_TIMEOUT = 600.0
 ROLES = ("controlplane", "worker")
 REQUIRED = ("hostname", "role", "address", "config", "secrets")
 # Inputs that change how later operations behave but are no reason to contact the node.
-SETTINGS = ("reset_on_destroy", "apply_mode", "timeout", "control_plane_count", "hostname", "role")
+SETTINGS = ("reset_on_destroy", "apply_mode", "timeout", "control_plane_count", "hostname", "role",
+            "cert_fingerprints")
 APPLIED_MODE, APPLIED_INSECURE = "__applied_mode", "__applied_insecure"
 # What the preview shows for a changed config: "applies in place", "reboots (<paths>)" or "upgrades to ..."
 # (Check sets it from the old and new config: it is not a reason to update, Diff ignores it).
@@ -104,6 +105,13 @@ class MachineConfigProvider(ResourceProvider):
         if not is_unknown(mode) and mode not in APPLY_MODE_NAMES:
             failures.append(CheckFailure("apply_mode", f"node {hostname}: apply mode {mode!r}; expected one of "
                                                        f"{', '.join(APPLY_MODE_NAMES)}"))
+        for pin in news.get("cert_fingerprints") or []:
+            from ..talos.api.diagnose import parse_fingerprint
+
+            try:
+                parse_fingerprint(str(pin))
+            except ValueError as error:
+                failures.append(CheckFailure("cert_fingerprints", f"node {hostname}: {error}"))
         if isinstance(address, str) and not is_unknown(address) and address and not _valid_address(address):
             failures.append(CheckFailure("address", f"node {hostname}: address {address!r} is not an IP or DNS name"))
         config = news.get("config")
@@ -138,7 +146,8 @@ class MachineConfigProvider(ResourceProvider):
         inputs = inputs_of(props)
         outcome = run(operations.apply(target_of(inputs), inputs["config"].encode(),
                                        credentials_from(inputs["secrets"]), mode=inputs.get("apply_mode", "auto"),
-                                       deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT)),
+                                       deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT),
+                                       cert_fingerprints=[str(f) for f in inputs.get("cert_fingerprints") or []]),
                       f"node {inputs['hostname']}")
         return CreateResult(resource_id(inputs["hostname"], inputs["address"], str(inputs.get("machine") or "")), {
             **inputs, APPLIED_MODE: outcome.result.mode, APPLIED_INSECURE: outcome.insecure})
@@ -257,10 +266,12 @@ class MachineConfigApply(Resource, module="talos", name="MachineConfigApply"):
                  config: pulumi.Input[str], masked_config: pulumi.Input[str],
                  secrets: pulumi.Input[str], control_plane_count: int, machine: pulumi.Input[str] = "",
                  apply_mode: str = "auto", timeout: float = DEFAULT_TIMEOUT, reset_on_destroy: bool = False,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(MachineConfigProvider(), name, {
+                 cert_fingerprints: list[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+        inputs: dict[str, Any] = {
             "hostname": hostname, "role": role, "address": address, "machine": machine,
             "config": pulumi.Output.secret(config), "masked_config": masked_config,
             "secrets": pulumi.Output.secret(secrets), "control_plane_count": control_plane_count,
-            "apply_mode": apply_mode, "timeout": timeout, "reset_on_destroy": reset_on_destroy,
-        }, opts)
+            "apply_mode": apply_mode, "timeout": timeout, "reset_on_destroy": reset_on_destroy}
+        if cert_fingerprints:  # pins the first, insecure apply (talosctl apply-config --cert-fingerprint)
+            inputs["cert_fingerprints"] = cert_fingerprints
+        super().__init__(MachineConfigProvider(), name, inputs, opts)
