@@ -93,6 +93,7 @@ class TalosCluster(pulumi.ComponentResource):
         order = waves(((node.hostname, node.role) for node in definition.nodes), options.worker_batch)
         kubernetes = KubernetesUpgrade(
             f"{name}-kubernetes", kubernetes_version=definition.kubernetes_version,
+            first_control_plane=definition.control_planes[0].hostname,
             control_planes=pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes)),
             kubelet_order=pulumi.Output.all(*(self.addresses[h] for wave in order for h in wave.hostnames)),
             secrets=bundle, timeout=options.apply_timeout, opts=child)

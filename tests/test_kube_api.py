@@ -146,8 +146,20 @@ def test_a_talos_upgrade_drains_the_node_and_uncordons_it_only_if_talos_cordoned
         for address in (worker, control_plane):
             asyncio.run(operations.upgrade(Target(address), "factory.talos.dev/installer/abc:v1.13.10",
                                            dev.credentials, deadline=20))
-        nodes = {n["metadata"]["name"]: n for n in asyncio.run(client.nodes())}
+        # the only control plane's kube-apiserver starts after its Talos API answers again: wait for it
+        nodes = {n["metadata"]["name"]: n for n in asyncio.run(_when_api_answers(client))}
         pods = asyncio.run(client.pods(field_selector=f"spec.nodeName={hostname}"))
     assert not nodes[hostname]["spec"].get("unschedulable")  # Talos uncordoned the node it cordoned
     assert nodes[emulated.node(control_plane).hostname]["spec"]["unschedulable"] is True  # the user's cordon stays
     assert pods == []  # drained before the upgrade's reboot
+
+
+async def _when_api_answers(client: Any, seconds: float = 15.0) -> list[dict[str, Any]]:
+    end = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return list(await client.nodes())
+        except KubeAPIError:
+            if asyncio.get_running_loop().time() > end:
+                raise
+            await asyncio.sleep(0.1)

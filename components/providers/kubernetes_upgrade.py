@@ -29,7 +29,8 @@ class KubernetesUpgradeProvider(ResourceProvider):
         old, new = olds.get("kubernetes_version"), news.get("kubernetes_version")
         if isinstance(old, str) and isinstance(new, str) and not is_unknown(new) and old != new:
             try:
-                check_kubernetes_upgrade("cluster", old, new)  # preview fails before any node is touched
+                # preview fails before any node is touched; named after the node it starts on, as talosctl -n
+                check_kubernetes_upgrade(str(news.get("first_control_plane") or "cluster"), old, new)
             except TalosError as error:
                 failures.append(CheckFailure("kubernetes_version", str(error)))
         return CheckResult(news, failures)
@@ -66,9 +67,11 @@ class KubernetesUpgradeProvider(ResourceProvider):
 class KubernetesUpgrade(Resource, module="talos", name="KubernetesUpgrade"):
     """The cluster's Kubernetes version; changing it runs upgrade-k8s before any node's new config."""
 
-    def __init__(self, name: str, *, kubernetes_version: str, control_planes: pulumi.Input[list[str]],
-                 kubelet_order: pulumi.Input[list[str]], secrets: pulumi.Input[str],
-                 timeout: float = DEFAULT_TIMEOUT, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, *, kubernetes_version: str, first_control_plane: str,
+                 control_planes: pulumi.Input[list[str]], kubelet_order: pulumi.Input[list[str]],
+                 secrets: pulumi.Input[str], timeout: float = DEFAULT_TIMEOUT,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(KubernetesUpgradeProvider(), name, {
-            "kubernetes_version": kubernetes_version, "control_planes": control_planes,
+            "kubernetes_version": kubernetes_version, "first_control_plane": first_control_plane,
+            "control_planes": control_planes,
             "kubelet_order": kubelet_order, "secrets": pulumi.Output.secret(secrets), "timeout": timeout}, opts)

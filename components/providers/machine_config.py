@@ -185,8 +185,15 @@ class MachineConfigProvider(ResourceProvider):
             await wait_rebooted(target, credentials, deadline=deadline)
         await operations.wait_configured(target, credentials, deadline=deadline)
         if inputs["role"] == "controlplane":
+            from ..talos.kube.client import admin_credentials
+            from ..talos.kube.health import KubernetesChecks
+
+            # Talos's stages, then its kube-apiserver answering and its static pods Ready, before the next one
+            bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
+            kubernetes = KubernetesChecks(admin_credentials(bundle, "rollout"), nodes_ready=False, schedulable=False)
             members = int(seconds(inputs.get("control_plane_count"), 1))
-            await operations.wait_healthy([target], [], credentials, deadline=deadline, etcd_members=members)
+            await operations.wait_healthy([target], [], credentials, deadline=deadline, etcd_members=members,
+                                          kubernetes=kubernetes)
         else:  # the next batch of workers waits for this one (components/talos/rollout.py)
             await operations.wait_healthy([], [target], credentials, deadline=deadline)
         return result
