@@ -9,7 +9,7 @@ import functools
 import string
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from components.talos.definition import load
@@ -49,9 +49,18 @@ def with_secrets(secrets: list[str]) -> list[dict[str, Any]]:
     return documents
 
 
+@functools.cache
+def masked_without_secrets() -> str:
+    """The masked text with placeholders: a random "secret" that occurs in it anyway (a field name such as
+    nodeLabels, a hostname) proves nothing about masking."""
+    placeholders = [f"placeholder-{index}" for index in range(10)]
+    return masked_config(encode(with_secrets(placeholders)), sensitive=set(placeholders[8:]))
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(SECRET, min_size=10, max_size=10, unique=True))
 def test_no_secret_reaches_the_masked_config_wherever_the_definition_puts_it(secrets):
+    assume(not any(secret in masked_without_secrets() for secret in secrets))
     masked = masked_config(encode(with_secrets(secrets)), sensitive={secrets[8], secrets[9]})
     leaked = [secret for secret in secrets if secret in masked]
     assert not leaked, leaked
