@@ -471,7 +471,7 @@ class _Deployment:
                     # inputs; the SDK resolves every output missing from them as unknown.
                     self._shown(urn, old.outputs, news)
                     return "update", old.id, news
-                outputs = self._call(registration, "updating",
+                outputs = self._call(urn, "updating",
                                      lambda: self.host.update(urn, old.id, old.outputs, news, old.inputs))
                 self.checked[urn] = news
                 return "update", old.id, outputs
@@ -508,24 +508,24 @@ class _Deployment:
         if self.preview:
             # provider_plugin.go Create(preview): the inputs stand for the outputs; the rest is unknown.
             return "", news
-        created: tuple[str, dict[str, Any]] = self._call(registration, "creating",
+        created: tuple[str, dict[str, Any]] = self._call(registration.urn, "creating",
                                                          lambda: self.host.create(registration.urn, news))
         return created
 
-    def _call(self, registration: Registration, pending: str, call: Callable[[], T]) -> T:
+    def _call(self, urn: str, pending: str, call: Callable[[], T]) -> T:
         """pkg/backend/journal.go: an operation is pending in the snapshot until the provider answers; a host
         that dies leaves it there."""
-        self.engine.pending_operations[registration.urn] = pending
+        self.engine.pending_operations[urn] = pending
         try:
             result = call()
         except Exception as error:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.host.process.wait(1)  # a host killed mid-call: its connection broke just before it was reaped
             if self.host.process.poll() is not None:
-                raise PendingOperation(f"{registration.name}: interrupted while {pending}") from error
-            del self.engine.pending_operations[registration.urn]
+                raise PendingOperation(f"{urn.rsplit('::', 1)[-1]}: interrupted while {pending}") from error
+            del self.engine.pending_operations[urn]
             raise
-        del self.engine.pending_operations[registration.urn]
+        del self.engine.pending_operations[urn]
         return result
 
     def _mock_step(self, registration: Registration, old: ResourceState | None) -> tuple[str, str, dict[str, Any]]:
@@ -568,9 +568,7 @@ class _Deployment:
     def delete(self, urn: str, state: ResourceState) -> None:
         started = time.monotonic()
         if state.custom and state.dynamic:
-            registration = Registration(state.type, urn.rsplit("::", 1)[-1], urn, state.parent, True, {}, set(),
-                                        set(), set())
-            self._call(registration, "deleting", lambda: self.host.delete(urn, state.id, state.outputs, state.inputs))
+            self._call(urn, "deleting", lambda: self.host.delete(urn, state.id, state.outputs, state.inputs))
         with self._lock:
             self.operations.setdefault(urn, "delete")
             if self.operations[urn] == "same":

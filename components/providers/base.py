@@ -17,6 +17,7 @@ from ..talos.secrets import SecretsBundle
 if TYPE_CHECKING:
     from ..talos.api.operations import Target
     from ..talos.api.tls import Credentials
+    from ..talos.kube.client import KubeCredentials
 
 T = TypeVar("T")
 PROVIDER_KEY = "__provider"
@@ -60,11 +61,22 @@ def target_of(inputs: dict[str, Any]) -> Target:
     return Target(str(inputs["address"]), str(inputs.get("endpoint") or ""), int(seconds(inputs.get("port"), 50000)))
 
 
+def bundle_from(bundle_yaml: str) -> SecretsBundle:
+    """The cluster's secrets as stack state holds them (validated once, when they were created or imported)."""
+    return SecretsBundle.from_yaml(bundle_yaml, "cluster secrets (stack state)", from_state=True)
+
+
 def credentials_from(bundle_yaml: str, role: str = ADMIN_ROLE) -> Credentials:
     """A fresh client certificate from the cluster's OS CA, for this operation only: `role` os:reader for
     operations that only read (health, refresh), os:admin (the default) for those that write."""
-    bundle = SecretsBundle.from_yaml(bundle_yaml, "cluster secrets (stack state)", from_state=True)
-    return client_credentials(bundle, role)
+    return client_credentials(bundle_from(bundle_yaml), role)
+
+
+def kube_credentials_from(bundle_yaml: str) -> KubeCredentials:
+    """Kubernetes admin credentials (system:masters) from the cluster's CA, for this operation only."""
+    from ..talos.kube.client import admin_credentials
+
+    return admin_credentials(bundle_from(bundle_yaml), "admin")
 
 
 def fingerprint(text: str) -> str:

@@ -17,7 +17,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ..talos.clientconfig import admin_kubeconfig, talosconfig
 from ..talos.secrets import SecretsBundle
-from .base import changed, inputs_of, is_unknown, require, seconds
+from .base import bundle_from, changed, inputs_of, is_unknown, require, seconds
 
 DEFAULT_VALIDITY_DAYS = 365.0
 DEFAULT_RENEW_BEFORE_DAYS = 30.0
@@ -59,7 +59,7 @@ class _RenewedCredentialsProvider(ResourceProvider):
         raise NotImplementedError
 
     def _generated(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
+        bundle = bundle_from(inputs["secrets"])
         now = _now()
         ttl = datetime.timedelta(days=seconds(inputs.get("validity_days"), DEFAULT_VALIDITY_DAYS))
         return {**inputs, self.output: self.generate(inputs, bundle, ttl, now), EXPIRES_AT: (now + ttl).isoformat()}

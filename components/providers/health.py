@@ -12,7 +12,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from ..talos.clientconfig import READER_ROLE
-from .base import changed, credentials_from, inputs_of, require, run, seconds
+from .base import changed, credentials_from, inputs_of, kube_credentials_from, require, run, seconds
 
 NODES_HEALTHY = "__nodes_healthy"  # an output only: hidden from diffs (see machine_config.py)
 DEFAULT_TIMEOUT = 1200.0  # its own budget, not the engine's: a 3-node install can take a while
@@ -29,17 +29,14 @@ class ClusterHealthProvider(ResourceProvider):
     def _wait(self, inputs: dict[str, Any]) -> dict[str, Any]:
         from ..talos.api import operations  # only operations talk to nodes; the program never imports this
         from ..talos.api.operations import Target
-        from ..talos.kube.client import admin_credentials
         from ..talos.kube.health import KubernetesChecks
-        from ..talos.secrets import SecretsBundle
 
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         workers = [Target(str(address)) for address in inputs.get("workers") or []]
         peers = len(control_planes) + len(workers) - 1 if inputs.get("kubespan") else None
-        bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
         # Kubernetes stages after Talos's (pkg/cluster/check/default.go): the API server answers, control-plane
         # pods run, nodes are schedulable; Ready nodes only with `nodes_ready`, the check after the CNI.
-        kubernetes = KubernetesChecks(admin_credentials(bundle, "cluster-health"),
+        kubernetes = KubernetesChecks(kube_credentials_from(inputs["secrets"]),
                                       nodes_ready=bool(inputs.get("nodes_ready")))
         run(operations.wait_healthy(control_planes, workers, credentials_from(inputs["secrets"], READER_ROLE),
                                     deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT), kubespan_peers=peers,

@@ -18,7 +18,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ..talos.errors import TalosError
 from ..talos.rollout import check_kubernetes_upgrade
-from .base import credentials_from, inputs_of, is_unknown, require, run, seconds
+from .base import credentials_from, inputs_of, is_unknown, kube_credentials_from, require, run, seconds
 
 DEFAULT_TIMEOUT = 600.0  # per wait: one static pod, one kubelet
 
@@ -49,15 +49,13 @@ class KubernetesUpgradeProvider(ResourceProvider):
 
     async def _upgrade(self, from_version: str, inputs: dict[str, Any]) -> None:
         from ..talos.api.operations import Target
-        from ..talos.kube.client import KubeClient, admin_credentials, server_for
+        from ..talos.kube.client import KubeClient, server_for
         from ..talos.kube.upgrade import NodeConfigs, UpgradeOptions, upgrade_kubernetes
-        from ..talos.secrets import SecretsBundle
 
         credentials = credentials_from(inputs["secrets"])
-        bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
         control_planes = [Target(str(address)) for address in inputs["control_planes"]]
         order = [Target(str(address)) for address in inputs.get("kubelet_order") or []]
-        client = KubeClient([server_for(t.node) for t in control_planes], admin_credentials(bundle, "upgrade"))
+        client = KubeClient([server_for(t.node) for t in control_planes], kube_credentials_from(inputs["secrets"]))
         options = UpgradeOptions(to_version=str(inputs["kubernetes_version"]), from_version=from_version,
                                  deadline=seconds(inputs.get("timeout"), DEFAULT_TIMEOUT))
         await upgrade_kubernetes(client, control_planes, order, NodeConfigs(credentials), credentials, options,

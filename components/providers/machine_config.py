@@ -44,9 +44,19 @@ from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
 from ..talos.masking import masked_config
 from ..talos.rollout import check_config_change
-from ..talos.secrets import SecretsBundle
 from . import claims
-from .base import changed, credentials_from, fingerprint, inputs_of, is_unknown, require, run, seconds, target_of
+from .base import (
+    changed,
+    credentials_from,
+    fingerprint,
+    inputs_of,
+    is_unknown,
+    kube_credentials_from,
+    require,
+    run,
+    seconds,
+    target_of,
+)
 from .stack_settings import TALOS_SETTINGS_KEY, reset_on_destroy_setting
 
 if TYPE_CHECKING:
@@ -185,12 +195,11 @@ class MachineConfigProvider(ResourceProvider):
             await wait_rebooted(target, credentials, deadline=deadline)
         await operations.wait_configured(target, credentials, deadline=deadline)
         if inputs["role"] == "controlplane":
-            from ..talos.kube.client import admin_credentials
             from ..talos.kube.health import KubernetesChecks
 
             # Talos's stages, then its kube-apiserver answering and its static pods Ready, before the next one
-            bundle = SecretsBundle.from_yaml(inputs["secrets"], "cluster secrets (stack state)", from_state=True)
-            kubernetes = KubernetesChecks(admin_credentials(bundle, "rollout"), nodes_ready=False, schedulable=False)
+            kubernetes = KubernetesChecks(kube_credentials_from(inputs["secrets"]), nodes_ready=False,
+                                          schedulable=False)
             members = int(seconds(inputs.get("control_plane_count"), 1))
             await operations.wait_healthy([target], [], credentials, deadline=deadline, etcd_members=members,
                                           kubernetes=kubernetes)
@@ -248,14 +257,12 @@ class MachineConfigProvider(ResourceProvider):
         if running is not None and NodeClaim.of(running, "running config") != ours:
             return  # another node answers at this address now: it is not ours to drain or reset
         if removed:
-            from ..talos.kube.client import admin_credentials
             from ..talos.kube.removal import remove_node
 
-            bundle = SecretsBundle.from_yaml(props["secrets"], "cluster secrets (stack state)", from_state=True)
             control_plane = props.get("role") == "controlplane"
             others = [Target(address) for address in claims.control_planes()]
             await remove_node(target, others + ([target] if control_plane else []), credentials,
-                              admin_credentials(bundle, ours.cluster_name), control_plane=control_plane,
+                              kube_credentials_from(props["secrets"]), control_plane=control_plane,
                               drain_deadline=seconds(props.get("timeout"), DEFAULT_TIMEOUT))
         if reset and running is not None:
             async with TalosClient(target.dial, credentials, port=target.port) as client:

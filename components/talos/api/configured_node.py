@@ -91,11 +91,10 @@ class NodeClaim:
 
     hostname: str
     cluster_id: str
-    cluster_name: str = ""
 
     @staticmethod
     def of(config: str | bytes, source: str) -> NodeClaim:
-        hostname, cluster_id, cluster_name = "", "", ""
+        hostname, cluster_id = "", ""
         for document in decode(config, source):
             if document.get("kind") == "HostnameConfig":
                 hostname = str(document.get("hostname") or hostname)
@@ -106,8 +105,7 @@ class NodeClaim:
             cluster = document.get("cluster")
             if isinstance(cluster, dict):
                 cluster_id = str(cluster.get("id") or "")
-                cluster_name = str(cluster.get("clusterName") or "")
-        return NodeClaim(hostname, cluster_id, cluster_name)
+        return NodeClaim(hostname, cluster_id)
 
 
 def same_config(running: str, applied: str) -> bool:
