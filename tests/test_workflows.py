@@ -50,3 +50,25 @@ def test_up_runs_on_main_behind_an_approval_environment_without_printing_outputs
     assert sorted(job["strategy"]["matrix"]["stack"]) == STACKS
     pulumi = steps(job)["pulumi/actions"]["with"]
     assert pulumi["command"] == "up" and pulumi["suppress-outputs"] is True
+
+
+def runner_labels(job: dict[str, Any]) -> list[str]:
+    runs_on = job["runs-on"]
+    return [runs_on] if isinstance(runs_on, str) else list(runs_on)
+
+
+def test_up_runs_on_the_self_hosted_runner_that_reaches_the_nodes_and_the_readme_registers_it():
+    # `up` needs the Proxmox API and every node's Talos API on private addresses: a hosted runner reaches neither
+    labels = runner_labels(load("up.yml")["jobs"]["up"])
+    assert labels[0] == "self-hosted" and len(labels) == 2, labels
+    readme = (ROOT / "README.md").read_text()
+    assert f"--labels {labels[1]}" in readme and f"runs-on: [self-hosted, {labels[1]}]" in readme
+
+
+def test_no_pull_request_job_runs_on_a_self_hosted_runner():
+    # a pull request's code must never run inside the homelab: previews stay on GitHub-hosted runners
+    for path in WORKFLOWS:
+        workflow = load(path.name)
+        if "pull_request" in workflow["on"] or "pull_request_target" in workflow["on"]:
+            for name, job in workflow["jobs"].items():
+                assert "self-hosted" not in runner_labels(job), f"{path.name}: job {name}"
