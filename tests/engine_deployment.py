@@ -53,7 +53,7 @@ class DeleteProtected(StepFailed):
     """step.go deleteProtectedError: a delete step of a protected resource fails; the executor goes on past it."""
 
     def __init__(self, urn: str) -> None:
-        super().__init__(f"resource {urn!r} cannot be deleted\nbecause it is protected. To unprotect the resource, "
+        super().__init__(f"resource \"{urn}\" cannot be deleted\nbecause it is protected. To unprotect the resource, "
                          "either remove the `protect` flag from the resource in your Pulumi program and run "
                          f"`pulumi up`, or use the command:\n`pulumi state unprotect '{urn}'`")
 
