@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .engine_deployment import DESTROY, Deployment, Options
-from .engine_graph import GraphNode
+from .engine_graph import GraphNode, transitive_dependencies
 from .engine_program import (
     PendingOperation,
     Program,
@@ -119,17 +119,31 @@ class Engine:
 
     def destroy(self, program: Program | None = None, *, run_program: bool = False, skip_preview: bool = False,
                 targets: Iterable[str] = (), target_dependents: bool = False, ignore_protect: bool = False,
-                continue_on_error: bool = False, parallel: int | None = None) -> dict[str, str]:
+                continue_on_error: bool = False, exclude_protected: bool = False,
+                parallel: int | None = None) -> dict[str, str]:
         """`pulumi destroy`, which previews first unless `--skip-preview` (also `--remote`, and the Automation
         API's Stack.destroy(), which runs `pulumi destroy --skip-preview --yes`): backend/apply.go
-        PreviewThenPromptThenExecute returns the preview's error before anything is deleted.
+        PreviewThenPromptThenExecute returns the preview's error before anything is deleted. `--exclude-protected`
+        keeps the protected resources and what they depend on.
         Without `--run-program` the engine runs no program (engine/destroy.go newDestroySource: a null source)
         and configures the provider with the inputs recorded in state; with it, the program runs in destroyMode
         and the provider gets the stack config as it is now (`program.config`)."""
         if run_program and program is None:
             raise ValueError("`pulumi destroy --run-program` runs the program: give it")
+        excludes: tuple[str, ...] = ()
+        if exclude_protected:
+            # cmd destroy.go getProtectedExcludes: protected resources and everything they depend on; when that
+            # is all of them, "There were no unprotected resources to destroy" and nothing runs
+            graph = self.snapshot()
+            kept = {node.urn for node in graph if node.state.protect}
+            for node in graph:
+                if node.state.protect:
+                    kept |= {other.urn for other in transitive_dependencies(graph, node)}
+            if kept >= {node.urn for node in graph}:
+                return {}
+            excludes = tuple(sorted(kept))
         options = Options(parallel or default_parallel(), tuple(targets), target_dependents, ignore_protect,
-                          continue_on_error)
+                          continue_on_error, excludes)
         if not skip_preview:
             self._destroy(program if run_program else None, options, dry_run=True)
         return self._destroy(program if run_program else None, options, dry_run=False)

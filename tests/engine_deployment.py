@@ -47,6 +47,7 @@ class Options:
     target_dependents: bool = False
     ignore_protect: bool = False
     continue_on_error: bool = False
+    excludes: tuple[str, ...] = ()
 
 
 class DeleteProtected(StepFailed):
@@ -345,17 +346,26 @@ class Deployment:
     def generate_deletes(self, registered: set[str]) -> list[tuple[GraphNode, bool]]:
         """step_generator.go GenerateDeletes: (resource, is the old half of a replacement) for every resource
         pending deletion and every one the program did not register (destroyMode: also the program's own);
-        with --target only those targeted or, transitively, depending on a target; the rest stay in state
-        (UntargetedSameStep). A delete of a resource not named by --target fails the deployment before any
-        delete runs, unless --target-dependents."""
+        with --target only those targeted or, transitively, depending on a target; with --exclude none excluded
+        nor anything an excluded one depends on; the rest stay in state (UntargetedSameStep). A delete of a
+        resource not named by --target fails the deployment before any delete runs, unless --target-dependents."""
         graph = self.to_delete + self.prev
         allowed: set[str] | None = None
         if self.targets.constrained:
             allowed = dependents_closure(graph, [node for node in graph if self.targets.contains(node.urn)])
+        # getExcludeDependencies: an excluded resource keeps everything it depends on
+        forbidden = set(self.options.excludes)
+        for node in graph:
+            if node.urn in self.options.excludes:
+                forbidden |= {other.urn for other in transitive_dependencies(graph, node)}
+
+        def included(node: GraphNode) -> bool:
+            return (allowed is None or node.urn in allowed) and node.urn not in forbidden
+
         kept = registered | self.claimed_old
         steps = [(node, node.delete) for node in self.prev
-                 if (allowed is None or node.urn in allowed) and (node.delete or node.urn not in kept)]
-        steps += [(node, False) for node in self.to_delete if allowed is None or node.urn in allowed]
+                 if included(node) and (node.delete or node.urn not in kept)]
+        steps += [(node, False) for node in self.to_delete if included(node)]
         unspecified = [node.urn for node, _ in steps
                        if not self.targets.contains(node.urn) and not self.options.target_dependents]
         if unspecified:  # sdk diag GetResourceWillBeDestroyedButWasNotSpecifiedInTargetList; bails (preview too)

@@ -98,6 +98,7 @@ def test_pulumi_destroy_fails_in_its_preview_on_a_protected_resource_and_with_sk
     # dependants of the protected resource go first, as does the unrelated one; what it depends on stays
     assert sorted(deleted(journal)) == ["other", "user"]
     assert set(names(dict.fromkeys(engine.state, ""))) == {"base", "kept"}
+    assert engine.destroy(exclude_protected=True) == {}  # pulumi destroy --exclude-protected: nothing left to do
     engine.unprotect(urn("kept"))  # pulumi state unprotect
     engine.destroy()
     assert deleted(journal)[2:] == ["kept", "base"] and engine.state == {}
@@ -136,6 +137,8 @@ def test_pulumi_up_target_checks_only_the_targets_and_keeps_the_state_of_the_res
     assert [call.name for call in calls(journal, "check")[checks:]] == ["a"]  # b: no Check, no Diff
     assert result["a"] == "update" and result["b"] == "same" and engine.state[urn("b")] is before
     assert urn("gone") in engine.state and deleted(journal) == []  # untargeted: kept in state
+    with pytest.raises(StepFailed, match=r"Target '.*::nowhere' could not be found in the stack"):
+        engine.up(changed, targets=[urn("nowhere")])
     engine.up(changed, targets=["**Probe::go*"])  # a glob, as deployment.go getMatcher reads it
     assert deleted(journal) == ["gone"]
 
@@ -146,6 +149,8 @@ def test_pulumi_up_target_refuses_before_any_delete_to_delete_a_dependant_it_was
     engine.up(program(journal, [Spec("a"), Spec("b", ("a",))]))
     with pytest.raises(StepFailed, match=r"will be destroyed but was not specified in --target list"):
         engine.up(program(journal, []), targets=[urn("a")])
+    with pytest.raises(StepFailed, match=r"will be destroyed but was not specified in --target list"):
+        engine.destroy(targets=[urn("a")])  # pulumi destroy --target: its preview fails the same way
     assert deleted(journal) == []
     engine.up(program(journal, []), targets=[urn("a")], target_dependents=True)  # --target-dependents
     assert deleted(journal) == ["b", "a"]
@@ -173,6 +178,16 @@ def test_pulumi_up_deletes_old_halves_of_replacements_and_removed_resources_toge
     assert sorted(done) == ["removed", "replaced", "user"]
     assert done["user"].ended <= done["replaced"].started  # it depended on the old half
     assert max_overlap([done["removed"], done["replaced"]]) == 2
+
+
+def test_pulumi_up_refresh_reads_through_the_provider_as_recorded_then_checks_with_the_stack_now(
+        engine: Engine, tmp_path: Path) -> None:
+    journal = tmp_path / "calls.jsonl"
+    engine.up(program(journal, [Spec("a")], setting="at-the-last-up"))
+    checks = len(calls(journal, "check"))
+    engine.up(program(journal, [Spec("a")], setting="changed-since"), refresh=True)
+    assert [call.setting for call in calls(journal, "read")] == ["at-the-last-up"]
+    assert [call.setting for call in calls(journal, "check")[checks:]] == ["changed-since"]
 
 
 def test_pending_creates_survive_pulumi_refresh_unless_clear_pending_creates(engine: Engine, tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def test_protect_secrets_on_stops_every_destroy_until_an_up_turns_it_off_and_no_
             engine.destroy()  # pulumi destroy: its preview fails
         with pytest.raises(StepFailed, match=r"talos-protectSecrets\" cannot be deleted\nbecause it is protected"):
             engine.destroy(skip_preview=True)  # pulumi destroy --skip-preview; --remote; Automation API destroy()
+        assert engine.destroy(exclude_protected=True) == {}  # the guard keeps everything: nothing unprotected
         with pytest.raises(StepFailed, match=r"talos-cluster:talos\.protectSecrets is on"):
             # pulumi destroy --skip-preview --ignore-protect --continue-on-error: the guard refuses, naming it
             engine.destroy(skip_preview=True, ignore_protect=True, continue_on_error=True)
