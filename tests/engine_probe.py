@@ -2,7 +2,7 @@
 
 Each provider call appends one JSON line to the journal file named in the resource's inputs: the call, the
 resource, the stack setting `probe:setting` as the engine configured the provider, and when the call started
-and ended. `seconds` makes creates, updates and deletes take that long; `fail` makes the create fail.
+and ended. `seconds` makes creates, updates, deletes and reads take that long; `fail` makes the create fail.
 The provider host (tests/provider_host.py) imports this module by reference, as it imports the project's own.
 """
 
@@ -74,7 +74,7 @@ class ProbeProvider(ResourceProvider):
         self._work("delete", props)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        self._log("read", props, time.time())
+        self._work("read", props)
         return ReadResult(id_, props)
 
 

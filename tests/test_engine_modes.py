@@ -4,6 +4,8 @@ setting the provider was configured with, so these tests see exactly what the en
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from .conftest import ROOT
 from .engine import Engine, PendingOperation, Program, StepFailed, default_parallel
 from .engine_probe import SETTING, Probe, calls, max_overlap
 from .provider_host import ProviderHost
@@ -137,6 +140,11 @@ def test_pulumi_up_target_checks_only_the_targets_and_keeps_the_state_of_the_res
     assert [call.name for call in calls(journal, "check")[checks:]] == ["a"]  # b: no Check, no Diff
     assert result["a"] == "update" and result["b"] == "same" and engine.state[urn("b")] is before
     assert urn("gone") in engine.state and deleted(journal) == []  # untargeted: kept in state
+    with_new = program(journal, [Spec("a", value="v2"), Spec("b", value="v2"), Spec("fresh"), Spec("user", ("fresh",))])
+    assert names(engine.up(with_new, targets=[urn("a")]))["fresh"] == "skipped-create"
+    assert urn("fresh") not in engine.state
+    with pytest.raises(StepFailed, match=r"depends on '.*::fresh' which was was not specified in --target list"):
+        engine.up(with_new, targets=[urn("user")])
     with pytest.raises(StepFailed, match=r"Target '.*::nowhere' could not be found in the stack"):
         engine.up(changed, targets=[urn("nowhere")])
     engine.up(changed, targets=["**Probe::go*"])  # a glob, as deployment.go getMatcher reads it
@@ -202,12 +210,71 @@ def test_pending_creates_survive_pulumi_refresh_unless_clear_pending_creates(eng
     assert engine.pending_operations == {}
 
 
-def test_pulumi_refresh_reads_every_resource_then_diffs_each_for_the_display(
+def test_pulumi_refresh_reads_every_resource_at_once_then_diffs_each_for_the_display(
         engine: Engine, tmp_path: Path) -> None:
     journal = tmp_path / "calls.jsonl"
-    engine.up(program(journal, [Spec(f"r-{i}") for i in range(3)]))
+    engine.up(program(journal, [Spec(f"r-{i}", seconds=0.2) for i in range(3)]))
     diffs = len(calls(journal, "diff"))
     engine.refresh()
     assert sorted(call.name for call in calls(journal, "read")) == ["r-0", "r-1", "r-2"]
+    assert max_overlap(calls(journal, "read")) == 3
     assert sorted(call.name for call in calls(journal, "diff")[diffs:]) == ["r-0", "r-1", "r-2"]
     assert set(engine.refresh_diffs.values()) == {False}
+
+
+def test_pulumi_up_follows_an_alias_to_the_old_resource_instead_of_replacing_it(engine: Engine, tmp_path: Path) -> None:
+    journal = tmp_path / "calls.jsonl"
+    engine.up(program(journal, [Spec("old-name")]))
+
+    def renamed() -> dict[str, object]:
+        Probe("new-name", journal, opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name="old-name")]))
+        return {}
+
+    result = names(engine.up(Program(renamed, config={SETTING: "recorded"})))
+    assert result == {"new-name": "same"} and deleted(journal) == [] and list(engine.state) == [urn("new-name")]
+
+
+# ---------------------------------------------------------------------- the list of modes stays true
+
+TABLE = Path(__file__).with_name("engine_modes.md")
+CODE = re.compile(r"`(tests/[\w/]+\.py)::([A-Za-z_][\w.]*)`")
+TEST = re.compile(r"`(tests/test_[\w/]+\.py)::(test_\w+)`")
+
+
+def _rows() -> list[list[str]]:
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in TABLE.read_text().splitlines() if re.match(r"^\| [MR]\d+ \|", line)]
+    assert rows and all(len(row) == 6 for row in rows), "each row: id, mode or rule, source, stand-in, tests, status"
+    return rows
+
+
+def _code_exists(path: str, name: str) -> bool:
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    found: object = module
+    for part in name.split("."):
+        if not hasattr(found, part):  # an instance attribute, set in __init__
+            return f"self.{part}" in (ROOT / path).read_text()
+        found = getattr(found, part)
+    return True
+
+
+def test_every_engine_mode_is_modelled_and_tested_or_not_applicable_with_the_reason_and_every_mode_test_listed():
+    named: set[tuple[str, str]] = set()
+    for mode_id, _mode, source, stand_in, tests, status in _rows():
+        assert source, f"{mode_id}: cite the pulumi source"
+        if status == "modelled":
+            code = CODE.findall(stand_in)
+            cited = TEST.findall(tests)
+            assert code and cited, f"{mode_id}: a modelled row names where the stand-in does it and its tests"
+            for path, name in code:
+                assert _code_exists(path, name), f"{mode_id}: {path}::{name} does not exist"
+            for path, name in cited:
+                assert f"def {name}(" in (ROOT / path).read_text(), f"{mode_id}: {path}::{name} does not exist"
+            named |= set(cited)
+        else:
+            assert status.startswith("n/a: ") and len(status) > 40 and not tests, f"{mode_id}: n/a needs the reason"
+    for module in ("tests/test_engine_modes.py", "tests/test_engine_modes_nodes.py"):
+        defined = set(re.findall(r"^def (test_\w+)\(", (ROOT / module).read_text(), re.MULTILINE))
+        defined.discard("test_every_engine_mode_is_modelled_and_tested_or_not_applicable_with_the_reason_and_every_"
+                        "mode_test_listed")
+        assert defined <= {name for path, name in named if path == module}, f"{module}: tests missing from the table"
