@@ -146,10 +146,10 @@ def test_two_of_five_control_planes_and_a_worker_removed_in_one_up_leave_one_at_
                     max(float(str(e["t"])) for e in events if e["node"] == address_of[h]
                         and e["event"] == "node-delete")) for h in leaving)
     assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans)), spans
-    members = 5  # etcd membership replayed: never below three, one leave at a time
+    in_etcd = 5  # etcd membership replayed: never below three, one leave at a time
     for event in events:
-        members += {"etcd-join": 1, "etcd-leave": -1}.get(str(event["event"]), 0)
-        assert members >= 3
+        in_etcd += {"etcd-join": 1, "etcd-leave": -1}.get(str(event["event"]), 0)
+        assert in_etcd >= 3
 
 
 # ---------------------------------------------------------------------- --target
