@@ -29,6 +29,7 @@ from .test_engine_safety import names, resets, stack_credentials, urn_of
 RESET_ON = replace(FAST, reset_on_destroy=True)  # protectSecrets off, as FAST
 PROTECTED = replace(RESET_ON, protect_secrets=True)
 RESET_ON_CONFIG = stack_talos_settings(resetOnDestroy=True, protectSecrets=False)
+PROTECTED_CONFIG = stack_talos_settings(resetOnDestroy=True)  # protectSecrets: the default, on
 
 
 def parsed(text: str) -> ClusterDefinition:
@@ -60,9 +61,9 @@ def node_objects(emulated: EmulatedCluster) -> set[str]:
 
 def test_protect_secrets_on_stops_every_destroy_until_an_up_turns_it_off_and_no_node_is_reset_before():
     text, cluster = small()
-    with emulate(cluster) as emulated, ProviderHost() as host:
+    with emulate(cluster) as emulated, ProviderHost(config=PROTECTED_CONFIG) as host:
         engine = Engine(host)
-        engine.up(run_with(engine, parsed(text), PROTECTED, config=stack_talos_settings(resetOnDestroy=True)))
+        engine.up(run_with(engine, parsed(text), PROTECTED, config=PROTECTED_CONFIG))
         resources = len(engine.state)
         with pytest.raises(StepFailed, match=r"talos-protectSecrets\" cannot be deleted\nbecause it is protected"):
             engine.destroy()  # pulumi destroy: its preview fails
@@ -90,7 +91,7 @@ def test_protect_secrets_on_stops_every_destroy_until_an_up_turns_it_off_and_no_
 
 def test_reset_on_destroy_turned_off_without_an_up_still_resets_at_pulumi_destroy_as_the_readme_says():
     text, cluster = small()
-    with emulate(cluster) as emulated, ProviderHost() as host:
+    with emulate(cluster) as emulated, ProviderHost(config=RESET_ON_CONFIG) as host:
         engine = Engine(host)
         engine.up(run_with(engine, parsed(text), RESET_ON, config=RESET_ON_CONFIG))
         # Pulumi.<stack>.yaml now says resetOnDestroy: false, but no `up` ran: the engine configures the
@@ -102,7 +103,7 @@ def test_reset_on_destroy_turned_off_without_an_up_still_resets_at_pulumi_destro
 def test_reset_on_destroy_turned_off_takes_effect_at_the_next_up_without_contacting_a_node():
     text, cluster = small()
     off = stack_talos_settings(resetOnDestroy=False, protectSecrets=False)
-    with emulate(cluster) as emulated, ProviderHost() as host:
+    with emulate(cluster) as emulated, ProviderHost(config=RESET_ON_CONFIG) as host:
         engine = Engine(host)
         engine.up(run_with(engine, parsed(text), RESET_ON, config=RESET_ON_CONFIG))
         applies = len(emulated.calls_to("ApplyConfiguration"))
@@ -159,7 +160,7 @@ def test_pulumi_up_target_of_a_removed_worker_touches_nothing_and_with_the_guard
     cluster = render(text)
     worker = cluster.workers[0]
     smaller = parsed(without_node(text, "worker-02"))
-    with emulate(cluster) as emulated, ProviderHost() as host:
+    with emulate(cluster) as emulated, ProviderHost(config=RESET_ON_CONFIG) as host:
         engine = Engine(host)
         engine.up(run_with(engine, parsed(text), RESET_ON, config=RESET_ON_CONFIG))
         removed = urn_of(engine, "talos-worker-02")
