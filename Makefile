@@ -1,4 +1,4 @@
-# Two entry points for newcomers: `make test` and `make up STACK=homelab`.
+# Two entry points for newcomers: `make test` and `make up STACK=homelab` (and `make destroy STACK=dev`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +10,7 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(BIN)/activate
 
-.PHONY: venv test lint up preview stack-given pulumi-cli
+.PHONY: venv test lint up preview destroy stack-given pulumi-cli
 venv: $(BIN)/activate
 
 lint: venv
@@ -33,3 +33,9 @@ preview: stack-given pulumi-cli venv
 
 up: stack-given pulumi-cli venv
 	pulumi up --stack $(STACK)
+
+# --run-program: the engine configures the providers with the stack config as it is now, so resetOnDestroy and
+# protectSecrets are what Pulumi.$(STACK).yaml says (a plain `pulumi destroy` uses the config of the last `up`).
+# The preview comes first: with protectSecrets on it fails and nothing is deleted.
+destroy: stack-given pulumi-cli venv
+	pulumi destroy --run-program --stack $(STACK)

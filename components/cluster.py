@@ -16,6 +16,7 @@ import pulumi
 from .providers.bootstrap import TalosBootstrap
 from .providers.client_configs import Kubeconfig, Talosconfig
 from .providers.cluster_secrets import TalosSecrets
+from .providers.destroy_guard import DestroyGuard
 from .providers.health import ClusterHealth
 from .providers.kubernetes_upgrade import KubernetesUpgrade
 from .providers.machine_config import MachineConfigApply
@@ -131,13 +132,19 @@ class TalosCluster(pulumi.ComponentResource):
             applied=pulumi.Output.all(*(apply.id for apply in self.applies.values())), timeout=options.health_timeout)
         self.health = self._health(f"{name}-health", opts=pulumi.ResourceOptions(
             parent=self, depends_on=[bootstrap, *self.applies.values()]))
-        self.talosconfig = Talosconfig(
+        talosconfig = Talosconfig(
             f"{name}-talosconfig", secrets=bundle, cluster_name=definition.cluster_name, endpoints=control_planes,
             nodes=pulumi.Output.all(*self.addresses.values()), renew_before_days=options.renew_before_days,
-            opts=child).text
-        self.kubeconfig = Kubeconfig(
+            opts=child)
+        kubeconfig = Kubeconfig(
             f"{name}-kubeconfig", secrets=bundle, cluster_name=definition.cluster_name,
-            kubernetes_endpoint=definition.endpoint, renew_before_days=options.renew_before_days, opts=child).text
+            kubernetes_endpoint=definition.endpoint, renew_before_days=options.renew_before_days, opts=child)
+        self.talosconfig, self.kubeconfig = talosconfig.text, kubeconfig.text
+        # everything the destroy guard must outlive (add_destroy_guard)
+        self._guarded: list[pulumi.Resource] = [
+            self.secrets, kubernetes, *applies.values(), bootstrap, self.health, talosconfig, kubeconfig,
+            *(resource for resources in (machines or {}).values() for resource in resources)]
+        self._definition, self._options = definition, options
         self.nodes = {node.hostname: {"address": self.addresses[node.hostname], "role": node.role}
                       for node in definition.nodes}
         self.masked_configs = {hostname: apply.masked_config for hostname, apply in self.applies.items()}
@@ -147,5 +154,19 @@ class TalosCluster(pulumi.ComponentResource):
 
     def ready_after(self, cni: Sequence[pulumi.Resource]) -> ClusterHealth:
         """The last stage of `talosctl health`, once the CNI is installed: every node Ready (and schedulable)."""
-        return self._health(f"{self._name}-nodes-ready", nodes_ready=True,
-                            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.health, *cni]))
+        ready = self._health(f"{self._name}-nodes-ready", nodes_ready=True,
+                             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.health, *cni]))
+        self._guarded.append(ready)  # and, through it, the CNI
+        return ready
+
+    def add_destroy_guard(self) -> DestroyGuard:
+        """The stack's last resource (providers/destroy_guard.py): it depends on every resource of the cluster,
+        its machines and (through the last health check) the CNI, so that while `protectSecrets` is on no
+        destroy, in any mode, deletes any of them; and its Check tells a node removal which nodes stay."""
+        definition = self._definition
+        nodes: list[dict[str, pulumi.Input[str]]] = [
+            {"hostname": node.hostname, "address": self.addresses[node.hostname], "role": node.role}
+            for node in definition.nodes]
+        protect = self._options.protect_secrets
+        return DestroyGuard(f"{self._name}-protectSecrets", protect_secrets=protect, nodes=nodes,
+                            opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=self._guarded))

@@ -36,6 +36,7 @@ def build() -> dict[str, Any]:
     if settings.cilium is not None:
         cilium = Cilium("cilium", cluster.kubeconfig, settings.cilium, len(definition.nodes), after=[cluster.health])
         cluster.ready_after([cilium])  # nodes turn Ready once the CNI runs: the last health stage
+    cluster.add_destroy_guard()  # last: it depends on everything above (protectSecrets, removals)
     return _outputs(cluster, machines, definition)
 
 

@@ -20,6 +20,7 @@ def cluster_program(definition: ClusterDefinition, options: ClusterOptions = FAS
     addresses = {node.hostname: node.ip_address or "" for node in definition.nodes}
     secrets = pulumi.Output.secret(imported_secrets) if imported_secrets else None
     cluster = TalosCluster("talos", definition, addresses, imported_secrets=secrets, options=options)
+    cluster.add_destroy_guard()
     return {"talosconfig": cluster.talosconfig, "kubeconfig": cluster.kubeconfig, "nodes": cluster.nodes,
             "masked_configs": cluster.masked_configs}
 

@@ -30,7 +30,7 @@ from .provider_host import ProviderHost
 from .talos_layer import FAST, renamed_node, run_with, stack_talos_settings, with_node_patch
 
 RESET_ON = replace(FAST, reset_on_destroy=True)
-CONFIG_RESET_ON = stack_talos_settings(resetOnDestroy=True)
+CONFIG_RESET_ON = stack_talos_settings(resetOnDestroy=True, protectSecrets=False)  # as RESET_ON says
 
 
 def names(result: dict[str, str]) -> dict[str, str]:
@@ -68,13 +68,15 @@ def test_renaming_a_node_with_reset_on_destroy_keeps_its_machine_configured(home
         assert emulated.node(worker).hostname == "worker-09"  # adopted over mutual TLS, not reinstalled
 
 
-def test_turning_reset_on_destroy_off_before_a_destroy_resets_no_node(homelab):
+def test_turning_reset_on_destroy_off_then_pulumi_destroy_run_program_resets_no_node(homelab):
     text, cluster = homelab
     with emulate(cluster) as emulated, ProviderHost() as host:
         engine = Engine(host)
         engine.up(run_with(engine, parsed(text), RESET_ON, config=CONFIG_RESET_ON))
-        # the stack file changed, no `up` since: the state still records reset_on_destroy = true
-        engine.destroy(config=stack_talos_settings(resetOnDestroy=False))
+        # the stack file changed, no `up` since: state and the provider's recorded config still say true
+        off = stack_talos_settings(resetOnDestroy=False, protectSecrets=False)
+        now = run_with(engine, parsed(text), FAST, config=off)
+        engine.destroy(now, run_program=True)  # make destroy STACK=…
         assert engine.state == {}
         assert resets(emulated) == []
         assert {emulated.node(a).phase for a in cluster.addresses} == {"running"}
@@ -85,7 +87,9 @@ def test_a_string_false_reset_on_destroy_resets_nothing(homelab):
     with emulate(cluster) as emulated, ProviderHost() as host:
         engine = Engine(host)
         engine.up(run_with(engine, parsed(text), RESET_ON, config=CONFIG_RESET_ON))
-        engine.destroy(config={"talos-cluster:talos": '{"resetOnDestroy": "false"}'})
+        as_string = {"talos-cluster:talos": '{"resetOnDestroy": "false", "protectSecrets": false}'}
+        engine.up(run_with(engine, parsed(text), FAST, config=as_string))
+        engine.destroy()
         assert resets(emulated) == []
 
 
@@ -167,6 +171,7 @@ def _program_with_machines(definition: ClusterDefinition) -> dict[str, Any]:
     machines = {node.hostname: [Machine(f"vm-{node.hostname}")] for node in definition.nodes}
     addresses = {node.hostname: node.ip_address or "" for node in definition.nodes}
     cluster = TalosCluster("talos", definition, addresses, machines=machines, options=FAST)
+    cluster.add_destroy_guard()
     return {"talosconfig": cluster.talosconfig}
 
 
@@ -222,7 +227,7 @@ def test_an_interrupted_up_converges_without_a_second_bootstrap_or_etcd_member(h
         with pytest.raises((PendingOperation, StepFailed)):  # in a provider call, or between two
             engine.up(run_with(engine, patched))
         engine.up(run_with(engine, patched))
-        engine.refresh()  # what clears a pending create (pkg/backend/journal.go)
+        engine.refresh(clear_pending_creates=True)  # what clears a pending create (cmd refresh.go)
         assert engine.pending_operations == {}
         assert sum(1 for call in emulated.calls_to("Bootstrap") if call.ok) == 1
         members = asyncio.run(_etcd_members(cluster, engine))
@@ -230,14 +235,14 @@ def test_an_interrupted_up_converges_without_a_second_bootstrap_or_etcd_member(h
         assert all(emulated.node(a).phase == "running" for a in cluster.addresses)
 
 
-def test_a_protected_secrets_bundle_stops_a_destroy_before_any_node_is_touched(homelab):
+def test_a_protected_secrets_bundle_stops_a_destroy_in_its_preview_before_any_node_is_touched(homelab):
     text, cluster = homelab
     with emulate(cluster) as emulated, ProviderHost() as host:
         engine = Engine(host)
         engine.up(run_with(engine, parsed(text), replace(RESET_ON, protect_secrets=True), config=CONFIG_RESET_ON))
-        with pytest.raises(StepFailed, match="cannot be deleted because it is protected"):
-            engine.destroy()
-        assert resets(emulated) == [] and len(engine.state) == 12
+        with pytest.raises(StepFailed, match="cannot be deleted\nbecause it is protected"):
+            engine.destroy()  # pulumi destroy: the preview fails, nothing is deleted
+        assert resets(emulated) == [] and len(engine.state) == 13
 
 
 # ---------------------------------------------------------------------- what a user does by hand

@@ -9,7 +9,9 @@ import base64
 import dill
 import pytest
 
-from .provider_host import ProviderHost
+from components.providers.destroy_guard import DestroyGuardProvider
+
+from .provider_host import ProviderHost, with_provider
 
 # serialize_provider() of each provider as the layout before the talosconfig/kubeconfig split wrote it
 # (commit 1a29d5f): dill pickles the classes by reference, module path and name.
@@ -53,5 +55,9 @@ def test_old_state_of_removed_and_kept_resources_deletes_and_refreshes_through_t
         read = host.read(urn, "client-configs", client_configs, client_configs)
         assert read.id == "client-configs"  # a refresh keeps the old resource as it was
         host.delete(urn, "client-configs", client_configs)  # the resource the split removed from the program
-        # an old node resource without reset on destroy: deleted from state, the machine left alone
+        # a destroy (the stack's destroy guard goes first) of an old node resource without reset on destroy:
+        # deleted from state, the machine left alone
+        guard = with_provider(DestroyGuardProvider(), {"protect_secrets": False, "nodes": []})
+        host.delete(host.urn("pulumi-python:dynamic/talos:DestroyGuard", "talos-protectSecrets"), "destroy-guard",
+                    guard)
         host.delete(host.urn("pulumi-python:dynamic/talos:MachineConfigApply", "talos-worker-01"), "worker-01", node)

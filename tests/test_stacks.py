@@ -136,6 +136,26 @@ def test_each_apply_waits_for_its_machine(stack):
 
 
 @pytest.mark.parametrize("stack", STACKS)
+def test_the_destroy_guard_outlives_every_machine_node_and_the_cni_and_is_protected_as_the_stack_says(stack):
+    run = stack_run(stack)
+    guard = run.of_type("talos:DestroyGuard")[0]
+    others = [r for r in run.registrations if r is not guard]
+    needed = {r.urn for r in others if r.type in ("proxmoxve:index/vmLegacy:VmLegacy", "vultr:index/instance:Instance",
+                                                  "kubernetes:helm.sh/v3:Release", DYNAMIC + "MachineConfigApply",
+                                                  DYNAMIC + "Secrets")}
+    reachable, frontier = set(), list(guard.dependencies)  # what the engine keeps when the guard is kept
+    by_urn = {r.urn: r for r in others}
+    while frontier:
+        urn = frontier.pop()
+        if urn not in reachable and urn in by_urn:
+            reachable.add(urn)
+            frontier += [*by_urn[urn].dependencies, by_urn[urn].parent]
+    assert needed <= reachable
+    assert guard.protect is (stack != "dev")  # Pulumi.dev.yaml: protectSecrets false
+    assert [node["hostname"] for node in guard.inputs["nodes"]] == [n.hostname for n in definition_of(stack).nodes]
+
+
+@pytest.mark.parametrize("stack", STACKS)
 def test_stack_outputs_are_present_and_client_configs_are_secret(stack):
     outputs = stack_run(stack).outputs
     assert set(outputs) == {"talosconfig", "kubeconfig", "nodes", "schematicIds", "images"}

@@ -53,7 +53,7 @@ def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(hom
     with emulate(cluster), ProviderHost() as host:
         engine = Engine(host)
         result = engine.up(run_with(engine, definition))
-        assert set(result.values()) == {"create"} and len(result) == 12  # 11 resources and the component
+        assert set(result.values()) == {"create"} and len(result) == 13  # 12 resources and the component
         entry = read_talosconfig(state_of(engine, "talosconfig").outputs["__talosconfig"], "talosconfig output")
         assert entry["endpoints"] == cluster.control_planes and entry["nodes"] == cluster.addresses
         credentials = Credentials(entry["ca"], entry["crt"], entry["key"])

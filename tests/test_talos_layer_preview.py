@@ -64,7 +64,9 @@ def test_the_program_graph_has_the_promised_types_parents_dependencies_and_secre
     for registration in children:
         counts[registration.type.removeprefix(TYPE)] = counts.get(registration.type.removeprefix(TYPE), 0) + 1
     assert counts == {"Secrets": 1, "MachineConfigApply": 5, "Bootstrap": 1, "ClusterHealth": 1, "Talosconfig": 1,
-                      "Kubeconfig": 1, "KubernetesUpgrade": 1}
+                      "Kubeconfig": 1, "KubernetesUpgrade": 1, "DestroyGuard": 1}
+    guard = run.of_type("DestroyGuard")[0]  # outlives everything, protected as protectSecrets says (FAST: off)
+    assert guard.dependencies == {r.urn for r in children if r.custom and r is not guard} and not guard.protect
 
     urn = {r.name: r.urn for r in run.registrations}
     assert urn["talos-controlplane-01"] in run.named("talos-bootstrap").dependencies

@@ -1,21 +1,29 @@
-"""Which nodes the current program claims, as seen by the one provider host of a deployment.
+"""What the current deployment is, as the one provider host of a deployment sees it: which nodes the program
+claims, whether the whole cluster's membership was checked, and whether the stack is being destroyed.
 
-The engine starts one dynamic-provider host per deployment and sends it Check for every resource the
-program registers before any delete runs: deletes of replaced and removed resources come after all other
-steps (pulumi/pulumi pkg/resource/deploy/step_generator.go GenerateDeletes, called from
-deployment_executor.go performPostSteps). So a delete can ask whether a current resource claims the same
-machine (the replacement of a renamed or re-addressed node) and leave that machine alone.
+The engine starts one dynamic-provider host per deployment and runs every delete after all other steps
+(pulumi/pulumi pkg/resource/deploy/deployment_executor.go performPostSteps), in dependency order, dependants
+first (step_generator.go ScheduleDeletes). So, when a node resource is deleted:
+- every resource the program registered and the engine checked has claimed its machine in Check: a delete can
+  leave alone a machine the program still uses (the replacement of a renamed or re-addressed node);
+- the stack's DestroyGuard (providers/destroy_guard.py) claimed every node of the definition in its Check,
+  unless `pulumi up --target` skipped that Check (step_generator.go: untargeted resources get no Check);
+- a destroy deletes the DestroyGuard before any node, because it depends on all of them.
+A node delete thus knows whether it is a removal from the cluster (drain, etcd leave), a destroy (nothing to
+leave), or neither (refused: the program's membership is unknown).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import threading
+from collections.abc import Iterable
 
 _lock = threading.Lock()
 _addresses: set[str] = set()
 _hostnames: set[str] = set()
 _control_planes: dict[str, str] = {}  # normalized address → address, as the program gives it
+_state = {"cluster_checked": False, "destroying": False}
 
 
 def normalized(address: str) -> str:
@@ -34,11 +42,29 @@ def claim(address: str, hostname: str, role: str = "") -> None:
             _control_planes[normalized(address)] = address
 
 
-def in_deployment_with_program() -> bool:
-    """Whether this host checked the resources of a program (an `up`), rather than only deleting (a destroy,
-    which runs no program): a node deleted during an `up` was removed from the definition."""
+def claim_cluster(nodes: Iterable[tuple[str, str, str]]) -> None:
+    """Every node of the definition, as (hostname, address, role): the deployment now knows the membership."""
+    for hostname, address, role in nodes:
+        claim(address, hostname, role)
     with _lock:
-        return bool(_addresses)
+        _state["cluster_checked"] = True
+
+
+def cluster_checked() -> bool:
+    with _lock:
+        return _state["cluster_checked"]
+
+
+def mark_destroying() -> None:
+    """The DestroyGuard was deleted: this deployment destroys the stack (or, with `--target`, the guard and
+    what it guards, which is all of it)."""
+    with _lock:
+        _state["destroying"] = True
+
+
+def destroying() -> bool:
+    with _lock:
+        return _state["destroying"]
 
 
 def control_planes() -> list[str]:

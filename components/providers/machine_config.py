@@ -12,8 +12,11 @@ apply, wait until the node is back and healthy (a control plane with every contr
 that the next wave of the rollout (components/talos/rollout.py) starts only then.
 A node found in maintenance mode gets nothing (it lost its installation: refresh, then up, creates it again).
 Read (refresh): the node's running config compared with state; maintenance mode or another machine is gone.
-Delete: resets only with reset on destroy (the stack's current setting), only a node that runs this
-resource's hostname in this cluster, and never a node that a resource of the current program claims.
+Delete: never a machine that a resource of the current program claims. In a `pulumi up` (the stack's destroy
+guard checked the whole membership) the node leaves the cluster first, in the rollout's waves: drained, out of
+etcd, its Node object deleted. In a destroy (the guard went first) nothing is left. Then it resets only with
+reset on destroy (as the config the engine hands the provider says) and only a node that runs this resource's
+hostname in this cluster. Neither (`pulumi up --target` without the guard): refused, touching nothing.
 
 Outputs that are not inputs carry a `__` prefix: the engine's display hides internal keys
 (pulumi/pulumi pkg/backend/display/object_diff.go printOldNewDiffs ignores IsInternalPropertyKey), and a
@@ -57,7 +60,8 @@ from .base import (
     seconds,
     target_of,
 )
-from .stack_settings import TALOS_SETTINGS_KEY, reset_on_destroy_setting
+from .removal_gate import removal_slot
+from .stack_settings import TALOS_SETTINGS_KEY, reset_on_destroy_setting, worker_batch_setting
 
 if TYPE_CHECKING:
     from ..talos.api.calls import ApplyResult
@@ -92,6 +96,15 @@ def effect_of(before: list[dict[str, Any]], after: list[dict[str, Any]], previou
     if wanted and wanted != running:
         return f"upgrades to Talos {wanted} (reboots)"
     return apply_effect(previous, config, running) if running else "applies (Talos version unknown)"
+
+
+def unknown_membership(hostname: str, address: str) -> str:
+    """Why a node delete that is neither a removal from a checked program nor part of a destroy touches nothing."""
+    return (f"node {hostname} ({address}): not deleted, nothing touched: this deployment did not check the "
+            "cluster's membership, which removing a node needs (to drain it and take it out of etcd through the "
+            "control planes that stay). `pulumi up --target` skips Check for untargeted resources: run `pulumi up` "
+            "without --target, or target the stack's destroy guard too: --target '**DestroyGuard::*'. (A stack "
+            "whose state predates the guard: run `pulumi up` once first.)")
 
 
 def resource_id(hostname: str, address: str, machine: str) -> str:
@@ -236,9 +249,14 @@ class MachineConfigProvider(ResourceProvider):
         if claims.claimed(address) or claims.claimed_hostname(hostname):
             return
         reset = reset_on_destroy_setting(self.talos_settings, props.get("reset_on_destroy"))
-        removed = claims.in_deployment_with_program()  # a destroy takes the whole cluster: nothing to leave
-        if reset or removed:
-            run(self._leave_and_reset(props, removed=removed, reset=reset), f"node {hostname}")
+        if claims.destroying():  # the whole cluster goes: nothing to leave
+            if reset:
+                run(self._leave_and_reset(props, removed=False, reset=True), f"node {hostname}")
+            return
+        if not claims.cluster_checked():
+            raise TalosError(unknown_membership(hostname, address))
+        with removal_slot(str(props.get("role")), worker_batch_setting(self.talos_settings)):
+            run(self._leave_and_reset(props, removed=True, reset=reset), f"node {hostname}")
 
     async def _leave_and_reset(self, props: dict[str, Any], *, removed: bool, reset: bool) -> None:
         from ..talos.api import calls

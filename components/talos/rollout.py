@@ -5,6 +5,8 @@ One policy for the Pulumi program and the CLI (``upgrade`` on several nodes):
   server is never down on more than one node);
 - then workers, in batches of ``batch_size`` (default 1), in definition order; so every kubelet is
   changed after every API server (Kubernetes' version-skew policy: kubelet never newer than kube-apiserver).
+The same wave sizes bound how many nodes leave the cluster at once when several are removed in one `pulumi up`
+(``wave_size``: one control plane at a time, so etcd membership changes one by one; workers a batch at a time).
 
 Guards raise RolloutError, one line naming the node, the old and the new version.
 """
@@ -35,10 +37,19 @@ class Wave:
     hostnames: tuple[str, ...]
 
 
-def waves(nodes: Iterable[tuple[str, str]], batch_size: int = 1) -> list[Wave]:
-    """(hostname, role) pairs in definition order → the waves, control planes first and alone."""
+def wave_size(role: str, batch_size: int = 1) -> int:
+    """How many nodes of `role` one wave changes (or takes out of the cluster) at once: a control plane alone,
+    workers `batch_size` at a time."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise RolloutError(f"rollout batch size {batch_size!r}: expected a whole number of workers, at least 1")
+    if role not in ROLES:
+        raise RolloutError(f"role {role!r}; expected {CONTROL_PLANE} or {WORKER}")
+    return 1 if role == CONTROL_PLANE else batch_size
+
+
+def waves(nodes: Iterable[tuple[str, str]], batch_size: int = 1) -> list[Wave]:
+    """(hostname, role) pairs in definition order → the waves, control planes first and alone."""
+    per_control_plane_wave, per_worker_wave = wave_size(CONTROL_PLANE, batch_size), wave_size(WORKER, batch_size)
     control_planes: list[str] = []
     workers: list[str] = []
     seen: set[str] = set()
@@ -49,8 +60,9 @@ def waves(nodes: Iterable[tuple[str, str]], batch_size: int = 1) -> list[Wave]:
             raise RolloutError(f"node {hostname}: listed twice in the rollout")
         seen.add(hostname)
         (control_planes if role == CONTROL_PLANE else workers).append(hostname)
-    result = [Wave(CONTROL_PLANE, (hostname,)) for hostname in control_planes]
-    result += [Wave(WORKER, tuple(workers[i:i + batch_size])) for i in range(0, len(workers), batch_size)]
+    result = [Wave(CONTROL_PLANE, tuple(control_planes[i:i + per_control_plane_wave]))
+              for i in range(0, len(control_planes), per_control_plane_wave)]
+    result += [Wave(WORKER, tuple(workers[i:i + per_worker_wave])) for i in range(0, len(workers), per_worker_wave)]
     return result
 
 
