@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..errors import ConfigError
+from ..files import read_regular_file
 from ..schema_fields import FIELDS
 from ..strict import check_mapping, check_value
 from ..versions import Contract
@@ -90,9 +92,11 @@ def _contents(value: Any, base_dir: Path, where: str) -> str:
         return text
     path = base_dir / text[1:]
     try:
-        return path.read_text()
+        return yamlio.decode_utf8(read_regular_file(path, yamlio.MAX_DOCUMENT_BYTES))
     except OSError as error:
         raise ConfigError(f"{where}: cannot read {text[1:]}: {error.strerror}") from None
+    except yamlio.StrictYAMLError as error:
+        raise ConfigError(f"{where}: cannot read {text[1:]}: {error}") from None
 
 
 def multidoc_documents(values: dict[str, Any], hostname: str, contract: Contract, where: str) -> list[Document]:
