@@ -69,12 +69,16 @@ def check_fields(mapping: dict[str, Any], path: str) -> list[str]:
 
 _FILENAME_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml"  # pkg/config/defaults.go GetFilenameTmpl
+MAX_FILENAME_TMPL = 1024  # keeps _FILENAME_ACTION's scan (quadratic in a line of "{{") short
 
 
 def output_file_name(template: str, cluster_name: str, hostname: str, ip_address: str, role: str) -> str:
     """pkg/config/outputfilename.go: filenameTmpl with .ClusterName, .Hostname, .IPAddress, .Role.
     Only field references are rendered; other Go template actions are refused by name."""
     values = {".ClusterName": cluster_name, ".Hostname": hostname, ".IPAddress": ip_address, ".Role": role}
+    if len(template) > MAX_FILENAME_TMPL:
+        raise ConfigError(f"filenameTmpl: {len(template)} characters; expected at most {MAX_FILENAME_TMPL} (a "
+                          "file name is at most 255 bytes)")
 
     def replace(match: re.Match[str]) -> str:
         if match.group(1) not in values:
