@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .documents import decode, encode
@@ -120,3 +120,60 @@ def masked_documents(config: str | bytes, source: str = "machine config",
 def masked_config(config: str | bytes, source: str = "machine config", sensitive: Iterable[str] = ()) -> str:
     """The config as YAML with secrets masked: one string per node keeps previews cheap and diffable."""
     return encode(masked_documents(config, source, sensitive))
+
+
+# ---------------------------------------------------------------------------------------------- errors
+# An error about a definition quotes the value at fault. When that value came from the environment, a
+# talenv file or a SOPS file, the error names where it came from instead (``labels``: value -> e.g.
+# "${DB_PASSWORD} from talenv.sops.yaml"), since errors reach terminals, CI and PR preview logs.
+_SHORTEST_PREFIX = 8  # a secret cut short by an excerpt ("abcdefgh...") is recognised from this many characters
+
+
+def holds_labelled(value: Any, labels: Mapping[str, str]) -> str | None:
+    """The label of a secret that ``value`` is or contains (any string within it), or None."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            pending.extend(current.keys())
+            pending.extend(current.values())
+        elif isinstance(current, list | tuple):
+            pending.extend(current)
+        elif isinstance(current, str | int | float) and not isinstance(current, bool):
+            text = str(current)
+            for secret, label in _by_length(labels):
+                if text == secret or (len(secret) >= _SHORTEST_SUBSTRING and secret in text):
+                    return label
+    return None
+
+
+def _by_length(labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    return sorted(((secret, label) for secret, label in labels.items() if secret), key=lambda item: -len(item[0]))
+
+
+def redact(text: str, labels: Mapping[str, str]) -> str:
+    """``text`` with every labelled secret in it replaced by its label: as it is, as repr() escapes it, and
+    cut short by an excerpt (a prefix of at least _SHORTEST_PREFIX characters followed by "...")."""
+    for secret, label in _by_length(labels):
+        shown = f"<{label}>"
+        for form in dict.fromkeys((secret, repr(secret)[1:-1])):
+            if len(form) >= _SHORTEST_SUBSTRING:
+                text = text.replace(form, shown)
+            else:  # a short value is replaced only where it stands quoted on its own
+                text = text.replace(f"'{form}'", shown).replace(f'"{form}"', shown)
+            text = _redact_prefixes(text, form, shown)
+    return text
+
+
+def _redact_prefixes(text: str, secret: str, shown: str) -> str:
+    if len(secret) <= _SHORTEST_PREFIX:
+        return text
+    start = text.find(secret[:_SHORTEST_PREFIX])
+    while start >= 0:
+        length = _SHORTEST_PREFIX
+        while length < len(secret) and text[start + length:start + length + 1] == secret[length]:
+            length += 1
+        if text.startswith("...", start + length):
+            text = text[:start] + shown + text[start + length + 3:]
+        start = text.find(secret[:_SHORTEST_PREFIX], start + 1)
+    return text

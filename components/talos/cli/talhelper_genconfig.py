@@ -13,8 +13,9 @@ from typing import Any
 from ..clientconfig import TALOS_ADMIN_CERT_TTL, talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, load_definition, render_node_text
 from ..definition.fields import DEFAULT_FILENAME_TMPL, output_file_name
+from ..definition.problems import redacted
 from ..definition.talenv import DEFAULT_ENV_FILES
-from ..errors import ConfigError, SecretsError
+from ..errors import ConfigError, SecretsError, TalosError
 from ..files import check_output_target, confined_name, write_output
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
@@ -136,6 +137,13 @@ def _genconfig(args: argparse.Namespace) -> int:
     definition = load_definition(args.config_file, env_files=env_files(args))
     for warning in definition.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    try:
+        return _write_configs(args, definition)
+    except TalosError as error:  # file names and configs hold substituted values: errors name their origin
+        raise redacted(error, definition.secret_labels) from None
+
+
+def _write_configs(args: argparse.Namespace, definition: ClusterDefinition) -> int:
     bundle, new_secret_path = _secrets(args, definition)
     out = Path(args.out_dir)
     names = output_names(definition, out, not args.no_gitignore, new_secret_path)
