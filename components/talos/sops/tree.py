@@ -163,8 +163,8 @@ class _Leaf:
 def _decrypt_leaf(ciphertext: str, key: bytes, path: list[str]) -> _Leaf:
     kind, plain = _open(ciphertext, key, ":".join(path) + ":")
     where = ".".join(path) or "(root)"
-    if kind == "bytes":
-        return _Leaf(kind, plain, plain)
+    if kind == "bytes":  # a tree of text is what every store here writes back out
+        return _Leaf(kind, plain, plain.decode("utf-8", errors="replace"))
     reader = _READERS.get(kind)
     if reader is None:
         raise IntegrityError(f"unknown datatype {shorten(kind, 20)!r} at {shorten(where)}")
