@@ -67,7 +67,8 @@ def test_a_name_no_gitignore_line_can_match_is_refused(name: str) -> None:
 PATTERNS = ["*.yaml", "!*.yaml", "/*.yaml", "**/*.yaml", "foo.yaml/", "*.yaml/", "[abc]*.yaml", "[!a]*",
             "[^a]*", "[a-c]*", "[]a]*", "[a-]*", "[[:digit:]]*", "[[:bogus:]]*", "[*", "\\#*", "\\!*", "x\\",
             "sub/*.yaml", "/sub/x", "**/x.yaml", "**/**/x.yaml", "a?c.yaml", "*\\ ", "*  ", "\\ *", "#*",
-            "  #*", "\\[x].yaml", "é*", "?.yaml", "[[:alpha:]-z]*", "[\\]]*", "*[", "**", "/**", "x.yaml\r"]
+            "  #*", "\\[x].yaml", "é*", "?.yaml", "[[:alpha:]-z]*", "[\\]]*", "*[", "**", "/**", "x.yaml\r",
+            "\ufeff*.yaml"]
 NAMES = ["x.yaml", "a.yaml", "b.yaml", "-.yaml", "].yaml", "1.yaml", "#x", "!x", "abc.yaml", "é.yaml", "ée",
          "[x].yaml", "x.yaml ", " x", "*", "foo.yaml", "z.yaml", "\\x", "talosconfig"]
 

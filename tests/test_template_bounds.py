@@ -121,3 +121,18 @@ def test_a_patch_or_content_that_is_not_a_regular_file_is_refused_without_blocki
             file_content(f"@{path}", tmp_path, {}, envsubst=True)
         assert f"{path}: cannot read: is {kind}; expected a regular file" in str(content_error.value)
         assert time.perf_counter() - start < 1
+
+
+def test_a_pipeline_longer_than_gos_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse.go maxPipelineCmds (100,000; lowered here so the case stays small)."""
+    from components.talos.definition import templating
+
+    monkeypatch.setattr(templating, "MAX_PIPELINE_COMMANDS", 10)
+    assert _timed("{{ 1" + " | print" * 9 + " }}") == ("1", None)
+    assert _timed("{{ 1" + " | print" * 10 + " }}") == (None, "patch.yaml: template: line 1: pipeline too long")
+
+
+def test_a_constant_after_the_first_pipeline_stage_is_refused_as_go_refuses_it() -> None:
+    """parse.go checkPipeline."""
+    assert _timed('{{ 1 | "a" }}') == (None, "patch.yaml: template: line 1: non executable command in pipeline "
+                                            "stage 2")
