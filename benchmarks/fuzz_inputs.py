@@ -22,11 +22,14 @@ def main() -> int:
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     start = time.perf_counter()
     tally = run_all(2000, 600, 400, seed=seed)
-    run_hostile_files(600, 1500, 600, 300, seed=seed, tally=tally)
+    slowest: dict[str, tuple[float, str]] = {}
+    run_hostile_files(600, 1500, 600, 300, seed=seed, tally=tally, slowest=slowest)
     elapsed = time.perf_counter() - start
     print("\n".join(tally.rows()))
     print(f"seed {seed}: {sum(tally.cases.values())} cases in {elapsed:.1f} s, slowest case {tally.slowest:.2f} s, "
           f"{len(tally.failures)} failures")
+    for kind, (seconds, label) in sorted(slowest.items()):
+        print(f"  slowest {kind} case: {seconds:.2f} s ({label})")
     for failure in tally.failures:
         print(f"  {failure}")
     return 1 if tally.failures else 0

@@ -13,6 +13,7 @@ import random
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -301,9 +302,14 @@ def patch_file_cases(count: int, seed: int) -> list[Case]:
 
 
 def run_hostile_files(sops: int, templates: int, filenames: int, patch_files: int, seed: int = 20,
-                      tally: Tally | None = None) -> Tally:
+                      tally: Tally | None = None, slowest: dict[str, tuple[float, str]] | None = None) -> Tally:
+    """Run the cases into ``tally``; ``slowest`` gets each class's slowest case (seconds, label)."""
     tally = tally or Tally()
     for case in [*sops_cases(sops, seed), *template_cases(templates, seed), *filename_cases(filenames, seed),
                  *patch_file_cases(patch_files, seed)]:
+        start = time.perf_counter()
         run_case(case, tally)
+        elapsed = time.perf_counter() - start
+        if slowest is not None and elapsed > slowest.get(case.kind, (0.0, ""))[0]:
+            slowest[case.kind] = (elapsed, case.label[:60])
     return tally
