@@ -81,17 +81,18 @@ def read_regular_file(path: str | Path, limit: int) -> bytes:
 
 
 @contextmanager
-def _folder(folder: Path, error: type[TalosError]) -> Iterator[int]:
-    """The output folder as a descriptor; refused when it is a symbolic link or not a directory."""
+def _folder(target: Path, error: type[TalosError]) -> Iterator[int]:
+    """The folder of ``target`` as a descriptor; refused when it is a symbolic link or not a directory."""
+    folder = target.parent
     try:
         fd = os.open(folder, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
     except OSError as failure:
         if failure.errno == errno.ENOENT:
-            raise error(f"{folder}: cannot write: directory {folder} does not exist") from None
+            raise error(f"{target}: cannot write: directory {folder} does not exist") from None
         if failure.errno in (errno.ELOOP, errno.ENOTDIR) and folder.is_symlink():
             raise error(f"{folder}: is a symbolic link; files are never written through one (use the "
                         "folder it points to)") from None
-        raise error(f"{folder}: cannot write: {failure.strerror}") from None
+        raise error(f"{target}: cannot write: {failure.strerror}") from None
     try:
         yield fd
     finally:
@@ -111,7 +112,7 @@ def check_output_target(path: str | Path, error: type[TalosError] = TalosError, 
     target = Path(path)
     if not target.parent.exists() and not target.parent.is_symlink():
         return
-    with _folder(target.parent, error) as folder_fd:
+    with _folder(target, error) as folder_fd:
         _check_target(target, _existing(target.name, folder_fd), error, overwrite)
 
 
@@ -139,7 +140,7 @@ def write_output(path: str | Path, text: str, mode: int = 0o600, overwrite: bool
     holds the new secrets.
     """
     target = Path(path)
-    with _folder(target.parent, error) as folder_fd:
+    with _folder(target, error) as folder_fd:
         _check_target(target, _existing(target.name, folder_fd), error, overwrite)
         temporary = f".{target.name[:200]}.{secrets.token_hex(4)}.tmp"
         try:
@@ -161,7 +162,7 @@ def write_output(path: str | Path, text: str, mode: int = 0o600, overwrite: bool
 def read_output(path: str | Path, limit: int, error: type[TalosError] = TalosError) -> str | None:
     """An existing output file's text (None when it does not exist), read without following a link."""
     target = Path(path)
-    with _folder(target.parent, error) as folder_fd:
+    with _folder(target, error) as folder_fd:
         try:
             fd = os.open(target.name, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_NOCTTY | _O_CLOEXEC,
                          dir_fd=folder_fd)
@@ -181,7 +182,7 @@ def read_output(path: str | Path, limit: int, error: type[TalosError] = TalosErr
 def append_output(path: str | Path, text: str, mode: int = 0o644, error: type[TalosError] = TalosError) -> None:
     """Append to (or create) a file the user may have written too, never through a symbolic link."""
     target = Path(path)
-    with _folder(target.parent, error) as folder_fd:
+    with _folder(target, error) as folder_fd:
         _check_target(target, _existing(target.name, folder_fd), error, True)
         try:
             fd = os.open(target.name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _O_NOFOLLOW | _O_NONBLOCK
