@@ -36,7 +36,7 @@ def _timed(template: str, limit: float = 2.0) -> tuple[str | None, str | None]:
 @pytest.mark.parametrize("template", ["{{" * 50_000, "# " + "{{" * 50_000 + "\nmachine: {}\n",
                                       "machine: {}\n# {{ unclosed" + " x" * 50_000])
 def test_a_hundred_kilobytes_of_open_actions_is_refused_in_linear_time(template: str) -> None:
-    output, error = _timed(template, 1.0)
+    output, error = _timed(template)
     assert output is None and error is not None and error.startswith("patch.yaml: template: line ")
     assert len(error) < 200
 

@@ -154,6 +154,8 @@ def lex(template: str) -> list[Piece]:
             else:
                 raise TemplateError(f"line {line}: comment ends before closing delimiter")
         else:
+            if template.find("}}", inner) < 0:  # no close anywhere: known before tokenizing the rest
+                raise TemplateError(f"line {line}: unclosed action")
             tokens, position, trim_next = _tokens(template, inner, line)
             pieces.append(Piece("action", template[inner:position], tokens, line))
         line += template.count("\n", start, position)
