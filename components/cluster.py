@@ -24,7 +24,7 @@ from .talos.definition.model import ClusterDefinition, NodeDefinition
 from .talos.definition.render import render_node_text
 from .talos.documents import decode, kubespan_enabled
 from .talos.errors import ConfigError
-from .talos.masking import masked_config
+from .talos.masking import bundle_secret_values, masked_config
 from .talos.rollout import waves
 from .talos.secrets import SecretsBundle
 
@@ -109,8 +109,9 @@ class TalosCluster(pulumi.ComponentResource):
                     f"{name}-{hostname}", hostname=hostname, role=node.role, address=self.addresses[hostname],
                     machine=_machine_id(machine), config=configs[hostname],
                     # masking removed every secret, so the masked YAML may be shown in a preview
-                    masked_config=pulumi.Output.unsecret(configs[hostname].apply(
-                        lambda text: masked_config(text, sensitive=definition.sensitive_values))),
+                    masked_config=pulumi.Output.unsecret(pulumi.Output.all(configs[hostname], parsed).apply(
+                        lambda pair: masked_config(pair[0], sensitive=definition.sensitive_values
+                                                   | bundle_secret_values(pair[1])))),
                     secrets=bundle, control_plane_count=len(definition.control_planes),
                     apply_mode=options.apply_mode, timeout=options.apply_timeout,
                     reset_on_destroy=options.reset_on_destroy,

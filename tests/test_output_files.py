@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,9 +60,10 @@ def test_a_secrets_file_is_0600_from_the_moment_it_exists(umask: int, tmp_path: 
     seen: list[int] = []
     real_open = os.open
 
-    def spy(path: str, flags: int, mode: int = 0o777) -> int:
-        fd = real_open(path, flags, mode)
-        seen.append(stat.S_IMODE(os.fstat(fd).st_mode))  # before a single byte is written
+    def spy(path: str, flags: int, mode: int = 0o777, **options: Any) -> int:
+        fd = real_open(path, flags, mode, **options)
+        if flags & os.O_CREAT:
+            seen.append(stat.S_IMODE(os.fstat(fd).st_mode))  # before a single byte is written
         return fd
 
     monkeypatch.setattr(os, "open", spy)

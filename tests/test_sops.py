@@ -14,6 +14,7 @@ from components.talos.sops import SopsError, decrypt_file, decrypt_text
 from components.talos.sops import decrypt as sops_decrypt
 from components.talos.sops.tree import _go_float
 
+from .sops_files import encrypt_like_sops
 from .talhelper_data import age_key, talhelper_path
 
 NO_KEY: dict[str, str] = {"HOME": "/nonexistent"}
@@ -135,55 +136,11 @@ def test_a_multi_document_sops_file_is_refused_by_name_not_passed_through() -> N
 
 def _encrypt_like_sops(tree: dict[str, object], suffix: str, mac_only_encrypted: bool,
                        ssh_public_key: str = "", as_json: bool = False) -> str:
-    """A file laid out as sops.go Tree.Encrypt writes it, to exercise typed and unencrypted values."""
-    import base64
-    import hashlib
-
+    """A file laid out as sops.go Tree.Encrypt writes it, for talhelper's test identity."""
     import pyrage
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from components.talos.sops.tree import to_bytes
-
-    key = os.urandom(32)
-    digest = hashlib.sha512(hashlib.sha256(b"sops").digest() if mac_only_encrypted else b"")
-
-    def seal(plain: bytes, aad: str, kind: str) -> str:
-        iv = os.urandom(32)
-        sealed = AESGCM(key).encrypt(iv, plain, aad.encode())
-        parts = (base64.b64encode(sealed[:-16]), base64.b64encode(iv), base64.b64encode(sealed[-16:]))
-        return "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{}]".format(*(p.decode() for p in parts), kind)
-
-    def walk(value: object, path: list[str]) -> object:
-        if isinstance(value, dict):
-            return {k: walk(v, [*path, k]) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, path) for v in value]
-        encrypted = not any(p.endswith(suffix) for p in path)
-        if encrypted or not mac_only_encrypted:
-            digest.update(to_bytes(value))
-        if not encrypted:
-            return value
-        kind = {bool: "bool", int: "int", float: "float"}.get(type(value), "str")
-        return seal(to_bytes(value), ":".join(path) + ":", kind)
-
-    encrypted_tree = walk(tree, [])
-    identity = pyrage.x25519.Identity.from_str(age_key())
-    recipient = ssh_public_key or str(identity.to_public())
-    stanza = pyrage.encrypt(key, [pyrage.ssh.Recipient.from_str(ssh_public_key) if ssh_public_key
-                                  else identity.to_public()])
-    armored = "-----BEGIN AGE ENCRYPTED FILE-----\n" + "\n".join(
-        base64.b64encode(stanza).decode()[i:i + 64] for i in range(0, len(base64.b64encode(stanza)), 64)) + \
-        "\n-----END AGE ENCRYPTED FILE-----\n"
-    lastmodified = "2026-01-02T03:04:05Z"
-    metadata: dict[str, object] = {
-        "age": [{"recipient": recipient, "enc": armored}], "lastmodified": lastmodified,
-        "mac": seal(digest.hexdigest().upper().encode(), lastmodified, "str"),
-        "unencrypted_suffix": suffix, "version": "3.11.0"}
-    if mac_only_encrypted:
-        metadata["mac_only_encrypted"] = True
-    assert isinstance(encrypted_tree, dict)
-    document = {**encrypted_tree, "sops": metadata}
-    return json.dumps(document) if as_json else yamlio.dump(document)
+    return encrypt_like_sops(tree, pyrage.x25519.Identity.from_str(age_key()), suffix, mac_only_encrypted,
+                             ssh_public_key, as_json)
 
 
 @pytest.mark.parametrize("mac_only_encrypted", [False, True])

@@ -45,10 +45,11 @@ from ..talos.api.modes import APPLY_MODE_NAMES
 from ..talos.definition.validate import is_ip
 from ..talos.documents import decode, install_image
 from ..talos.errors import TalosError
-from ..talos.masking import masked_config
+from ..talos.masking import bundle_secret_values, masked_config
 from ..talos.rollout import check_config_change
 from . import claims
 from .base import (
+    bundle_from,
     changed,
     credentials_from,
     fingerprint,
@@ -238,8 +239,10 @@ class MachineConfigProvider(ResourceProvider):
             return ReadResult("", {})  # another node of this cluster answers at that address
         if same_config(running, props["config"]):
             return ReadResult(id_, props)
-        return ReadResult(id_, {**props, "config": running,
-                                "masked_config": masked_config(running, f"node {hostname} running config")})
+        # edited out of band, the running config may hold the bundle's secrets anywhere: masked by value too
+        masked = masked_config(running, f"node {hostname} running config",
+                               sensitive=bundle_secret_values(bundle_from(props["secrets"])))
+        return ReadResult(id_, {**props, "config": running, "masked_config": masked})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Leaving the machine as it is (Terraform's default) unless the stack says reset on destroy; never a

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import shorten
+from .files import read_regular_file
 
 Document = dict[str, Any]
 
@@ -175,13 +176,9 @@ def decode_utf8(data: bytes) -> str:
 
 
 def read_text(path: str | Path) -> str:
-    """A YAML file's text; OSError as usual, StrictYAMLError for a file that is not UTF-8 or too large."""
-    with open(path, "rb") as stream:
-        data = stream.read(MAX_DOCUMENT_BYTES + 1)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise StrictYAMLError(f"the file is larger than {MAX_DOCUMENT_BYTES} bytes "
-                              f"({MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB); expected a smaller file")
-    return decode_utf8(data)
+    """A YAML file's text; OSError for a file that cannot be read, is not a regular file (a FIFO, a device:
+    refused without blocking) or is too large, StrictYAMLError for one that is not UTF-8."""
+    return decode_utf8(read_regular_file(path, MAX_DOCUMENT_BYTES))
 
 
 def load_all(text: str | bytes) -> list[Any]:

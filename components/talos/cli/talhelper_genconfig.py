@@ -13,15 +13,16 @@ from typing import Any
 from ..clientconfig import TALOS_ADMIN_CERT_TTL, talosconfig
 from ..definition import ClusterDefinition, NodeDefinition, load_definition, render_node_text
 from ..definition.fields import DEFAULT_FILENAME_TMPL, output_file_name
+from ..definition.problems import redacted
 from ..definition.talenv import DEFAULT_ENV_FILES
-from ..errors import ConfigError, SecretsError
-from ..files import confined_name, write_output
+from ..errors import ConfigError, SecretsError, TalosError
+from ..files import check_output_target, confined_name, write_output
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
 from ..talsecret import DEFAULT_SECRET_FILES, find_secret_file, load_talsecret
 from ..versions import parse_contract
 from .flags import string_slice
-from .gitignore import append_gitignore
+from .gitignore import append_gitignore, ignore_line
 
 # cmd/genconfig.go --talos-mode: talhelper validates for metal by default; the definitions here always
 # install to a disk, which is what metal mode checks.
@@ -80,6 +81,33 @@ def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str
                          f"{definition.source}: clusterName and nodes[{node.index}].hostname make the file name")
 
 
+# Files genconfig writes besides the nodes' (pkg/generate/config.go, pkg/config/gitignore.go).
+_OWN_FILES = {"talosconfig": "the talosconfig", ".gitignore": "the .gitignore"}
+
+
+def output_names(definition: ClusterDefinition, out: Path, gitignore: bool,
+                 secrets_path: Path | None = None) -> list[str]:
+    """Every node's file name, checked before anything is written: inside the folder, no two nodes (or a
+    node and talosconfig, .gitignore or a new secrets file) on one file, also on a case-insensitive file
+    system (macOS, Windows), each one a .gitignore line can match, and no file or folder a symbolic link."""
+    names = [config_file_name(definition, node) for node in definition.nodes]
+    owners = {name.casefold(): what for name, what in _OWN_FILES.items()}
+    if secrets_path is not None and secrets_path.parent.resolve() == out.resolve():
+        owners[secrets_path.name.casefold()] = f"the new secrets file {secrets_path}"
+    for node, name in zip(definition.nodes, names, strict=True):
+        where = f"{definition.source}: nodes[{node.index}] ({node.hostname})"
+        other = owners.get(name.casefold())
+        if other is not None:
+            raise ConfigError(f"{where}: its file {out / name} is also {other}'s; filenameTmpl must give every "
+                              "node its own file name (names that differ only in case count as one)")
+        owners[name.casefold()] = f"nodes[{node.index}] ({node.hostname})"
+        if gitignore:
+            ignore_line(name, f"{where}: file name")
+    for name in [*names, "talosconfig", *([".gitignore"] if gitignore else [])]:
+        check_output_target(out / name, ConfigError)
+    return names
+
+
 def _secrets(args: argparse.Namespace, definition: ClusterDefinition) -> tuple[SecretsBundle, Path | None]:
     """The existing bundle (decrypted when SOPS-encrypted), or a new one and where it is to be written."""
     candidates = string_slice(args.secret_file) if args.secret_file else list(DEFAULT_SECRET_FILES)
@@ -109,11 +137,19 @@ def _genconfig(args: argparse.Namespace) -> int:
     definition = load_definition(args.config_file, env_files=env_files(args))
     for warning in definition.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    try:
+        return _write_configs(args, definition)
+    except TalosError as error:  # file names and configs hold substituted values: errors name their origin
+        raise redacted(error, definition.secret_labels) from None
+
+
+def _write_configs(args: argparse.Namespace, definition: ClusterDefinition) -> int:
     bundle, new_secret_path = _secrets(args, definition)
     out = Path(args.out_dir)
+    names = output_names(definition, out, not args.no_gitignore, new_secret_path)
     # Every node is rendered before anything is written: a failing node leaves no partial output.
-    rendered = [(node, config_file_name(definition, node), render_node_text(definition, node, bundle))
-                for node in definition.nodes]
+    rendered = [(node, name, render_node_text(definition, node, bundle))
+                for node, name in zip(definition.nodes, names, strict=True)]
     if args.dry_run:
         for _, name, text in rendered:
             diff = _diff(out / name, text)

@@ -24,7 +24,7 @@ def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubs
     path = Path(value[1:])
     if not path.is_absolute():
         path = base_dir / path
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"file {path} does not exist")
     text = decrypt_file(path, environ=environ)
     if not envsubst:

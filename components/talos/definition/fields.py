@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..errors import ConfigError
+from ..files import read_regular_file
 from ..schema_fields import FIELDS
 from ..strict import check_mapping, check_value
 from ..versions import Contract
@@ -67,12 +69,16 @@ def check_fields(mapping: dict[str, Any], path: str) -> list[str]:
 
 _FILENAME_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml"  # pkg/config/defaults.go GetFilenameTmpl
+MAX_FILENAME_TMPL = 1024  # keeps _FILENAME_ACTION's scan (quadratic in a line of "{{") short
 
 
 def output_file_name(template: str, cluster_name: str, hostname: str, ip_address: str, role: str) -> str:
     """pkg/config/outputfilename.go: filenameTmpl with .ClusterName, .Hostname, .IPAddress, .Role.
     Only field references are rendered; other Go template actions are refused by name."""
     values = {".ClusterName": cluster_name, ".Hostname": hostname, ".IPAddress": ip_address, ".Role": role}
+    if len(template) > MAX_FILENAME_TMPL:
+        raise ConfigError(f"filenameTmpl: {len(template)} characters; expected at most {MAX_FILENAME_TMPL} (a "
+                          "file name is at most 255 bytes)")
 
     def replace(match: re.Match[str]) -> str:
         if match.group(1) not in values:
@@ -90,9 +96,11 @@ def _contents(value: Any, base_dir: Path, where: str) -> str:
         return text
     path = base_dir / text[1:]
     try:
-        return path.read_text()
+        return yamlio.decode_utf8(read_regular_file(path, yamlio.MAX_DOCUMENT_BYTES))
     except OSError as error:
         raise ConfigError(f"{where}: cannot read {text[1:]}: {error.strerror}") from None
+    except yamlio.StrictYAMLError as error:
+        raise ConfigError(f"{where}: cannot read {text[1:]}: {error}") from None
 
 
 def multidoc_documents(values: dict[str, Any], hostname: str, contract: Contract, where: str) -> list[Document]:

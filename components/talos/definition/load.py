@@ -27,7 +27,7 @@ from .model import (
     ProxmoxMachine,
     VultrMachine,
 )
-from .problems import DefinitionError, Problem, ProblemList
+from .problems import DefinitionError, Problem, ProblemList, redacted
 from .validate import validate
 
 _VARIABLE_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -50,7 +50,17 @@ def substitute_environment(text: str, source: str, environ: Mapping[str, str]) -
 
 def substituted_values(text: str, environ: Mapping[str, str]) -> frozenset[str]:
     """The values `${VAR}` references take from the environment: secrets as far as previews are concerned."""
-    return frozenset(environ[name] for name in _VARIABLE_NAME.findall(text) if environ.get(name))
+    return frozenset(substituted_labels(text, environ))
+
+
+def _origin(name: str, sources: Mapping[str, str]) -> str:
+    return f"${{{name}}} from {sources[name]}" if name in sources else f"${{{name}}} from the environment"
+
+
+def substituted_labels(text: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Each value a `${VAR}` reference takes, with where it came from (a talenv file or the environment)."""
+    sources: Mapping[str, str] = getattr(environ, "sources", {})
+    return {environ[name]: _origin(name, sources) for name in _VARIABLE_NAME.findall(text) if environ.get(name)}
 
 
 def _check_fields(mapping: dict[str, Any], allowed: tuple[str, ...], path: str, problems: ProblemList) -> None:
@@ -222,17 +232,18 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
 
     ``substitute=False``: ``${VAR}`` is left as written (talhelper ``validate talconfig --no-substitute``).
     """
+    labels = substituted_labels(text, os.environ if environ is None else environ) if substitute else {}
     environ = dict(os.environ if environ is None else environ)
-    sensitive = substituted_values(text, environ) if substitute else frozenset()
+    sensitive = frozenset(labels)
     if substitute:
         text = substitute_environment(text, source, environ)
     try:
         data = yamlio.load(text)
     except Exception as error:
-        raise DefinitionError(source, [Problem("(file)", f"not valid YAML: {yamlio.describe_error(error)}")]
-                              ) from None
+        raise DefinitionError(source, [Problem("(file)", f"not valid YAML: {yamlio.describe_error(error)}")],
+                              labels) from None
     if not isinstance(data, dict):
-        raise DefinitionError(source, [Problem("(file)", "expected a mapping (talconfig.yaml format)")])
+        raise DefinitionError(source, [Problem("(file)", "expected a mapping (talconfig.yaml format)")], labels)
     problems = ProblemList()
     _check_fields(data, TOP_FIELDS, "", problems)
     for line in check_fields({k: v for k, v in data.items() if k in ("inlineManifests", "cniConfig")}, ""):
@@ -292,10 +303,11 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         inline_manifests=list(data.get("inlineManifests") or []),
     )
     definition.environ = environ
+    definition.secret_labels = labels
     _read_machine_files(definition, problems)
     validate(definition, problems)
     if problems:
-        raise DefinitionError(source, list(problems))
+        raise DefinitionError(source, list(problems), definition.secret_labels)
     return definition
 
 
@@ -328,11 +340,19 @@ def load_definition(path: str | Path, environ: Mapping[str, str] | None = None,
         merged = talenv.environment(env_files, Path(path).parent, environ) if env_files != () else environ
     except TalosError as error:
         raise DefinitionError(str(path), [Problem("environment", str(error))]) from None
-    definition = parse_definition(text, str(path), merged)
     if merged is not environ and merged is not None:
         # talenv values (often from talenv.sops.yaml) may be used in @file patches and machineFiles too:
-        # every one of them is masked in previews
+        # every one of them is masked in previews and named by its variable in errors
         given = os.environ if environ is None else environ
-        from_files = {value for name, value in merged.items() if value and given.get(name) != value}
-        definition.sensitive_values = definition.sensitive_values | frozenset(from_files)
+        sources: Mapping[str, str] = getattr(merged, "sources", {})
+        from_files = {value: _origin(name, sources) for name, value in merged.items()
+                      if value and given.get(name) != value}
+    else:
+        from_files = {}
+    try:
+        definition = parse_definition(text, str(path), merged)
+    except DefinitionError as error:
+        raise redacted(error, from_files) from None
+    definition.secret_labels = {**from_files, **definition.secret_labels}
+    definition.sensitive_values = definition.sensitive_values | frozenset(from_files)
     return definition

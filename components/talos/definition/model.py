@@ -117,8 +117,11 @@ class ClusterDefinition:
     patches: list[str] = field(default_factory=list)
     inline_manifests: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # Every value substituted from the environment: masked wherever it lands in a previewed config.
+    # Every value substituted from the environment or decrypted: masked wherever it lands in a previewed config.
     sensitive_values: frozenset[str] = frozenset()
+    # The same values, each with where it came from ("${DB_PASSWORD} from talenv.sops.yaml"): errors quote
+    # that instead of the value (masking.redact).
+    secret_labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # The variables ``${VAR}`` took their values from; ``@file`` patches are substituted with them too.
     environ: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -129,6 +132,12 @@ class ClusterDefinition:
     @property
     def workers(self) -> list[NodeDefinition]:
         return [node for node in self.nodes if not node.control_plane]
+
+    def add_secrets(self, values: list[str], origin: str) -> None:
+        """Values found secret while rendering (decrypted from a SOPS patch): masked and redacted from now on."""
+        fresh = [value for value in values if value and value not in self.secret_labels]
+        self.secret_labels.update(dict.fromkeys(fresh, origin))
+        self.sensitive_values = self.sensitive_values | frozenset(fresh)
 
     def node(self, hostname: str) -> NodeDefinition:
         return next(node for node in self.nodes if node.hostname == hostname)

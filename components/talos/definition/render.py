@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import decode, encode
-from ..errors import ConfigError
+from ..errors import ConfigError, TalosError
 from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
 from ..patching import StrategicPatch, apply_patches
@@ -26,6 +26,7 @@ from .fields import (
     typed_node_documents,
 )
 from .model import ClusterDefinition, NodeDefinition
+from .problems import redacted
 from .talpatches import refuse_templates, talhelper_patches, templated_fields, without_templated_fields
 
 Document = dict[str, Any]
@@ -130,6 +131,14 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
 
 
 def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> list[Document]:
+    """The node's config documents; an error names substituted or decrypted values by their origin."""
+    try:
+        return _render_node(definition, node, secrets)
+    except TalosError as error:
+        raise redacted(error, definition.secret_labels) from None
+
+
+def _render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: SecretsBundle) -> list[Document]:
     base_dir = Path(definition.source).parent
     documents = generate_config(generate_input(definition, node, secrets), node.role)
     label = f"nodes[{node.index}] ({node.hostname})"
@@ -138,8 +147,12 @@ def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: Se
     documents = apply_patches(documents, [StrategicPatch(templated_fields(node, documents), f"{label} fields")])
     # Two passes, as talhelper's GenerateConfig: global patches render against the node-patched config.
     for patches, patch_label in ((node.patches, f"{label} patch"), (definition.patches, "patches[]")):
-        documents = apply_patches(documents, talhelper_patches(patches, base_dir, patch_label, documents,
-                                                               definition.environ))
+        revealed: list[str] = []
+        try:
+            loaded = talhelper_patches(patches, base_dir, patch_label, documents, definition.environ, revealed)
+        finally:  # also when the patch fails: its error must not show what was decrypted
+            definition.add_secrets(revealed, f"a value decrypted from a SOPS patch of {patch_label}")
+        documents = apply_patches(documents, loaded)
     if node.values.get("extraManifests"):
         text = extra_manifest_documents(list(node.values["extraManifests"]), base_dir, f"nodes[{node.index}]")
         documents += decode(text, f"nodes[{node.index}].extraManifests")

@@ -65,10 +65,18 @@ def parse_env(text: str, source: str, environ: Mapping[str, str] | None = None) 
     return values
 
 
+class Environment(dict[str, str]):
+    """Variables for ``${VAR}``, and for each one an env file set, which file (errors name it, never the value)."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.sources: dict[str, str] = {}
+
+
 def environment(env_files: Sequence[str | Path] | None = None, base_dir: str | Path | None = None,
-                environ: Mapping[str, str] | None = None) -> dict[str, str]:
+                environ: Mapping[str, str] | None = None) -> Environment:
     """The process environment with every existing env file applied over it, in order."""
-    result = dict(os.environ if environ is None else environ)
+    result = Environment(os.environ if environ is None else environ)
     names = DEFAULT_ENV_FILES if env_files is None else env_files
     for name in names:
         path = Path(name)
@@ -76,5 +84,7 @@ def environment(env_files: Sequence[str | Path] | None = None, base_dir: str | P
             path = Path(base_dir) / path
         if not path.exists():
             continue
-        result.update(parse_env(decrypt_file(path, "yaml", environ=result), str(path), result))
+        values = parse_env(decrypt_file(path, "yaml", environ=result), str(path), result)
+        result.update(values)
+        result.sources.update(dict.fromkeys(values, str(path)))
     return result

@@ -35,14 +35,15 @@ def _config_of(documents: list[Document]) -> Document:
     return next((doc for doc in documents if is_legacy(doc)), {})
 
 
-def _transform(documents: list[Document], environ: Mapping[str, str]) -> Callable[[str, str, bool], str]:
+def _transform(documents: list[Document], environ: Mapping[str, str],
+               revealed: list[str] | None) -> Callable[[str, str, bool], str]:
     config = _config_of(documents)
 
     def transform(text: str, source: str, from_file: bool) -> str:
         try:
             if from_file and is_encrypted(text, "yaml"):
                 # talhelper reads a patch that does not parse as YAML (a template) as it is.
-                text = decrypt_text(text, source, "yaml", environ=environ, path=source)
+                text = decrypt_text(text, source, "yaml", environ=environ, path=source, revealed=revealed)
             text = render(text, config, source)
             return substitute(text, source, environ) if from_file and text.strip() else text
         except (TemplateError, SubstitutionError) as error:
@@ -52,8 +53,9 @@ def _transform(documents: list[Document], environ: Mapping[str, str]) -> Callabl
 
 
 def talhelper_patches(references: list[str], base_dir: Path, label: str, documents: list[Document],
-                      environ: Mapping[str, str]) -> list[Patch]:
-    return load_patches(references, base_dir, label=label, transform=_transform(documents, environ))
+                      environ: Mapping[str, str], revealed: list[str] | None = None) -> list[Patch]:
+    """``revealed`` collects the plaintext of SOPS-encrypted patches' values (secrets to mask)."""
+    return load_patches(references, base_dir, label=label, transform=_transform(documents, environ, revealed))
 
 
 def without_templated_fields(node: NodeDefinition) -> NodeDefinition:

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import shorten
+from ..masking import masked_field
+
 
 class TemplateError(Exception):
     pass
@@ -15,8 +18,12 @@ class TemplateError(Exception):
 
 @dataclass
 class Value:
+    """A value of the config a template reads, with where it came from."""
+
     raw: Any
     struct: str = ""  # the v1alpha1 struct ``raw`` is an instance of (or, for lists and maps, of each element)
+    key: str = ""  # the YAML key it sits under, for the masking rules
+    path: str = "."  # the expression that reached it, for errors
 
 
 def go_text(value: Any) -> str:
@@ -38,7 +45,21 @@ def truth(value: Any) -> bool:
 
 
 def plain(value: Any) -> Any:
-    return value.raw if isinstance(value, Value) else value
+    """What a value is once it leaves the config: printed, compared, or given to a function.
+
+    A value the masking rules hide (keys, tokens, certificates, passwords, free-form content), or one that
+    holds such a field, never leaves: the rendered config is shown in previews as masked_config, and a copy
+    in a label, an annotation or an extraArg would show it there (and to anyone who can read node objects).
+    """
+    if not isinstance(value, Value):
+        return value
+    hidden = masked_field(value.raw, value.key)
+    if hidden is not None:
+        where = value.path if not value.key or hidden == value.key else f"{value.path} (at {hidden})"
+        raise TemplateError(f"{shorten(where, 120)} reads a secret: talos-cluster never renders keys, tokens, "
+                            "certificates, passwords or free-form content into a template, since previews "
+                            "show what templates produce")
+    return value.raw
 
 
 def _compare(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., bool]:
@@ -61,12 +82,13 @@ def _index(collection: Any, *keys: Any) -> Value:
     for key in keys:
         raw, key = current.raw, plain(key)
         if isinstance(raw, list) and isinstance(key, int) and 0 <= key < len(raw):
-            current = Value(raw[key], current.struct)
+            current = Value(raw[key], current.struct, current.key, f"{current.path}[{key}]")
         elif isinstance(raw, dict) and isinstance(key, str):
-            current = Value(raw.get(key), current.struct)
+            current = Value(raw.get(key), current.struct, key, f"{current.path}[{shorten(repr(key), 40)}]")
         else:
             # Values stay out of the message: the config holds keys and tokens.
-            raise TemplateError(f"index: cannot index a {type(raw).__name__} with {type(key).__name__} {key!r}")
+            raise TemplateError(f"index: cannot index a {type(raw).__name__} with {type(key).__name__} "
+                                f"{shorten(repr(key), 40)}")
     return current
 
 
