@@ -87,12 +87,13 @@ async def apply_configuration(client: TalosClient, data: bytes, *, mode: str = "
 async def bootstrap(client: TalosClient, *, node: str | None = None, recover: bool = False,
                     skip_hash_check: bool = False) -> bool:
     """Bootstrap etcd. True if this call bootstrapped it, False if it already was (AlreadyExists). `recover`
-    restores the snapshot uploaded with etcd_recover first (talosctl bootstrap --recover-from)."""
+    restores the snapshot uploaded with etcd_recover first (talosctl bootstrap --recover-from): then an
+    existing etcd is an error, never "done"."""
     request = machine_pb2.BootstrapRequest(recover_etcd=recover, recover_skip_hash_check=skip_hash_check)
     try:
         await client.each_node(methods.BOOTSTRAP, request, node=node)
     except TalosAPIError as error:
-        if error.status == Status.ALREADY_EXISTS:
+        if error.status == Status.ALREADY_EXISTS and not recover:
             return False
         raise
     return True
