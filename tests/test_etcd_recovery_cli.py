@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from components.talos.cli import main
 
-from .emulated import emulate, fresh_subnet, render
+from .emulated import RenderedCluster, emulate, fresh_subnet, render
+from .emulator import EmulatedCluster
 from .kube_support import bootstrapped, kube_client
 
 DEFINITION = """clusterName: recovery
@@ -37,18 +40,18 @@ CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kee
               "data": {"answer": "42"}}
 
 
-def _config_map(cluster, address):  # type: ignore[no-untyped-def]
+def _config_map(cluster: RenderedCluster, address: str) -> dict[str, Any] | None:
     return asyncio.run(kube_client(cluster, address).get(CONFIG_MAP))
 
 
-def _api_up(emulated) -> bool:  # type: ignore[no-untyped-def]
+def _api_up(emulated: EmulatedCluster) -> bool:
     async def available() -> bool:
         return emulated.kubernetes.api_available()
 
-    return bool(emulated.run(available()))
+    return emulated.run(available())
 
 
-def _wait(condition, what: str, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, what
@@ -56,7 +59,7 @@ def _wait(condition, what: str, seconds: float = 20.0) -> None:  # type: ignore[
 
 
 @pytest.fixture
-def recovery(tmp_path):  # type: ignore[no-untyped-def]
+def recovery(tmp_path):
     cluster = render(DEFINITION.format(subnet=fresh_subnet()))
     talosconfig = tmp_path / "talosconfig"
     talosconfig.write_text(cluster.talosconfig)
@@ -66,7 +69,7 @@ def recovery(tmp_path):  # type: ignore[no-untyped-def]
         yield cluster, emulated, ["--talosconfig", str(talosconfig)]
 
 
-def _wipe_every_control_plane(cluster, emulated, secure: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _wipe_every_control_plane(cluster: RenderedCluster, emulated: EmulatedCluster, secure: list[str]) -> None:
     for address in cluster.control_planes:
         assert main(["reset", *secure, "-e", address, "-n", address, "--graceful=false", "--reboot",
                      "--system-labels-to-wipe", "EPHEMERAL"]) == 0
