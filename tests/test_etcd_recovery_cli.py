@@ -95,7 +95,8 @@ def test_a_snapshot_restored_after_every_control_plane_lost_its_etcd_brings_the_
     _wait(lambda: all(emulated.node(a).etcd_member_id is not None for a in cluster.control_planes),
           "the other control plane did not join the restored etcd")
     _wait(lambda: _api_up(emulated), "no API server after the restore")
-    assert _config_map(cluster, first)["data"] == {"answer": "42"}
+    restored = _config_map(cluster, first)
+    assert restored is not None and restored["data"] == {"answer": "42"}
 
 
 def test_without_a_snapshot_every_control_plane_wiped_loses_the_objects(recovery):
