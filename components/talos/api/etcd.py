@@ -36,7 +36,7 @@ async def etcd_service(target: Target, credentials: Credentials) -> calls.Servic
         return next((s for s in await calls.services(client, node=target.node) if s.id == "etcd"), None)
 
 
-async def _why_not_healthy(target: Target, credentials: Credentials) -> str | None:
+async def why_not_healthy(target: Target, credentials: Credentials) -> str | None:
     """None when the node runs a healthy etcd member, else what is wrong with it."""
     try:
         service = await etcd_service(target, credentials)
@@ -59,7 +59,7 @@ async def snapshot_from_healthy(control_planes: Sequence[Target], credentials: C
     problems: list[str] = []
     with within(deadline):
         for target in control_planes:
-            problem = await _why_not_healthy(target, credentials)
+            problem = await why_not_healthy(target, credentials)
             if problem is not None:
                 problems.append(problem)
                 continue

@@ -78,6 +78,17 @@ class EtcdBackups:
         return {"access_key_id": self.s3.access_key_id, "secret_access_key": self.s3.secret_access_key}
 
 
+def from_destination(destination: dict[str, Any], credentials: dict[str, str]) -> EtcdBackups:
+    """EtcdBackups back from a resource's inputs (destination() and credentials())."""
+    s3 = destination.get("s3")
+    bucket = None if not s3 else S3Bucket(
+        str(s3["endpoint"]), str(s3["bucket"]), str(s3["region"]), str(s3.get("prefix") or ""),
+        credentials.get("access_key_id", ""), credentials.get("secret_access_key", ""),
+        str(s3.get("ca_certificate") or ""))
+    return EtcdBackups(str(destination["folder"]), int(destination.get("keep") or DEFAULT_KEEP),
+                       tuple(str(r) for r in destination.get("age_recipients") or ()), bucket)
+
+
 @dataclass(frozen=True)
 class EtcdRestore:
     """A snapshot the next bootstrap restores (talosctl bootstrap --recover-from)."""
