@@ -129,11 +129,11 @@ class TalosCluster(pulumi.ComponentResource):
             previous = current
         self.applies = {node.hostname: applies[node.hostname] for node in definition.nodes}
         first = definition.control_planes[0]
+        control_planes = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes))
         bootstrap = TalosBootstrap(
             f"{name}-bootstrap", hostname=first.hostname, address=self.addresses[first.hostname], secrets=bundle,
-            timeout=options.bootstrap_timeout,
+            control_planes=control_planes, timeout=options.bootstrap_timeout,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.applies[first.hostname]]))
-        control_planes = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes))
         workers = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.workers))
         self._health = functools.partial(
             ClusterHealth, control_planes=control_planes, workers=workers, secrets=bundle,

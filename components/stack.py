@@ -21,9 +21,8 @@ from .talos.backups.settings import (
     BACKUPS_KEY,
     RESTORE_KEY,
     EtcdBackups,
-    EtcdRestore,
     parse_etcd_backups,
-    parse_etcd_restore,
+    parse_restore_text,
 )
 from .talos.definition.load import load_definition
 from .talos.definition.model import ClusterDefinition
@@ -230,20 +229,9 @@ def _etcd_backups(config: pulumi.Config) -> EtcdBackups | None:
                               secret=pulumi.runtime.is_config_secret(BACKUPS_KEY))
 
 
-def etcd_restore_setting(text: str | None, root: Path) -> EtcdRestore | None:
-    """``talos-cluster:etcdRestore``: a snapshot path, or an object with from/skipHashCheck/ageIdentityFile."""
-    if text is None:
-        return None
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        raw = text  # a plain path
-    return parse_etcd_restore(raw, root=root)
-
-
 def _etcd_restore() -> None:
     """Checked here, read by the bootstrap only (providers/bootstrap.py): said aloud while it is set."""
-    restore = etcd_restore_setting(pulumi.runtime.get_config(RESTORE_KEY), ROOT)
+    restore = parse_restore_text(pulumi.runtime.get_config(RESTORE_KEY), ROOT)
     if restore is None:
         return
     if not Path(restore.snapshot).is_file():

@@ -1,6 +1,6 @@
-"""Talos's disaster recovery with this CLI's talosctl verbs, on emulated nodes: `etcd snapshot`, every control
-plane's etcd wiped (`reset --system-labels-to-wipe EPHEMERAL`), `bootstrap --recover-from`; the Kubernetes
-objects come back, and what Talos refuses is refused."""
+"""Talos's disaster recovery with this CLI's talosctl verbs, on emulated nodes: `etcd snapshot` as talosctl
+writes it, objects lost with every control plane's etcd, and what Talos refuses refused (the restore itself:
+test_disaster_recovery_runbook.py runs the README's steps)."""
 
 from __future__ import annotations
 
@@ -77,26 +77,14 @@ def _wipe_every_control_plane(cluster: RenderedCluster, emulated: EmulatedCluste
         emulated.wait_for(address, "running")
 
 
-def test_a_snapshot_restored_after_every_control_plane_lost_its_etcd_brings_the_objects_back(
-        recovery, tmp_path, capsys):
-    cluster, emulated, secure = recovery
+def test_a_snapshot_is_written_as_talosctl_writes_it(recovery, tmp_path, capsys):
+    cluster, _, secure = recovery
     first = cluster.control_planes[0]
     snapshot = tmp_path / "db.snapshot"
     assert main(["etcd", "snapshot", str(snapshot), *secure, "-e", first, "-n", first]) == 0
     assert f'etcd snapshot saved to "{snapshot}" ({snapshot.stat().st_size} bytes)' in capsys.readouterr().out
     assert snapshot.stat().st_mode & 0o777 == 0o600 and not Path(f"{snapshot}.part").exists()
     assert snapshot.stat().st_size % 512 == 32  # etcd's sha256 trailer
-
-    _wipe_every_control_plane(cluster, emulated, secure)
-    assert not emulated.has_etcd()  # every member's data is gone, and the cluster's objects with it
-
-    assert main(["bootstrap", *secure, "-e", first, "-n", first, "--recover-from", str(snapshot)]) == 0
-    assert "etcd restored" in capsys.readouterr().out
-    _wait(lambda: all(emulated.node(a).etcd_member_id is not None for a in cluster.control_planes),
-          "the other control plane did not join the restored etcd")
-    _wait(lambda: _api_up(emulated), "no API server after the restore")
-    restored = _config_map(cluster, first)
-    assert restored is not None and restored["data"] == {"answer": "42"}
 
 
 def test_without_a_snapshot_every_control_plane_wiped_loses_the_objects(recovery):

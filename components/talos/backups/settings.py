@@ -257,3 +257,16 @@ def parse_etcd_restore(raw: Any, *, root: Path, key: str = RESTORE_KEY) -> EtcdR
         raise _fail(f"{key}.ageIdentityFile", f"is required: {excerpt(Path(snapshot).name)} is age-encrypted; "
                                               "expected the age key file that decrypts it")
     return EtcdRestore(snapshot, skip, identity)
+
+
+def parse_restore_text(text: str | None, root: Path, key: str = RESTORE_KEY) -> EtcdRestore | None:
+    """The setting as the stack config holds it: JSON for an object, else a plain snapshot path."""
+    if text is None:
+        return None
+    import json
+
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raw = text
+    return parse_etcd_restore(raw, root=root, key=key)
