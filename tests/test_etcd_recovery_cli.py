@@ -5,13 +5,21 @@ test_disaster_recovery_runbook.py runs the README's steps)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from grpclib.const import Status
 
+from components.talos.api import calls
+from components.talos.api.client import TalosClient
+from components.talos.api.errors import TalosAPIError
+from components.talos.api.etcd import EtcdError, snapshot_from_healthy, wait_etcd_started
+from components.talos.api.operations import Target
+from components.talos.api.tls import Credentials
 from components.talos.cli import main
 
 from .emulated import RenderedCluster, emulate, fresh_subnet, render
@@ -149,3 +157,102 @@ def test_reset_refuses_an_etcd_volume_wiped_without_the_ephemeral_it_lives_in_on
                      "--system-labels-to-wipe", "ETCD"]) == 1
         assert 'volume "ETCD" resides on volume "EPHEMERAL"' in capsys.readouterr().err
         assert emulated.node(first).etcd_data
+
+
+def _client_with(cluster: RenderedCluster, roles: list[str]) -> Credentials:
+    from components.talos.clientconfig import talos_client_certificate
+
+    client = talos_client_certificate(cluster.bundle, roles)
+    return Credentials(cluster.bundle.os.crt, client.crt_pem, client.key_pem)
+
+
+def test_a_snapshot_needs_the_etcd_backup_role_and_a_reader_alone_is_refused(recovery):
+    cluster, _, _ = recovery
+    first = cluster.control_planes[0]
+
+    async def snapshot(roles: list[str]) -> int:
+        async with TalosClient(first, _client_with(cluster, roles)) as client:
+            return await calls.etcd_snapshot(client, lambda _chunk: None, node=first)
+
+    assert asyncio.run(snapshot(["os:etcd:backup"])) % 512 == 32
+    with pytest.raises(TalosAPIError) as refused:
+        asyncio.run(snapshot(["os:reader"]))
+    assert refused.value.status == Status.PERMISSION_DENIED
+
+
+def test_the_snapshot_stream_is_written_chunk_by_chunk_and_cut_off_past_its_limit(recovery):
+    cluster, _, _ = recovery
+    first = cluster.control_planes[0]
+    chunks: list[int] = []
+
+    async def snapshot(limit: int) -> int:
+        async with TalosClient(first, cluster.credentials) as client:
+            return await calls.etcd_snapshot(client, lambda chunk: chunks.append(len(chunk)), node=first, limit=limit)
+
+    size = asyncio.run(snapshot(10 * 1024 * 1024))
+    assert len(chunks) > 1 and max(chunks) <= 1024 and sum(chunks) == size  # Talos's 1 KiB chunks, as they come
+    chunks.clear()
+    with pytest.raises(TalosAPIError, match="sent more than 2048 bytes; refused"):
+        asyncio.run(snapshot(2048))
+    assert sum(chunks) <= 2048
+
+
+def test_with_every_control_planes_etcd_wiped_no_snapshot_is_taken_and_each_node_is_named(recovery):
+    cluster, emulated, secure = recovery
+    _wipe_every_control_plane(cluster, emulated, secure)
+    targets = [Target(address) for address in cluster.control_planes]
+    with pytest.raises(EtcdError) as failure:
+        asyncio.run(snapshot_from_healthy(targets, cluster.credentials, lambda _chunk: None, deadline=10))
+    assert all(f"{address}: etcd is preparing" in str(failure.value) for address in cluster.control_planes)
+
+
+def test_talos_refuses_a_damaged_snapshot_only_through_the_etcd_service(recovery, tmp_path):
+    cluster, emulated, secure = recovery
+    first = cluster.control_planes[0]
+    snapshot = tmp_path / "db.snapshot"
+    assert main(["etcd", "snapshot", str(snapshot), *secure, "-e", first, "-n", first]) == 0
+    damaged = bytearray(snapshot.read_bytes())
+    damaged[-100] ^= 0xFF
+    _wipe_every_control_plane(cluster, emulated, secure)
+
+    async def recover(upload: bytes | None) -> bool:
+        async with TalosClient(first, cluster.credentials) as client:
+            if upload is not None:
+                await calls.etcd_recover(client, io.BytesIO(upload), node=first)
+            return await calls.bootstrap(client, node=first, recover=True)
+
+    assert asyncio.run(recover(None))  # accepted: etcd itself finds no snapshot
+    with pytest.raises(EtcdError, match=r"error verifying snapshot: stat /var/lib/etcd\.snapshot: no such file"):
+        asyncio.run(wait_etcd_started(Target(first), cluster.credentials, deadline=10))
+    second = cluster.control_planes[1]
+
+    async def recover_on_second(upload: bytes) -> bool:
+        async with TalosClient(second, cluster.credentials) as client:
+            await calls.etcd_recover(client, io.BytesIO(upload), node=second)
+            return await calls.bootstrap(client, node=second, recover=True)
+
+    assert asyncio.run(recover_on_second(bytes(damaged)))
+    with pytest.raises(EtcdError) as failure:
+        asyncio.run(wait_etcd_started(Target(second), cluster.credentials, deadline=10))
+    assert "Failed to run pre stage: error recovering from the snapshot: expected sha256 [" in str(failure.value)
+    assert "--system-labels-to-wipe EPHEMERAL" in str(failure.value)
+    with pytest.raises(TalosAPIError) as again:  # etcdutl copied the database before it checked the hash
+        asyncio.run(recover_on_second(snapshot.read_bytes()))
+    assert again.value.status == Status.ALREADY_EXISTS
+
+
+def test_a_snapshot_cannot_be_uploaded_to_a_worker(recovery, tmp_path, capsys):
+    cluster, _, secure = recovery
+    first, worker = cluster.control_planes[0], cluster.workers[0]
+    snapshot = tmp_path / "db.snapshot"
+    assert main(["etcd", "snapshot", str(snapshot), *secure, "-e", first, "-n", first]) == 0
+    capsys.readouterr()
+    assert main(["bootstrap", *secure, "-e", first, "-n", worker, "--recover-from", str(snapshot)]) == 1
+    assert "etcd recover is only available on control plane nodes" in capsys.readouterr().err
+
+
+def test_etcd_snapshot_takes_exactly_one_node(recovery, tmp_path, capsys):
+    cluster, _, secure = recovery
+    nodes = ",".join(cluster.control_planes)
+    assert main(["etcd", "snapshot", str(tmp_path / "db"), *secure, "-e", cluster.control_planes[0], "-n", nodes]) == 1
+    assert 'command "etcd snapshot" requires exactly one node (got 2)' in capsys.readouterr().err

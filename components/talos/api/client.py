@@ -147,8 +147,7 @@ class TalosClient:
                     if error is not None:
                         raise error
                     received += len(chunk.bytes)
-                    if received > limit:
-                        await stream.cancel()
+                    if received > limit:  # leaving the stream resets it (grpclib Stream.__aexit__)
                         raise TalosAPIError(node=target, address=self.address, call=method.name,
                                             detail=f"the node sent more than {limit} bytes; refused")
                     write(chunk.bytes)
