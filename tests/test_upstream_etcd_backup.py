@@ -30,7 +30,7 @@ def rows() -> list[dict[str, Any]]:
 
 
 def ported(row: dict[str, Any]) -> bool:
-    return row["status"] != "not-applicable"
+    return bool(row["status"] != "not-applicable")
 
 
 def _subparser(parser: argparse.ArgumentParser, words: tuple[str, ...]) -> argparse.ArgumentParser:
