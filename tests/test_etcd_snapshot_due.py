@@ -37,3 +37,13 @@ def test_each_change_that_touches_a_control_plane_is_a_reason_named_by_node() ->
 def test_values_a_preview_cannot_know_yet_count_as_a_change() -> None:
     assert reasons("v1.35.0", None, OLD, [plane("cp-1", config=None), OLD[1]], effect) == [
         "Kubernetes version not known until the deployment", "cp-1 may change (values known only at deployment)"]
+
+
+def test_the_snapshot_comes_before_the_kubernetes_upgrade_and_so_before_every_node() -> None:
+    from .stacks import run_stack
+
+    run = run_stack("homelab")
+    snapshot = run.of_type("talos:EtcdSnapshot")[0]
+    assert snapshot.urn in run.of_type("talos:KubernetesUpgrade")[0].dependencies
+    first_wave = next(r for r in run.of_type("talos:MachineConfigApply") if r.inputs["hostname"] == "controlplane-01")
+    assert run.of_type("talos:KubernetesUpgrade")[0].urn in first_wave.dependencies

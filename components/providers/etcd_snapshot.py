@@ -72,7 +72,9 @@ class EtcdSnapshotProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = require(news, REQUIRED, "etcd snapshot")
         due = ""
-        if olds.get("control_planes") and not failures:
+        if olds.get("control_planes") and is_unknown(news.get("control_planes")):
+            due = summary(["control planes known only at deployment"])
+        elif olds.get("control_planes") and not failures:
             new_kubernetes = news.get("kubernetes_version")
             due = summary(reasons(str(olds.get("kubernetes_version") or ""),
                                   None if is_unknown(new_kubernetes) else str(new_kubernetes),
