@@ -168,6 +168,7 @@ async def take_snapshot(settings: EtcdBackups, s3_credentials: dict[str, str], c
         if settings.age_recipients:
             final = name + ".age"
             staged = staging / (final + ".part")
+            staged.unlink(missing_ok=True)  # a stale part (or a link under its name) is removed, never followed
             encrypt(plain, staged, settings.age_recipients)
             plain.unlink()
         try:
