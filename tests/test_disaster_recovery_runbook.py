@@ -132,9 +132,10 @@ def test_the_readme_restore_runbook_brings_the_clusters_objects_back(workdir: Pa
 
 
 def test_a_refresh_keeps_the_bootstrap_while_another_control_plane_runs_etcd(workdir: Path) -> None:
-    subnet = fresh_subnet()
-    text = example_definition("homelab", subnet)
-    definition = load.parse_definition(text, "homelab.yaml", environ={})
+    from benchmarks.up_emulated import definition_text
+
+    text = definition_text(fresh_subnet(), 2, 0)
+    definition = load.parse_definition(text, "bench.yaml", environ={})
     cluster = render(text)
     with emulate(cluster) as emulated, ProviderHost() as host:
         engine = Engine(host)
