@@ -17,9 +17,11 @@ from .providers.bootstrap import TalosBootstrap
 from .providers.client_configs import Kubeconfig, Talosconfig
 from .providers.cluster_secrets import TalosSecrets
 from .providers.destroy_guard import DestroyGuard
+from .providers.etcd_snapshot import EtcdSnapshot
 from .providers.health import ClusterHealth
 from .providers.kubernetes_upgrade import KubernetesUpgrade
 from .providers.machine_config import MachineConfigApply
+from .talos.backups.settings import EtcdBackups
 from .talos.definition.model import ClusterDefinition, NodeDefinition
 from .talos.definition.render import render_node_text
 from .talos.documents import decode, kubespan_enabled
@@ -43,6 +45,9 @@ class ClusterOptions:
     worker_batch: int = 1  # workers updated at once, after every control plane (components/talos/rollout.py)
     # hostname → the maintenance certificate fingerprints its first, insecure apply accepts (--cert-fingerprint)
     cert_fingerprints: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # where an etcd snapshot taken before a rollout touches a control plane goes; None: no snapshots (the
+    # program's stacks have them unless talos-cluster:etcdBackups turns them off: components/stack.py)
+    etcd_backups: EtcdBackups | None = None
 
 
 def _rendered(definition: ClusterDefinition, node: NodeDefinition,
@@ -92,12 +97,17 @@ class TalosCluster(pulumi.ComponentResource):
         # updates (and upgrades) control planes one at a time, each healthy before the next, then workers in
         # batches. Creation is a quick insecure apply, so the chain costs seconds while installs overlap.
         order = waves(((node.hostname, node.role) for node in definition.nodes), options.worker_batch)
+        machine_ids = {node.hostname: _machine_id(list((machines or {}).get(node.hostname, [])))
+                       for node in definition.nodes}
+        snapshot = self._etcd_snapshot(name, definition, configs, machine_ids, bundle, options)
         kubernetes = KubernetesUpgrade(
             f"{name}-kubernetes", kubernetes_version=definition.kubernetes_version,
             first_control_plane=definition.control_planes[0].hostname,
             control_planes=pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes)),
             kubelet_order=pulumi.Output.all(*(self.addresses[h] for wave in order for h in wave.hostnames)),
-            secrets=bundle, timeout=options.apply_timeout, opts=child)
+            secrets=bundle, timeout=options.apply_timeout,
+            # the snapshot comes before upgrade-k8s, and so before every node of the rollout
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[snapshot] if snapshot else []))
         applies: dict[str, MachineConfigApply] = {}
         previous: list[pulumi.Resource] = [kubernetes]  # a version bump runs upgrade-k8s before any new config
         for wave in order:
@@ -107,7 +117,7 @@ class TalosCluster(pulumi.ComponentResource):
                 machine = list((machines or {}).get(hostname, []))
                 applies[hostname] = MachineConfigApply(
                     f"{name}-{hostname}", hostname=hostname, role=node.role, address=self.addresses[hostname],
-                    machine=_machine_id(machine), config=configs[hostname],
+                    machine=machine_ids[hostname], config=configs[hostname],
                     # masking removed every secret, so the masked YAML may be shown in a preview
                     masked_config=pulumi.Output.unsecret(pulumi.Output.all(configs[hostname], parsed).apply(
                         lambda pair: masked_config(pair[0], sensitive=definition.sensitive_values
@@ -121,11 +131,11 @@ class TalosCluster(pulumi.ComponentResource):
             previous = current
         self.applies = {node.hostname: applies[node.hostname] for node in definition.nodes}
         first = definition.control_planes[0]
+        control_planes = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes))
         bootstrap = TalosBootstrap(
             f"{name}-bootstrap", hostname=first.hostname, address=self.addresses[first.hostname], secrets=bundle,
-            timeout=options.bootstrap_timeout,
+            control_planes=control_planes, timeout=options.bootstrap_timeout,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.applies[first.hostname]]))
-        control_planes = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.control_planes))
         workers = pulumi.Output.all(*(self.addresses[n.hostname] for n in definition.workers))
         self._health = functools.partial(
             ClusterHealth, control_planes=control_planes, workers=workers, secrets=bundle,
@@ -153,6 +163,21 @@ class TalosCluster(pulumi.ComponentResource):
         self.register_outputs({"talosconfig": self.talosconfig, "kubeconfig": self.kubeconfig,
                                "nodes": self.nodes, "masked_configs": self.masked_configs})
 
+    def _etcd_snapshot(self, name: str, definition: ClusterDefinition, configs: Mapping[str, pulumi.Output[str]],
+                       machine_ids: Mapping[str, pulumi.Output[str]], bundle: pulumi.Output[str],
+                       options: ClusterOptions) -> EtcdSnapshot | None:
+        """The snapshot every rollout touching a control plane waits for (components/talos/backups/due.py)."""
+        if options.etcd_backups is None:
+            return None
+        planes = definition.control_planes
+        return EtcdSnapshot(
+            f"{name}-etcd-snapshot", cluster_name=definition.cluster_name,
+            control_planes=[{"hostname": n.hostname, "address": self.addresses[n.hostname],
+                             "machine": machine_ids[n.hostname]} for n in planes],
+            configs={n.hostname: configs[n.hostname] for n in planes}, kubernetes_version=definition.kubernetes_version,
+            secrets=bundle, backups=options.etcd_backups, timeout=options.apply_timeout,
+            opts=pulumi.ResourceOptions(parent=self))
+
     def ready_after(self, cni: Sequence[pulumi.Resource]) -> ClusterHealth:
         """The last stage of `talosctl health`, once the CNI is installed: every node Ready (and schedulable)."""
         ready = self._health(f"{self._name}-nodes-ready", nodes_ready=True,
@@ -160,14 +185,16 @@ class TalosCluster(pulumi.ComponentResource):
         self._guarded.append(ready)  # and, through it, the CNI
         return ready
 
-    def add_destroy_guard(self) -> DestroyGuard:
+    def add_destroy_guard(self, also: Sequence[pulumi.Resource] = ()) -> DestroyGuard:
         """The stack's last resource (providers/destroy_guard.py): it depends on every resource of the cluster,
-        its machines and (through the last health check) the CNI, so that while `protectSecrets` is on no
-        destroy, in any mode, deletes any of them; and its Check tells a node removal which nodes stay."""
+        its machines, (through the last health check) the CNI and `also` (the stack's other components), so
+        that while `protectSecrets` is on no destroy, in any mode, deletes any of them; and its Check tells a
+        node removal which nodes stay."""
         definition = self._definition
         nodes: list[dict[str, pulumi.Input[str]]] = [
             {"hostname": node.hostname, "address": self.addresses[node.hostname], "role": node.role}
             for node in definition.nodes]
         protect = self._options.protect_secrets
         return DestroyGuard(f"{self._name}-protectSecrets", protect_secrets=protect, nodes=nodes,
-                            opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=self._guarded))
+                            opts=pulumi.ResourceOptions(parent=self, protect=protect,
+                                                         depends_on=[*self._guarded, *also]))

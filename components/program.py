@@ -14,6 +14,7 @@ from .proxmox import ProxmoxMachines, check_proxmox_nodes, check_shared_proxmox
 from .stack import load_settings
 from .talos.definition.model import ClusterDefinition
 from .talos.definition.render import node_image
+from .talos_backup import TalosBackup, prepared_for_talos_backup
 from .vultr import VultrMachines
 
 
@@ -23,6 +24,10 @@ def build() -> dict[str, Any]:
     definition = settings.definition
     if settings.cilium is not None:
         definition = prepared_for_cilium(definition)
+    backups = settings.options.etcd_backups
+    scheduled = backups is not None and bool(backups.schedule)
+    if scheduled:
+        definition = prepared_for_talos_backup(definition)  # Talos API access for its role, per version
     if settings.proxmox is not None:
         check_proxmox_nodes(definition)  # before any resource exists
         check_shared_proxmox(definition, settings.proxmox)
@@ -36,7 +41,9 @@ def build() -> dict[str, Any]:
     if settings.cilium is not None:
         cilium = Cilium("cilium", cluster.kubeconfig, settings.cilium, len(definition.nodes), after=[cluster.health])
         cluster.ready_after([cilium])  # nodes turn Ready once the CNI runs: the last health stage
-    cluster.add_destroy_guard()  # last: it depends on everything above (protectSecrets, removals)
+    backup = [TalosBackup("talos-backup", cluster.kubeconfig, backups, definition.cluster_name,
+                          after=[cluster.health])] if scheduled and backups is not None else []
+    cluster.add_destroy_guard(also=backup)  # last: it depends on everything above (protectSecrets, removals)
     return _outputs(cluster, machines, definition)
 
 

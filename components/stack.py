@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +17,13 @@ from typing import Any
 import pulumi
 
 from .cluster import ClusterOptions
+from .talos.backups.settings import (
+    BACKUPS_KEY,
+    RESTORE_KEY,
+    EtcdBackups,
+    parse_etcd_backups,
+    parse_restore_text,
+)
 from .talos.definition.load import load_definition
 from .talos.definition.model import ClusterDefinition
 from .talos.errors import TalosError
@@ -208,10 +216,37 @@ def _vultr(definition: ClusterDefinition, config: pulumi.Config) -> VultrSetting
     return VultrSettings(key, networks)
 
 
+def default_backups_folder(stack: str) -> Path:
+    """Snapshots of a stack stay out of the project (they hold every Kubernetes secret): the XDG data folder."""
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "talos-cluster" / "etcd-backups" / stack
+
+
+def _etcd_backups(config: pulumi.Config) -> EtcdBackups | None:
+    """``talos-cluster:etcdBackups``: a local folder by default; S3 keys only as secrets."""
+    raw = _object(config, "etcdBackups", "an object with folder, keep, ageRecipients, s3, schedule")
+    return parse_etcd_backups(raw, default_folder=default_backups_folder(pulumi.get_stack()), root=ROOT,
+                              secret=pulumi.runtime.is_config_secret(BACKUPS_KEY))
+
+
+def _etcd_restore() -> None:
+    """Checked here, read by the bootstrap only (providers/bootstrap.py): said aloud while it is set."""
+    restore = parse_restore_text(pulumi.runtime.get_config(RESTORE_KEY), ROOT)
+    if restore is None:
+        return
+    if not Path(restore.snapshot).is_file():
+        raise StackConfigError(f"stack config {RESTORE_KEY}.from: {restore.snapshot} does not exist; expected the "
+                               "etcd snapshot to restore")
+    pulumi.log.warn(f"{RESTORE_KEY} is set: a bootstrap in this run restores etcd from {restore.snapshot}; remove "
+                    f"it (`pulumi config rm {RESTORE_KEY}`) once the cluster is back")
+
+
 def load_settings() -> StackSettings:
     config = pulumi.Config(PROJECT)
     definition = _definition(config)
     cilium = _cilium(config)
-    options = replace(_options(config), cert_fingerprints=_cert_fingerprints(config, definition))
+    _etcd_restore()
+    options = replace(_options(config), cert_fingerprints=_cert_fingerprints(config, definition),
+                      etcd_backups=_etcd_backups(config))
     return StackSettings(definition=definition, options=options, imported_secrets=_imported_secrets(config),
                          proxmox=_proxmox(definition), vultr=_vultr(definition, config), cilium=cilium)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import hypothesis  # noqa: F401
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(__import__("os").environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
+SHARED = Path(os.environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
 TALOS_DATA = SHARED / "talos"
 
 
@@ -28,6 +29,15 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference data {path} is not present (../shared is only in the developers' workspace)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The program's default etcd backups folder ($XDG_DATA_HOME/talos-cluster/...) is a temporary one in tests,
+    never the developer's."""
+    folder = tmp_path_factory.mktemp("xdg-data")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -60,12 +60,13 @@ class CloudOutputs(OfflineOutputs):
 
 
 def run_stack(stack: str, overrides: dict[str, str | None] | None = None,
-              secrets: dict[str, str] | None = None) -> ProgramRun:
+              secrets: dict[str, str] | None = None, secret_keys: tuple[str, ...] = ()) -> ProgramRun:
+    """The whole program on a stack file's config with `overrides`; `secret_keys` are also stored as secrets."""
     config = {**stack_config(stack), **(TEST_SECRETS if secrets is None else secrets)}
     for key, value in (overrides or {}).items():
         if value is None:
             config.pop(key, None)
         else:
             config[key] = value
-    secret_keys = [key for key in config if key in TEST_SECRETS or key == f"{PROJECT}:secrets"]
-    return run_program(build, CloudOutputs(), stack=stack, config=config, secret_keys=secret_keys)
+    secret = [key for key in config if key in TEST_SECRETS or key == f"{PROJECT}:secrets" or key in secret_keys]
+    return run_program(build, CloudOutputs(), stack=stack, config=config, secret_keys=secret)

@@ -32,6 +32,7 @@ def test_every_call_matches_its_service_descriptor(method):
     assert descriptor.input_type.full_name == method.request.DESCRIPTOR.full_name
     assert descriptor.output_type.full_name == method.reply.DESCRIPTOR.full_name
     assert descriptor.server_streaming == method.streaming
+    assert descriptor.client_streaming == method.uploads
 
 
 def test_field_numbers_are_talos_numbers():

@@ -20,6 +20,7 @@ from components.talos.reboots import changes_requiring_reboot
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
+from . import etcd
 from . import resources as node_resources
 from .configdiff import diff_configs
 from .logs import ROLES as LOG_ROLES
@@ -36,7 +37,8 @@ ROLES = {
     "EtcdLeaveCluster": ADMIN, "EtcdRemoveMemberByID": ADMIN, "LifecycleUpgrade": ADMIN,
     "Reboot": OPERATOR,
     "Version": READER, "Hostname": READER, "ServiceList": READER, "Disks": READER, "Get": READER, "List": READER,
-    "EtcdMemberList": READER | {"os:etcd:backup"},
+    "EtcdMemberList": READER | {"os:etcd:backup"}, "EtcdSnapshot": OPERATOR | {"os:etcd:backup"},
+    "EtcdRecover": ADMIN,
     **LOG_ROLES,
 }
 # The ≤v1.12 maintenance server registered only these; the rest were "not implemented".
@@ -53,6 +55,7 @@ RESOURCE_NAMESPACES = {MACHINE_STATUSES: "runtime", MEMBERS: "cluster", KUBESPAN
 # siderolabs/talos pkg/machinery/resources/config/machine_config.go: Sensitivity meta.Sensitive;
 # internal/app/resources/access.go AccessPolicy: a sensitive type needs os:admin (authz.ErrNotAuthorized).
 SENSITIVE_TYPES = {node_resources.MACHINE_CONFIGS}
+SNAPSHOT_CHUNK = 1024  # pkg/chunker/stream NewChunker's default Size
 
 
 def fail(status: Status, message: str) -> GRPCError:
@@ -178,10 +181,48 @@ class NodeAPI(LogsAPI):
         if node.faults.unsynced_bootstraps > 0:
             node.faults.unsynced_bootstraps -= 1
             raise fail(Status.FAILED_PRECONDITION, "time is not in sync yet")
-        if node.etcd_member_id is not None:
+        if node.etcd_data:
             raise fail(Status.ALREADY_EXISTS, "etcd data directory is not empty")
-        node.cluster.bootstrap_etcd(node)
+        if request.recover_etcd:
+            # services/etcd.go BootstrapEtcd starts etcd in bootstrap mode and returns; its PreFunc restores
+            # the uploaded snapshot (recoverFromSnapshot). A refused snapshot fails the etcd service, not this
+            # call (service_runner.go: "failed to run pre stage: ..."), and a hash mismatch leaves the copied
+            # database behind (etcdutl copyAndVerifyDB copies before it checks).
+            try:
+                data = etcd.restore(node.recovery_snapshot, request.recover_skip_hash_check)
+            except etcd.RestoreFailed as error:
+                node.etcd_data = error.data_written
+                node.etcd_failure = f"Failed to run pre stage: {error}"
+                return machine_pb2.BootstrapResponse(messages=[machine_pb2.Bootstrap()])
+            node.recovery_snapshot = None  # recoverFromSnapshot removes it once restored
+            node.cluster.bootstrap_etcd(node, data)
+            node.cluster.journal_event(node.address, "etcd-restore")
+        else:
+            node.cluster.bootstrap_etcd(node)
         return machine_pb2.BootstrapResponse(messages=[machine_pb2.Bootstrap()])
+
+    async def EtcdSnapshot(self, request: Any) -> list[Any]:
+        """v1alpha1_server.go EtcdSnapshot: control planes only; the local member's database streamed in the
+        1 KiB chunks of pkg/chunker/stream (its default Size). Without a running member the etcd client waits
+        for one (clientv3 calls wait for ready) until the caller gives up: so does this."""
+        self._control_plane_only("etcd snapshot")
+        data = self.node.cluster.etcd_data_of(self.node)
+        if data is None or self.node.etcd_failure:
+            await asyncio.Event().wait()
+        assert data is not None
+        snapshot = etcd.encode(data)
+        self.node.cluster.journal_event(self.node.address, "etcd-snapshot")
+        return [common_pb2.Data(bytes=snapshot[offset:offset + SNAPSHOT_CHUNK])
+                for offset in range(0, len(snapshot), SNAPSHOT_CHUNK)]
+
+    async def EtcdRecover(self, request: Any) -> Any:
+        """v1alpha1_server.go EtcdRecover: /var/lib must exist (EPHEMERAL mounted), control planes only; the
+        upload replaces /var/lib/etcd.snapshot. `request` is every message the client streamed."""
+        if self.node.maintenance or self.node.config is None:
+            raise fail(Status.FAILED_PRECONDITION, "etcd service is not ready for recovery yet")
+        self._control_plane_only("etcd recover")
+        self.node.recovery_snapshot = b"".join(message.bytes for message in request)
+        return machine_pb2.EtcdRecoverResponse(messages=[machine_pb2.EtcdRecover()])
 
     async def Kubeconfig(self, request: Any) -> list[Any]:
         self._control_plane_only("kubeconfig")
@@ -236,6 +277,12 @@ class NodeAPI(LogsAPI):
                 ids += ["etcd", "trustd"]
         infos = []
         for service in sorted(ids):
+            if service == "etcd" and node.etcd_failure:
+                infos.append(machine_pb2.ServiceInfo(
+                    id=service, state="Failed", health=machine_pb2.ServiceHealth(healthy=False),
+                    events=machine_pb2.ServiceEvents(events=[machine_pb2.ServiceEvent(msg=node.etcd_failure,
+                                                                                      state="Failed")])))
+                continue
             running = service != "etcd" or node.etcd_member_id is not None
             infos.append(machine_pb2.ServiceInfo(
                 id=service, state="Running" if running else "Preparing",
@@ -253,15 +300,27 @@ class NodeAPI(LogsAPI):
         return machine_pb2.RebootResponse(messages=[machine_pb2.Reboot(actor_id=str(uuid.uuid4()))])
 
     async def Reset(self, request: Any) -> Any:
+        """v1alpha1_server.go Reset: the input checks, then each label's volume looked up (from v1.14 a
+        volume living inside another, as ETCD inside EPHEMERAL, only with it); no label: the whole disk."""
         if request.mode == machine_pb2.ResetRequest.SYSTEM_DISK and request.user_disks_to_wipe:
             raise fail(Status.UNKNOWN, "reset failed: invalid input, wipe mode SYSTEM_DISK doesn't support "
                                        "UserDisksToWipe parameter")
+        if request.mode == machine_pb2.ResetRequest.USER_DISKS and request.system_partitions_to_wipe:
+            raise fail(Status.UNKNOWN, "reset failed: invalid input, wipe mode USER_DISKS doesn't support "
+                                       "SystemPartitionsToWipe parameter")
+        wiped = tuple(spec.label for spec in request.system_partitions_to_wipe if spec.wipe)
+        nested = parse_contract(self.node.version).greater(1, 13)
         for spec in request.system_partitions_to_wipe:
-            if spec.label not in ("STATE", "EPHEMERAL", "META"):
+            if nested and spec.label == "ETCD":
+                if "EPHEMERAL" not in wiped:
+                    raise fail(Status.UNKNOWN, 'failed to reset: volume "ETCD" resides on volume "EPHEMERAL", '
+                                               'and therefore "ETCD" cannot be wiped without wiping "EPHEMERAL"')
+            elif spec.label not in ("STATE", "EPHEMERAL", "META"):
                 raise fail(Status.UNKNOWN, f"failed to get volume status with label {spec.label!r}")
         if request.graceful:
             self.node.cluster.kubernetes.cordon_and_drain(self.node)
-        self.node.reset(reboot=request.reboot, graceful=request.graceful)
+        labels = tuple(label for label in wiped if label != "ETCD") if request.system_partitions_to_wipe else None
+        self.node.reset(reboot=request.reboot, graceful=request.graceful, labels=labels)
         return machine_pb2.ResetResponse(messages=[machine_pb2.Reset(actor_id=str(uuid.uuid4()))])
 
     def _upgrade_to(self, image: str) -> None:

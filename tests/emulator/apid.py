@@ -33,13 +33,15 @@ class Apid:
     def __mapping__(self) -> dict[str, Handler]:
         mapping = {}
         for method in methods.ALL:
-            cardinality = Cardinality.UNARY_STREAM if method.streaming else Cardinality.UNARY_UNARY
+            cardinality = Cardinality.STREAM_UNARY if method.uploads else \
+                Cardinality.UNARY_STREAM if method.streaming else Cardinality.UNARY_UNARY
             mapping[method.path] = Handler(self._handler(method), cardinality, method.request, method.reply)
         return mapping
 
     def _handler(self, method: Method) -> Any:
         async def handle(stream: Stream[Any, Any]) -> None:
-            request = await stream.recv_message()
+            # an upload is read whole before it is routed: the emulator keeps snapshots in memory anyway
+            request = [message async for message in stream] if method.uploads else await stream.recv_message()
             node = self.node
             if node.faults.drop_calls > 0:
                 node.faults.drop_calls -= 1

@@ -21,6 +21,7 @@ from components.talos import pki
 from components.talos.api.errors import TALOS_API_PORT
 
 from .clock import NodeClockLoop
+from .etcd import EtcdData
 from .kubernetes import KubernetesState, images_of, tag
 from .node import BootMedia, CallRecord, EmulatedNode
 from .received import ReceivedConfig
@@ -57,6 +58,7 @@ class EmulatedCluster:
             node.clock.offset = clock_offset  # seconds the nodes' clocks run ahead of this machine's
         self.calls: list[CallRecord] = []
         self._etcd: dict[str, list[EtcdMember]] = {}
+        self._etcd_data: dict[str, EtcdData] = {}  # cluster key → the key space its members replicate
         self._unreachable: set[frozenset[str]] = set()
         self._loop = NodeClockLoop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="talos-emulator", daemon=True)
@@ -194,14 +196,47 @@ class EmulatedCluster:
         self._join_etcd(node)
         self._spawn(self.kubernetes.node_up(node))  # kubelet and static pods follow the new config
 
-    def bootstrap_etcd(self, node: EmulatedNode) -> None:
+    def bootstrap_etcd(self, node: EmulatedNode, data: EtcdData | None = None) -> None:
+        """A new etcd cluster with `node` its one member: empty, or the key space of a recovery snapshot."""
         assert node.cluster_key is not None
         self._etcd[node.cluster_key] = []
+        self._etcd_data[node.cluster_key] = data or EtcdData()
         self._add_member(node)
         for other in self.nodes.values():
             self._join_etcd(other)
         for other in self.nodes.values():
             self._spawn(self.kubernetes.node_up(other))
+
+    def has_etcd(self) -> bool:
+        return bool(self._etcd_data)
+
+    def etcd_data(self) -> EtcdData:
+        """The key space the API servers read and write (tests run one cluster per emulator); while no etcd
+        exists, an empty one that nothing keeps."""
+        return next(iter(self._etcd_data.values()), EtcdData())
+
+    def etcd_data_of(self, node: EmulatedNode) -> EtcdData | None:
+        """What a member's database holds: its cluster's key space, if it is a member with data."""
+        if node.etcd_member_id is None or not node.etcd_data:
+            return None
+        return self._etcd_data.get(node.cluster_key or "")
+
+    def etcd_wiped(self, node: EmulatedNode, key: str | None) -> None:
+        """The node's EPHEMERAL is gone: its etcd data and any uploaded recovery snapshot with it."""
+        node.etcd_member_id = None  # without a leave its member stays in the cluster
+        node.etcd_data = False
+        node.etcd_failure = ""
+        node.recovery_snapshot = None
+        self._forget_if_lost(key)
+
+    def _forget_if_lost(self, key: str | None) -> None:
+        """No member holds the data any more (every control plane wiped or removed): the cluster's etcd, and
+        every Kubernetes object in it, is gone; the next control plane waits for a bootstrap."""
+        members = self._etcd.get(key or "")
+        if members is None or any(self.nodes[m.address].etcd_data for m in members if m.address in self.nodes):
+            return
+        del self._etcd[key or ""]
+        self._etcd_data.pop(key or "", None)
 
     def _join_etcd(self, node: EmulatedNode) -> None:
         key = node.cluster_key
@@ -214,6 +249,8 @@ class EmulatedCluster:
         assert node.cluster_key is not None
         member_id = int.from_bytes(hashlib.sha256(node.address.encode()).digest()[:8], "big")
         node.etcd_member_id = member_id
+        node.etcd_data = True
+        node.etcd_failure = ""
         self._etcd[node.cluster_key].append(EtcdMember(member_id, node.hostname, node.address))
         self.journal_event(node.address, "etcd-join")
 
@@ -229,6 +266,7 @@ class EmulatedCluster:
                 for other in self.nodes.values():
                     if other.etcd_member_id == member_id:
                         other.etcd_member_id = None
+                self._forget_if_lost(node.cluster_key)
                 return True
         return False
 

@@ -202,6 +202,7 @@ class KubeAPI:
         if method == "DELETE":
             obj = state.node_object(registered)
             del state.registered[name]
+            state.cluster.etcd_data().written()
             state.cluster.journal_event(name, "node-delete")
             return 200, obj
         if method == "PATCH":
@@ -283,4 +284,5 @@ class KubeAPI:
         metadata["managedFields"] = [{"manager": manager, "operation": "Apply", "apiVersion": obj.get("apiVersion"),
                                       "time": stamp, "fieldsType": "FieldsV1"}]
         self.state.objects[path] = merged
+        self.state.cluster.etcd_data().written()
         return (200 if existing else 201), merged

@@ -96,7 +96,11 @@ class RegisteredNode:
 
 
 class KubernetesState:
-    """One per emulated cluster (shared by every cluster key it serves; tests use one cluster each)."""
+    """One per emulated cluster (shared by every cluster key it serves; tests use one cluster each).
+
+    The API objects (Nodes, scheduled pods, what server-side apply stored) live in the cluster's etcd
+    (etcd.py): they survive what etcd survives and are gone with it. Kubelets, static pods and listeners are
+    the machines' own state."""
 
     def __init__(self, cluster: EmulatedCluster, *, port: int = 6443, static_pod_seconds: float = 0.1,
                  terminate_seconds: float = 0.05) -> None:
@@ -105,18 +109,35 @@ class KubernetesState:
         self.static_pod_seconds = static_pod_seconds  # kubelet restarting a static pod after its image changes
         self.terminate_seconds = terminate_seconds  # an evicted pod's graceful termination
         self.cni_installed = False  # set when a CNI (Cilium's Helm release) is installed outside the manifests
-        self.registered: dict[str, RegisteredNode] = {}  # hostname → Node object
         self.static_pods: dict[tuple[str, str], StaticPod] = {}  # (address, component) → pod
         self.kubelets: dict[str, Kubelet] = {}  # address → the kubelet running there
         self.unregistered: set[str] = set()  # addresses whose started kubelet has not registered its Node yet
-        self.workloads: list[Workload] = []
-        self.objects: dict[str, dict[str, Any]] = {}  # API path → object stored by server-side apply
         self.evictions: list[tuple[str, str]] = []
         self._versions = itertools.count(1000)
         self.servers: dict[str, asyncio.Server] = {}
 
     def next_version(self) -> str:
         return str(next(self._versions))
+
+    # ------------------------------------------------------------------ objects, in etcd
+
+    @property
+    def registered(self) -> dict[str, RegisteredNode]:
+        """hostname → Node object."""
+        return self.cluster.etcd_data().nodes
+
+    @property
+    def workloads(self) -> list[Workload]:
+        return self.cluster.etcd_data().workloads
+
+    @workloads.setter
+    def workloads(self, value: list[Workload]) -> None:
+        self.cluster.etcd_data().workloads = value
+
+    @property
+    def objects(self) -> dict[str, dict[str, Any]]:
+        """API path → object stored by server-side apply."""
+        return self.cluster.etcd_data().objects
 
     # ------------------------------------------------------------------ hooks from the node lifecycle
 
@@ -177,8 +198,10 @@ class KubernetesState:
         for address in sorted(self.unregistered):
             node = self.cluster.nodes[address]
             if node.phase == "running" and node.config is not None:
-                self.registered.setdefault(node.hostname, RegisteredNode(node.hostname, address, str(uuid.uuid4()),
-                                                                         now_rfc3339()))
+                if node.hostname not in self.registered:
+                    self.registered[node.hostname] = RegisteredNode(node.hostname, address, str(uuid.uuid4()),
+                                                                    now_rfc3339())
+                    self.cluster.etcd_data().written()
                 self.unregistered.discard(address)
 
     async def node_down(self, node: EmulatedNode) -> None:
@@ -313,8 +336,11 @@ class KubernetesState:
 
     def add_workload(self, node_hostname: str, name: str, namespace: str = "default", *,
                      blocked_evictions: int = 0, daemonset: bool = False) -> Workload:
+        if not self.cluster.has_etcd():
+            raise RuntimeError("no etcd holds the cluster's objects yet: bootstrap the cluster first")
         workload = Workload(namespace, name, node_hostname, blocked_evictions, daemonset)
         self.workloads.append(workload)
+        self.cluster.etcd_data().written()
         return workload
 
     # ------------------------------------------------------------------ bootstrap manifests (Talos side)

@@ -87,6 +87,9 @@ class EmulatedNode:
     config: ReceivedConfig | None = None
     staged: ReceivedConfig | None = None
     etcd_member_id: int | None = None
+    etcd_data: bool = False  # /var/lib/etcd is not empty (Bootstrap refuses then: "etcd data directory is not empty")
+    etcd_failure: str = ""  # the etcd service failed to start (a refused recovery), with this event message
+    recovery_snapshot: bytes | None = None  # what EtcdRecover uploaded to /var/lib/etcd.snapshot (on EPHEMERAL)
     booted_at: float = 0.0
     apply_in_progress: bool = False
     rebooting_after_apply: bool = False
@@ -243,17 +246,24 @@ class EmulatedNode:
     def reboot(self) -> None:
         asyncio.get_running_loop().create_task(self._restart(self.cluster.reboot_seconds))
 
-    def reset(self, reboot: bool, graceful: bool = True) -> None:
-        """STATE and EPHEMERAL wiped: the node forgets its config and boots into maintenance (or powers off).
-        Only a graceful reset leaves etcd first (siderolabs/talos v1alpha1_sequencer.go Reset: "leave" phase)."""
+    def reset(self, reboot: bool, graceful: bool = True, labels: tuple[str, ...] | None = None) -> None:
+        """The system partitions `labels` wiped; none named: the whole system disk (siderolabs/talos
+        v1alpha1_sequencer.go Reset: ResetSystemDisk when no labels are given). STATE holds the config,
+        EPHEMERAL /var (etcd's data, the uploaded recovery snapshot). Only a graceful reset leaves etcd first
+        (Reset's "leave" phase); without it the member stays in the cluster."""
+        wiped = {"STATE", "EPHEMERAL", "META"} if labels is None else set(labels)
+        key = self.cluster_key
         if graceful:
             self.cluster.leave_etcd(self)
-        self.etcd_member_id = None  # its etcd data is wiped; without a leave its member stays in the cluster
-        self.config = self.staged = None
+        if "EPHEMERAL" in wiped:
+            self.cluster.etcd_wiped(self, key)
+        if "STATE" in wiped:
+            self.config = self.staged = None
         self.cluster.journal_event(self.address, "reset")
-        # Installed() is the EPHEMERAL partition before v1.8 (so this wipe uninstalls) and the META volume from
-        # v1.8 (kept): siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
-        self.installed = self.installed and parse_contract(self.version).greater(1, 7)
+        # Installed() is the EPHEMERAL partition before v1.8 and the META volume from v1.8:
+        # siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
+        marker = "META" if parse_contract(self.version).greater(1, 7) else "EPHEMERAL"
+        self.installed = self.installed and marker not in wiped
         if reboot:
             self.reboot()
         else:

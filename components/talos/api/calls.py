@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from google.protobuf import duration_pb2, empty_pb2
 from grpclib.const import Status
@@ -83,12 +84,16 @@ async def apply_configuration(client: TalosClient, data: bytes, *, mode: str = "
                        list(reply.message.warnings))
 
 
-async def bootstrap(client: TalosClient, *, node: str | None = None) -> bool:
-    """Bootstrap etcd. True if this call bootstrapped it, False if it already was (AlreadyExists)."""
+async def bootstrap(client: TalosClient, *, node: str | None = None, recover: bool = False,
+                    skip_hash_check: bool = False) -> bool:
+    """Bootstrap etcd. True if this call bootstrapped it, False if it already was (AlreadyExists). `recover`
+    restores the snapshot uploaded with etcd_recover first (talosctl bootstrap --recover-from): then an
+    existing etcd is an error, never "done"."""
+    request = machine_pb2.BootstrapRequest(recover_etcd=recover, recover_skip_hash_check=skip_hash_check)
     try:
-        await client.each_node(methods.BOOTSTRAP, machine_pb2.BootstrapRequest(), node=node)
+        await client.each_node(methods.BOOTSTRAP, request, node=node)
     except TalosAPIError as error:
-        if error.status == Status.ALREADY_EXISTS:
+        if error.status == Status.ALREADY_EXISTS and not recover:
             return False
         raise
     return True
@@ -144,12 +149,38 @@ async def reboot(client: TalosClient, *, node: str | None = None) -> str:
     return str((await client.one(methods.REBOOT, machine_pb2.RebootRequest(), node=node)).actor_id)
 
 
+RESET_LABELS = ("STATE", "EPHEMERAL")  # Terraform's on_destroy reset: the node returns to maintenance mode
+
+
 async def reset(client: TalosClient, *, graceful: bool = True, reboot: bool = False,
-                node: str | None = None) -> str:
-    """Wipe STATE and EPHEMERAL (as Terraform's on_destroy does): the node returns to maintenance mode."""
-    wipe = [machine_pb2.ResetPartitionSpec(label=label, wipe=True) for label in ("STATE", "EPHEMERAL")]
+                node: str | None = None, labels: tuple[str, ...] | list[str] = RESET_LABELS) -> str:
+    """Wipe the system partitions `labels` (talosctl reset --system-labels-to-wipe); by default STATE and
+    EPHEMERAL. EPHEMERAL alone keeps the config and empties etcd's data, as Talos's disaster recovery does."""
+    wipe = [machine_pb2.ResetPartitionSpec(label=label, wipe=True) for label in labels]
     request = machine_pb2.ResetRequest(graceful=graceful, reboot=reboot, system_partitions_to_wipe=wipe)
     return str((await client.one(methods.RESET, request, node=node)).actor_id)
+
+
+# etcd's own ceiling for its database (--quota-backend-bytes: 8 GiB is the largest quota etcd suggests), twice
+# over: a stream longer than this is no snapshot of a healthy member, and is refused before it fills a disk.
+MAX_SNAPSHOT_BYTES = 16 * 1024**3
+RECOVER_CHUNK = 64 * 1024
+
+
+async def etcd_snapshot(client: TalosClient, write: Callable[[bytes], object], *, node: str | None = None,
+                        limit: int = MAX_SNAPSHOT_BYTES, timeout: float | None = None) -> int:
+    """Stream the member's database (etcd's snapshot with its sha256 trailer) through `write`, chunk by
+    chunk; return its size. os:etcd:backup, os:operator or os:admin (machined.go `rules`)."""
+    return await client.download(methods.ETCD_SNAPSHOT, machine_pb2.EtcdSnapshotRequest(), write, limit=limit,
+                                 node=node, timeout=timeout)
+
+
+async def etcd_recover(client: TalosClient, source: BinaryIO, *, node: str | None = None,
+                       timeout: float | None = None) -> None:
+    """Upload a snapshot for Bootstrap(recover_etcd) to restore (talosctl bootstrap --recover-from), read from
+    `source` one chunk at a time."""
+    await client.upload(methods.ETCD_RECOVER, iter(lambda: source.read(RECOVER_CHUNK), b""), node=node,
+                        timeout=timeout)
 
 
 def _lifecycle_api(tag: str) -> bool:

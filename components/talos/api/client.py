@@ -8,15 +8,16 @@ here naming the node, as talosctl's FilterMessages does).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import ssl
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import h2.exceptions
 from grpclib.client import Channel, UnaryStreamMethod, UnaryUnaryMethod
-from grpclib.const import Status
+from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
 from . import diagnose
@@ -30,6 +31,7 @@ from .errors import (
     unreachable_hint,
 )
 from .methods import Method, supports_fan_out
+from .proto.common import common_pb2
 from .retry import call_timeout
 from .tls import Credentials, maintenance_client_context, secure_client_context
 
@@ -118,16 +120,75 @@ class TalosClient:
         target = node or self.host
         metadata = self._routing(method, node)
         timeout = call_timeout(self.timeout)
-        try:
-            channel = self._open()
-            if self._pins:
-                await asyncio.wait_for(self._check_pin(channel, target, method), timeout)
+        async with self._failures(method, target, timeout):
+            channel = await self._connected(method, target, timeout)
             if method.streaming:
                 stream_method: UnaryStreamMethod[Any, Any] = UnaryStreamMethod(
                     channel, method.path, method.request, method.reply)
                 return await stream_method(request, timeout=timeout, metadata=metadata)
             unary: UnaryUnaryMethod[Any, Any] = UnaryUnaryMethod(channel, method.path, method.request, method.reply)
             return await unary(request, timeout=timeout, metadata=metadata)
+
+    async def download(self, method: Method, request: Any, write: Callable[[bytes], object], *, limit: int,
+                       node: str | None = None, timeout: float | None = None) -> int:
+        """A streamed common.Data reply handed to `write` chunk by chunk, never held whole; returns the byte
+        count. A stream past `limit` bytes is cut off and refused; an error apid put into the stream is raised
+        naming the node. Routed with `node`, as talosctl's single-node commands are (BuildClientEnforceSingleNode)."""
+        target = node or self.host
+        timeout = call_timeout(timeout or self.timeout)
+        received = 0
+        async with self._failures(method, target, timeout):
+            channel = await self._connected(method, target, timeout)
+            async with channel.request(method.path, Cardinality.UNARY_STREAM, method.request, method.reply,
+                                       timeout=timeout, metadata={"node": node} if node else None) as stream:
+                await stream.send_message(request, end=True)
+                async for chunk in stream:
+                    error = self.metadata_error(method, chunk.metadata, target)
+                    if error is not None:
+                        raise error
+                    received += len(chunk.bytes)
+                    if received > limit:  # leaving the stream resets it (grpclib Stream.__aexit__)
+                        raise TalosAPIError(node=target, address=self.address, call=method.name,
+                                            detail=f"the node sent more than {limit} bytes; refused")
+                    write(chunk.bytes)
+        return received
+
+    async def upload(self, method: Method, chunks: AsyncIterator[bytes] | Iterator[bytes], *,
+                     node: str | None = None, timeout: float | None = None) -> Any:
+        """A client-streamed call (EtcdRecover): each chunk sent as common.Data as it is read; the node's
+        one reply is returned, a per-node error in it raised naming the node."""
+        target = node or self.host
+        timeout = call_timeout(timeout or self.timeout)
+        async with self._failures(method, target, timeout):
+            channel = await self._connected(method, target, timeout)
+            async with channel.request(method.path, Cardinality.STREAM_UNARY, method.request, method.reply,
+                                       timeout=timeout, metadata={"node": node} if node else None) as stream:
+                if isinstance(chunks, AsyncIterator):
+                    async for data in chunks:
+                        await stream.send_message(common_pb2.Data(bytes=data))
+                else:
+                    for data in chunks:
+                        await stream.send_message(common_pb2.Data(bytes=data))
+                await stream.end()
+                reply = await stream.recv_message()
+        for message in reply.messages if reply is not None else []:
+            error = self.metadata_error(method, message.metadata, target)
+            if error is not None:
+                raise error
+        return reply
+
+    async def _connected(self, method: Method, target: str, timeout: float) -> Channel:
+        """The channel, its pinned certificate checked (maintenance mode) before any request goes on it."""
+        channel = self._open()
+        if self._pins:
+            await asyncio.wait_for(self._check_pin(channel, target, method), timeout)
+        return channel
+
+    @contextlib.asynccontextmanager
+    async def _failures(self, method: Method, target: str, timeout: float) -> AsyncIterator[None]:
+        """Every way a call fails, as one TalosAPIError naming the node, its address, the call and what to check."""
+        try:
+            yield
         except GRPCError as error:
             raise self._status_error(target, method, error.status, error.message or "") from None
         except ssl.SSLCertVerificationError as error:

@@ -8,9 +8,10 @@ from ..errors import TalosError
 
 TALOS_API_PORT = 50000
 
-# FailedPrecondition texts Talos uses for "try again shortly" (bootstrap before CRI, clock, apply races).
+# FailedPrecondition texts Talos uses for "try again shortly" (bootstrap before CRI, clock, apply races,
+# EtcdRecover before EPHEMERAL is mounted).
 _TRANSIENT_PRECONDITIONS = ("not available yet", "time is not in sync", "already in progress",
-                            "node is rebooting")
+                            "node is rebooting", "not ready for recovery yet")
 _PERMANENT = {Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED, Status.UNAUTHENTICATED, Status.ALREADY_EXISTS,
               Status.UNIMPLEMENTED, Status.NOT_FOUND}
 

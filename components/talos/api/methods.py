@@ -22,7 +22,8 @@ class Method:
     path: str
     request: type[Any]
     reply: type[Any]
-    streaming: bool = False
+    streaming: bool = False  # the server streams its reply
+    uploads: bool = False  # the client streams its request (EtcdRecover)
 
     @property
     def name(self) -> str:
@@ -34,8 +35,9 @@ class Method:
         return self.path.split("/")[1]
 
 
-def _machine(name: str, request: type[Any], reply: type[Any], streaming: bool = False) -> Method:
-    return Method(f"/machine.MachineService/{name}", request, reply, streaming)
+def _machine(name: str, request: type[Any], reply: type[Any], streaming: bool = False, uploads: bool = False
+             ) -> Method:
+    return Method(f"/machine.MachineService/{name}", request, reply, streaming, uploads)
 
 
 APPLY_CONFIGURATION = _machine("ApplyConfiguration", machine_pb2.ApplyConfigurationRequest,
@@ -44,6 +46,8 @@ BOOTSTRAP = _machine("Bootstrap", machine_pb2.BootstrapRequest, machine_pb2.Boot
 DMESG = _machine("Dmesg", machine_pb2.DmesgRequest, common_pb2.Data, streaming=True)
 ETCD_LEAVE_CLUSTER = _machine("EtcdLeaveCluster", machine_pb2.EtcdLeaveClusterRequest,
                               machine_pb2.EtcdLeaveClusterResponse)
+ETCD_RECOVER = _machine("EtcdRecover", common_pb2.Data, machine_pb2.EtcdRecoverResponse, uploads=True)
+ETCD_SNAPSHOT = _machine("EtcdSnapshot", machine_pb2.EtcdSnapshotRequest, common_pb2.Data, streaming=True)
 ETCD_MEMBER_LIST = _machine("EtcdMemberList", machine_pb2.EtcdMemberListRequest, machine_pb2.EtcdMemberListResponse)
 ETCD_REMOVE_MEMBER_BY_ID = _machine("EtcdRemoveMemberByID", machine_pb2.EtcdRemoveMemberByIDRequest,
                                     machine_pb2.EtcdRemoveMemberByIDResponse)
@@ -61,7 +65,8 @@ DISKS = Method("/storage.StorageService/Disks", empty_pb2.Empty, storage_pb2.Dis
 COSI_GET = Method("/cosi.resource.State/Get", state_pb2.GetRequest, state_pb2.GetResponse)
 COSI_LIST = Method("/cosi.resource.State/List", state_pb2.ListRequest, state_pb2.ListResponse, streaming=True)
 
-ALL = (APPLY_CONFIGURATION, BOOTSTRAP, ETCD_LEAVE_CLUSTER, ETCD_MEMBER_LIST, ETCD_REMOVE_MEMBER_BY_ID, HOSTNAME,
+ALL = (APPLY_CONFIGURATION, BOOTSTRAP, ETCD_LEAVE_CLUSTER, ETCD_MEMBER_LIST, ETCD_RECOVER, ETCD_REMOVE_MEMBER_BY_ID,
+       ETCD_SNAPSHOT, HOSTNAME,
        KUBECONFIG, REBOOT, RESET, SERVICE_LIST, UPGRADE, VERSION, LIFECYCLE_UPGRADE, DISKS, COSI_GET, COSI_LIST,
        LOGS, DMESG)
 

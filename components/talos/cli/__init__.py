@@ -11,6 +11,7 @@ from . import (
     configcmd,
     conformance,
     debug,
+    etcd,
     gen,
     kubeconfig,
     machineconfig,
@@ -31,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_global_flags(parser, root=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (gen, schematic, conformance, talhelper, talosctl, kubeconfig, resources, configcmd, machineconfig,
-                   upgrade, upgrade_k8s, debug):
+    for module in (gen, schematic, conformance, talhelper, talosctl, etcd, kubeconfig, resources, configcmd,
+                   machineconfig, upgrade, upgrade_k8s, debug):
         module.register(commands)
     return parser
 

@@ -93,12 +93,17 @@ class Session:
 
         return asyncio.run(run())
 
-    def one(self, command: str, action: Callable[[TalosClient, str], Awaitable[T]]) -> tuple[str, T]:
-        """`action` on the single node a command such as bootstrap allows."""
+    def single(self, command: str) -> str:
+        """The one node a command such as bootstrap allows."""
         if len(self.nodes) != 1:
             # global/factory.go BuildClientEnforceSingleNode's wording
             raise ConfigError(f'command "{command}" requires exactly one node (got {len(self.nodes)}); '
                               'pick one with -n')
+        return self.nodes[0]
+
+    def one(self, command: str, action: Callable[[TalosClient, str], Awaitable[T]]) -> tuple[str, T]:
+        """`action` on the single node a command such as bootstrap allows."""
+        self.single(command)
         return self.each(action)[0]
 
     def secure_credentials(self, command: str) -> Credentials:

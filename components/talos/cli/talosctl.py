@@ -1,5 +1,5 @@
 """talosctl's node commands in Python, so the article's steps run without installing talosctl:
-apply-config, bootstrap, kubeconfig, version, disks, etcd members, reset, health."""
+apply-config, version, disks, reset, health (bootstrap and etcd: cli/etcd.py)."""
 
 from __future__ import annotations
 
@@ -28,14 +28,6 @@ def _apply_config(args: argparse.Namespace) -> int:
         client, data, mode=args.mode, dry_run=args.dry_run, node=node))
     for _, result in results:
         print_apply_result(result)
-    return 0
-
-
-def _bootstrap(args: argparse.Namespace) -> int:
-    session = Session(args)
-    node, done = session.one("bootstrap", lambda client, node: calls.bootstrap(client, node=node))
-    if not done:
-        print(f"{node}: etcd is already bootstrapped (etcd data directory is not empty); nothing to do")
     return 0
 
 
@@ -78,20 +70,13 @@ def _disks(args: argparse.Namespace) -> int:
     return 0
 
 
-def _etcd(args: argparse.Namespace) -> int:
-    session = Session(args)
-    print(f"{'NODE':<16}{'ID':<18}{'HOSTNAME':<20}{'PEER URLS':<28}{'LEARNER'}")
-    for node, members in session.each(lambda client, node: calls.etcd_members(client, node=node)):
-        for member in members:
-            print(f"{node:<16}{member.id:<18x}{member.hostname:<20}{','.join(member.peer_urls):<28}"
-                  f"{str(member.is_learner).lower()}")
-    return 0
-
-
 def _reset(args: argparse.Namespace) -> int:
+    """talosctl reset; --system-labels-to-wipe as talosctl's. Without it this CLI wipes STATE and EPHEMERAL
+    (back to maintenance mode, still bootable) where talosctl wipes the whole system disk."""
     session = Session(args)
-    for node, actor in session.each(
-            lambda client, node: calls.reset(client, graceful=args.graceful, reboot=args.reboot, node=node)):
+    labels = string_slice(args.system_labels_to_wipe) or list(calls.RESET_LABELS)
+    for node, actor in session.each(lambda client, node: calls.reset(
+            client, graceful=args.graceful, reboot=args.reboot, node=node, labels=labels)):
         print(f"{node}: reset requested (actor {actor})")
     return 0
 
@@ -148,10 +133,6 @@ def register(commands: Any) -> None:
     apply.add_argument("--dry-run", action="store_true", help="report what would change; apply nothing")
     apply.set_defaults(handler=_apply_config)
 
-    bootstrap = commands.add_parser("bootstrap", help="bootstrap etcd on one control plane (talosctl bootstrap)")
-    add_global_flags(bootstrap)
-    bootstrap.set_defaults(handler=_bootstrap)
-
     for name, handler, help_text in (("version", _version, "Talos version of nodes"),
                                      ("disks", _disks, "list disks (works in maintenance mode with --insecure)")):
         command = commands.add_parser(name, help=help_text)
@@ -159,16 +140,14 @@ def register(commands: Any) -> None:
         command.add_argument("-i", "--insecure", action="store_true", help="talk to a node in maintenance mode")
         command.set_defaults(handler=handler)
 
-    etcd = commands.add_parser("etcd", help="etcd commands (talosctl etcd)")
-    etcd_verbs = etcd.add_subparsers(dest="verb", metavar="VERB", required=True)
-    members = etcd_verbs.add_parser("members", help="list etcd members")
-    add_global_flags(members)
-    members.set_defaults(handler=_etcd)
-
-    reset = commands.add_parser("reset", help="wipe STATE and EPHEMERAL; the node returns to maintenance mode")
+    reset = commands.add_parser("reset", help="wipe system partitions (default STATE and EPHEMERAL: the node returns "
+                                              "to maintenance mode)")
     add_global_flags(reset)
     add_bool(reset, "--graceful", True, "leave etcd and drain first")
     add_bool(reset, "--reboot", False, "reboot after the reset instead of powering off")
+    reset.add_argument("--system-labels-to-wipe", action="append", metavar="LABEL",
+                       help="if set, just wipe selected system disk partitions by label but keep other partitions "
+                            "intact (default STATE,EPHEMERAL; EPHEMERAL alone keeps the config and empties etcd)")
     reset.set_defaults(handler=_reset)
 
     health = commands.add_parser("health", help="wait until the cluster is healthy (talosctl health)")

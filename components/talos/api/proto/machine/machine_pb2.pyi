@@ -127,6 +127,18 @@ class EtcdMemberListResponse(_message.Message):
     messages: _containers.RepeatedCompositeFieldContainer[EtcdMembers]
     def __init__(self, messages: _Optional[_Iterable[_Union[EtcdMembers, _Mapping]]] = ...) -> None: ...
 
+class EtcdRecover(_message.Message):
+    __slots__ = ("metadata",)
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    metadata: _common_pb2.Metadata
+    def __init__(self, metadata: _Optional[_Union[_common_pb2.Metadata, _Mapping]] = ...) -> None: ...
+
+class EtcdRecoverResponse(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[EtcdRecover]
+    def __init__(self, messages: _Optional[_Iterable[_Union[EtcdRecover, _Mapping]]] = ...) -> None: ...
+
 class EtcdRemoveMemberByIDRequest(_message.Message):
     __slots__ = ("member_id",)
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +156,10 @@ class EtcdRemoveMemberByIDResponse(_message.Message):
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     messages: _containers.RepeatedCompositeFieldContainer[EtcdRemoveMemberByID]
     def __init__(self, messages: _Optional[_Iterable[_Union[EtcdRemoveMemberByID, _Mapping]]] = ...) -> None: ...
+
+class EtcdSnapshotRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class Hostname(_message.Message):
     __slots__ = ("metadata", "hostname")
