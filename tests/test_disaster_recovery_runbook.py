@@ -118,8 +118,7 @@ def test_the_readme_restore_runbook_brings_the_clusters_objects_back(workdir: Pa
             elif line.startswith("pulumi config rm "):
                 config.pop(words[3])
             elif line.startswith("pulumi up --refresh"):
-                engine.refresh(config)
-                operations = {urn.rsplit("::", 1)[-1]: op for urn, op in engine.up(program()).items()}
+                operations = {urn.rsplit("::", 1)[-1]: op for urn, op in engine.up(program(), refresh=True).items()}
                 assert operations["talos-bootstrap"] == "create"
                 assert _state(engine, "talos-bootstrap").outputs["__restored_from"] == str(workdir / "db.snapshot")
             else:
