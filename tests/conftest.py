@@ -30,6 +30,18 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets an empty home of its own: ~/.talos/config, ~/.kube/config and SOPS keys are never the
+    real ones, and parallel workers never share one. Tests wanting a file there write it under $HOME."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for variable in ("TALOSCONFIG", "KUBECONFIG", "XDG_CONFIG_HOME", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE",
+                     "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    return home
+
+
 @pytest.fixture(scope="session")
 def stability_dir() -> Path:
     return shared_path("stability")
