@@ -18,7 +18,7 @@ from components.talos.api.proto.storage import storage_pb2
 from components.talos.clientconfig import admin_kubeconfig
 from components.talos.reboots import changes_requiring_reboot
 from components.talos.secrets import SecretsBundle
-from components.talos.versions import parse_contract
+from components.talos.versions import contract_of
 
 from . import resources as node_resources
 from .configdiff import diff_configs
@@ -108,7 +108,7 @@ class NodeAPI(LogsAPI):
         paths = changes_requiring_reboot(node.config.text, config.text, node.version)
         reason = ("this config change can't be applied in immediate mode\ndiff:\n" + "\n".join(paths)) if paths else ""
         mode = request.mode
-        newest = parse_contract(node.version).greater(1, 13)
+        newest = contract_of(node.version).greater(1, 13)
         if mode == _MODE.REBOOT and newest:
             raise fail(Status.UNIMPLEMENTED, "the REBOOT mode is not supported, please use AUTO or NO_REBOOT modes "
                                              "instead")
@@ -269,7 +269,7 @@ class NodeAPI(LogsAPI):
         if not node.installed:
             raise fail(Status.FAILED_PRECONDITION, "Talos is not installed")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
-        parse_contract(tag, "upgrade image")
+        contract_of(tag, "upgrade image")
         node.pending_version = tag
         node.cluster.journal_event(node.address, "upgrade")
         node.cluster.kubernetes.cordon_and_drain(node)

@@ -17,7 +17,7 @@ from components.talos import pki
 from components.talos.api.diagnose import spki_fingerprint
 from components.talos.api.tls import server_context
 from components.talos.definition.validate import is_ip
-from components.talos.versions import parse_contract
+from components.talos.versions import contract_of
 
 from .clock import NodeClock, forget, verify_by
 from .received import ReceivedConfig
@@ -61,7 +61,7 @@ class BootMedia:
     def halts_when_installed(self) -> bool:
         """siderolabs/talos pkg/imager/imager.go buildCmdline: from v1.8 (pkg/machinery/imager/quirks
         SupportsHaltIfInstalled) every ISO's cmdline gets talos.halt_if_installed=1; disk images never do."""
-        return self.iso is not None and parse_contract(self.iso).greater(1, 7)
+        return self.iso is not None and contract_of(self.iso).greater(1, 7)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class EmulatedNode:
     @property
     def unified_api(self) -> bool:
         """Talos v1.13 unified the maintenance and regular APIs; before, maintenance had its own server."""
-        return parse_contract(self.version).greater(1, 12)
+        return contract_of(self.version).greater(1, 12)
 
     @property
     def listening(self) -> bool:
@@ -253,7 +253,7 @@ class EmulatedNode:
         self.cluster.journal_event(self.address, "reset")
         # Installed() is the EPHEMERAL partition before v1.8 (so this wipe uninstalls) and the META volume from
         # v1.8 (kept): siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
-        self.installed = self.installed and parse_contract(self.version).greater(1, 7)
+        self.installed = self.installed and contract_of(self.version).greater(1, 7)
         if reboot:
             self.reboot()
         else:

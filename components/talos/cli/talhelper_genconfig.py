@@ -19,7 +19,6 @@ from ..files import confined_name, write_output
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
 from ..talsecret import DEFAULT_SECRET_FILES, find_secret_file, load_talsecret
-from ..versions import parse_contract
 from .flags import string_slice
 from .gitignore import append_gitignore
 
@@ -55,8 +54,7 @@ def register(commands: Any) -> None:
     add_env_file(genconfig)
     genconfig.add_argument("-s", "--secret-file", action="append", default=None, metavar="FILES",
                            help="list of files containing secrets for the cluster; the last existing one is used "
-                                f"(default {','.join(DEFAULT_SECRET_FILES)}); when none exists a new bundle is "
-                                "written (0600) to the first")
+                                f"(default {','.join(DEFAULT_SECRET_FILES)}); none existing is an error")
     genconfig.add_argument("-o", "--out-dir", default="./clusterconfig")
     genconfig.add_argument("-m", "--talos-mode", default="metal", help="Talos runtime mode to validate for")
     genconfig.add_argument("--no-gitignore", action="store_true", help="do not create/update the .gitignore file")
@@ -80,18 +78,19 @@ def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str
                          f"{definition.source}: clusterName and nodes[{node.index}].hostname make the file name")
 
 
-def _secrets(args: argparse.Namespace, definition: ClusterDefinition) -> tuple[SecretsBundle, Path | None]:
-    """The existing bundle (decrypted when SOPS-encrypted), or a new one and where it is to be written."""
+def _secrets(args: argparse.Namespace) -> SecretsBundle:
+    """The existing bundle (decrypted when SOPS-encrypted). None found is an error: talhelper would generate
+    throw-away secrets (pkg/talos/input.go NewClusterInput: "new secrets will be generated everytime you run
+    this command"), so configs from two runs would belong to two clusters; secrets are made on purpose only."""
     candidates = string_slice(args.secret_file) if args.secret_file else list(DEFAULT_SECRET_FILES)
     found = find_secret_file(candidates)
-    if found is not None:
-        return load_talsecret(found), None
-    target = Path(candidates[0])
-    if ".sops." in target.name:
-        # A new bundle is plaintext: never under a name that says it is encrypted.
-        raise SecretsError(f"no secrets file found ({', '.join(candidates)}); create it first: "
-                           f"`talhelper gensecret > {target} && sops -e -i {target}`")
-    return SecretsBundle.generate(parse_contract(definition.talos_version)), target
+    if found is None:
+        first = candidates[0]
+        encrypt = f" && sops -e -i {first}" if ".sops." in Path(first).name else ""
+        raise SecretsError(f"no secrets file found: looked for {', '.join(candidates)} in {Path.cwd()}; genconfig "
+                           f"never makes new secrets. Make them once (0600, listed in .gitignore): "
+                           f"`talos-cluster gen secrets -o {first}`{encrypt}, or pass the cluster's own with -s")
+    return load_talsecret(found)
 
 
 def _diff(path: Path, after: str) -> str:
@@ -109,7 +108,7 @@ def _genconfig(args: argparse.Namespace) -> int:
     definition = load_definition(args.config_file, env_files=env_files(args))
     for warning in definition.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    bundle, new_secret_path = _secrets(args, definition)
+    bundle = _secrets(args)
     out = Path(args.out_dir)
     # Every node is rendered before anything is written: a failing node leaves no partial output.
     rendered = [(node, config_file_name(definition, node), render_node_text(definition, node, bundle))
@@ -119,9 +118,6 @@ def _genconfig(args: argparse.Namespace) -> int:
             diff = _diff(out / name, text)
             print(diff if diff else f"no changes found on {args.out_dir}/{name}")
         return 0
-    if new_secret_path is not None:
-        bundle.write(new_secret_path)
-        print(f"generated secrets bundle {new_secret_path}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     for node, name, text in rendered:
         write_output(out / name, text)
