@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 # hypothesis is imported before any test starts threads: CPython 3.11's ast recursion counter is shared
 # between threads (gh-106905), and its plugin's late import failed with "AST constructor recursion depth mismatch"
@@ -28,6 +31,19 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference data {path} is not present (../shared is only in the developers' workspace)")
     return path
+
+
+@functools.cache
+def schema_validator(name: str) -> Any:
+    """A validator for one of Talos's JSON schemas in ../shared/talos/schemas, made once per process: the schema
+    is checked against its metaschema here, once (1.6 s for v1.14's; jsonschema.validate repeats that check on
+    every call, and a v1.14 config has ~30 documents)."""
+    import jsonschema
+
+    schema = json.loads(shared_path("schemas", name).read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
 
 
 @pytest.fixture(autouse=True)

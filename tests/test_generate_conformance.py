@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from components.talos.bundle import PatchSet, render_role
@@ -17,7 +14,7 @@ from components.talos.documents import decode, encode, is_legacy
 from components.talos.patching import load_patches
 from components.talos.versions import Contract
 
-from .conftest import shared_path, talos
+from .conftest import schema_validator, talos
 
 CONTRACTS = [(1, minor) for minor in range(6, 15)]
 
@@ -46,18 +43,8 @@ def test_conformance_command_reports_the_first_differing_path(stability_dir: Pat
     assert "FAIL v1.13/base-worker.yaml: first difference at [0].machine.features.diskQuotaSupport" in result.stdout
 
 
-@functools.cache
-def _validator(name: str) -> Any:
-    """One validator per schema file: the schema itself is checked against its metaschema once (that check
-    took 1.6 s for v1.14's, and jsonschema.validate repeats it for every one of a config's ~30 documents)."""
-    schema = json.loads(shared_path("schemas", name).read_text())
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
 def _schema_for(contract: Contract) -> Any:
-    return _validator({(1, 14): "talos-config-schema-v1.14.0-rc.1.json"}.get(
+    return schema_validator({(1, 14): "talos-config-schema-v1.14.0-rc.1.json"}.get(
         (contract.major, contract.minor), f"talos-config-schema-v{contract.major}.{contract.minor}.json"))
 
 
@@ -70,7 +57,7 @@ def test_every_generated_document_is_valid_for_its_talos_version(contract, varia
     patch = "patch.yaml" if contract.multidoc_kubernetes else "patch-pre14.yaml"
     patches = PatchSet(load_patches([f"@{stability_dir / patch}"])) if variant == "overrides" else None
     documents = decode(encode(render_role(case_input(variant, contract, stability_secrets), role, patches)), "x")
-    legacy_schema = _validator("talos-v1alpha1-schema-v1.6.json") if contract == Contract(1, 6) else schema
+    legacy_schema = schema_validator("talos-v1alpha1-schema-v1.6.json") if contract == Contract(1, 6) else schema
     for document in documents:
         if is_legacy(document):
             document.pop("persist")  # emitted by Talos, absent from every schema (reference §3)
