@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +16,15 @@ import hypothesis  # noqa: F401
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(__import__("os").environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
+SHARED = Path(os.environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
 TALOS_DATA = SHARED / "talos"
 
 
 def talos(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run ``python -m components.talos ARGS`` as a user would, with a minimal environment."""
     return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                          "HOME": os.environ["HOME"]})  # the test's private home
 
 
 def shared_path(*parts: str) -> Path:

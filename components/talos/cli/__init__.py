@@ -23,7 +23,6 @@ from . import (
 )
 from .session import add_global_flags
 
-
 INSTALLED_COMMAND = "talos-cluster"  # pyproject.toml [project.scripts]
 
 
