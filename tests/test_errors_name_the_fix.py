@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from components.talos.cli import main
 from components.talos.versions import NEWEST_SUPPORTED, OLDEST_SUPPORTED, SUPPORTED_RANGE
 
 from .conftest import ROOT, talos
+from .emulated import configure, emulate, example_definition, fresh_subnet, render
 from .seed import seed_talconfig
 
 
@@ -119,3 +121,26 @@ def test_a_talosconfig_edited_inside_a_repository_is_kept_out_of_git_and_one_in_
     assert merged.returncode == 0, merged.stderr
     home_config = private_home / ".talos" / "config"
     assert home_config.is_file() and not (home_config.parent / ".gitignore").exists()
+
+
+def test_a_secure_call_to_a_node_in_maintenance_mode_says_so_and_names_insecure(tmp_path: Path, capsys) -> None:
+    dev = render(example_definition("dev", fresh_subnet()))
+    control_plane, worker = dev.control_planes[0], dev.workers[0]
+    (tmp_path / "talosconfig").write_text(dev.talosconfig)
+    (tmp_path / "worker.yaml").write_bytes(dev.configs[worker])
+    flags = ["--talosconfig", str(tmp_path / "talosconfig")]
+    with emulate(dev) as emulated:
+        # the forgotten --insecure on a first apply
+        assert main(["apply-config", *flags, "-n", worker, "-e", worker, "--file", str(tmp_path / "worker.yaml")]) == 1
+        first = capsys.readouterr().err
+        # bootstrap to a control plane that was reset (back in maintenance mode)
+        configure(dev)
+        assert main(["reset", *flags, "-n", control_plane, "-e", control_plane, "--graceful=false", "--reboot"]) == 0
+        emulated.wait_for(control_plane, "maintenance")
+        capsys.readouterr()
+        assert main(["bootstrap", *flags, "-n", control_plane, "-e", control_plane]) == 1
+        second = capsys.readouterr().err
+    for error, node, call in ((first, worker, "ApplyConfiguration"), (second, control_plane, "Bootstrap")):
+        assert error.startswith(f"error: node {node} at {node}:50000: {call}: the node is in maintenance mode: ")
+        assert "add --insecure" in error and "not signed by this cluster" not in error.split(":")[3]
+        assert len(error.splitlines()) == 1 and "Traceback" not in error

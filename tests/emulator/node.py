@@ -149,7 +149,8 @@ class EmulatedNode:
         """The API certificate for the current phase and the CA to verify clients against (None: no mTLS)."""
         ips = [self.address, "127.0.0.1"]
         if self.maintenance or self.config is None:
-            # An ephemeral self-signed CA per boot, as Talos's "maintenance root".
+            # An ephemeral self-signed CA per boot, as Talos's "maintenance root"; no client certificate is asked for
+            # (internal/app/machined/pkg/controllers/secrets/api.go: SkipVerifyingClientCert in maintenance).
             # Signed with the node's clock, NotBefore = now (siderolabs/crypto x509.NewDefaultOptions).
             root = pki.new_certificate_authority(None, "ed25519", self.now(), True)
             leaf = pki.issue_certificate(root, organizations=[], common_name="maintenance-service.talos.dev",
