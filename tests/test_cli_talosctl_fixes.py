@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 import sys
 
@@ -113,6 +114,10 @@ def test_services_logs_and_dmesg_read_a_node_as_talosctl_prints_them(dev, capsys
         table = capsys.readouterr().out.splitlines()
         assert table[0].split()[:4] == ["NODE", "SERVICE", "STATE", "HEALTH"]
         assert {line.split()[1] for line in table[1:]} >= {"apid", "etcd", "kubelet"}
+        # LAST CHANGE as talosctl prints it: Go's time.Since(last event).Round(time.Second), then " ago"
+        assert table[0].split()[4:] == ["LAST", "CHANGE", "LAST", "EVENT"]
+        last_change = re.compile(r" (\d+h)?(\d+m)?\d+s ago +(Health check successful|Waiting for bootstrap)$")
+        assert all(last_change.search(line) for line in table[1:]), table
         assert main(["service", "apid", *flags]) == 0
         assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["NODE", "ID", "STATE", "HEALTH"]
         assert main(["logs", "apid", *flags]) == 0

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
@@ -235,10 +236,17 @@ class NodeAPI(LogsAPI):
             if node.config.control_plane:
                 ids += ["etcd", "trustd"]
         infos = []
+        # Every service Talos runs has events (internal/app/machined/pkg/system/service_runner.go); the last one's
+        # ts is talosctl's LAST CHANGE. Here: the node's boot, by its own clock.
+        since = Timestamp()
+        since.FromDatetime(node.booted_clock or node.now())
         for service in sorted(ids):
             running = service != "etcd" or node.etcd_member_id is not None
+            event = machine_pb2.ServiceEvent(msg="Health check successful" if running else "Waiting for bootstrap",
+                                             state="Running" if running else "Preparing", ts=since)
             infos.append(machine_pb2.ServiceInfo(
                 id=service, state="Running" if running else "Preparing",
+                events=machine_pb2.ServiceEvents(events=[event]),
                 health=machine_pb2.ServiceHealth(healthy=running,
                                                  last_message="" if running else "waiting for bootstrap")))
         return machine_pb2.ServiceListResponse(messages=[machine_pb2.ServiceList(services=infos)])

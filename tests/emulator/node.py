@@ -88,6 +88,7 @@ class EmulatedNode:
     staged: ReceivedConfig | None = None
     etcd_member_id: int | None = None
     booted_at: float = 0.0
+    booted_clock: datetime.datetime | None = None  # the node's own clock at its last boot (service events' ts)
     apply_in_progress: bool = False
     rebooting_after_apply: bool = False
     # An upgrade installs the new version and reboots into it: until then the node runs (and reports) the old one
@@ -216,6 +217,7 @@ class EmulatedNode:
             self.version, self.pending_version = self.pending_version, None
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
+        self.booted_clock = self.now()
         if self._boots_iso() and self.installed:
             if self.boot.halts_when_installed():
                 # siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer.go Initialize:
