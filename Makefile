@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
+# The project itself is installed editable: `.venv/bin/talos-cluster` runs this checkout's code from any folder.
+$(BIN)/activate: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt -e .
 	touch $(BIN)/activate
 
 .PHONY: venv test lint up preview destroy stack-given pulumi-cli
@@ -17,8 +18,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy __main__.py components tests benchmarks scripts
 
+# Parallel workers (pytest-xdist); WORKERS=0 runs in one process. Worker-safe tests: README, Development.
+WORKERS ?= auto
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 # Checked before the virtualenv is built, so a missing STACK or Pulumi CLI costs nothing.
 stack-given:

@@ -1,7 +1,7 @@
 """The cross-region program under mocks, in a fresh interpreter, imports included: what every `pulumi
 preview` pays before the engine sees a resource.
 
-    python -m benchmarks.program      target: < 1.5 s wall (median of 5 runs)
+    python -m benchmarks.program      target: < 1.0 s wall (median of 5 runs)
 
 The secrets bundle comes from "state" (generated before timing), as it does on every run but the first.
 The child mirrors components.program.main(): imports, freeze them out of the collector's reach, build.
@@ -59,7 +59,7 @@ def main() -> None:
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     median_run = sorted(results, key=lambda r: r["total"])[RUNS // 2]
     print(f"cross-region program under mocks, fresh interpreter: median wall {statistics.median(walls):.2f} s "
-          f"(min {min(walls):.2f}, max {max(walls):.2f}; {median_run['resources']} resources; target < 1.5 s)")
+          f"(min {min(walls):.2f}, max {max(walls):.2f}; {median_run['resources']} resources; target < 1.0 s)")
     for name, seconds in median_run["marks"].items():
         print(f"  {name:34} {seconds:6.3f} s")
 

@@ -99,9 +99,14 @@ def check_vm_ids(definition: ClusterDefinition, root: Path, stack: str, endpoint
                 "the next free one")
 
 
+# libyaml's loader where PyYAML has it (the same safe semantics, ~10x faster than the pure-Python one: reading
+# the other stacks' files was a fifth of the program's run time).
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(path.read_text(), Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError):
         return None
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 # hypothesis is imported before any test starts threads: CPython 3.11's ast recursion counter is shared
 # between threads (gh-106905), and its plugin's late import failed with "AST constructor recursion depth mismatch"
@@ -20,7 +23,8 @@ TALOS_DATA = SHARED / "talos"
 def talos(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run ``python -m components.talos ARGS`` as a user would, with a minimal environment."""
     return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                          "HOME": os.environ["HOME"]})  # the test's private home
 
 
 def shared_path(*parts: str) -> Path:
@@ -38,6 +42,31 @@ def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("xdg-data")
     os.environ["XDG_DATA_HOME"] = str(folder)
     return folder
+
+
+@functools.cache
+def schema_validator(name: str) -> Any:
+    """A validator for one of Talos's JSON schemas in ../shared/talos/schemas, made once per process: the schema
+    is checked against its metaschema here, once (1.6 s for v1.14's; jsonschema.validate repeats that check on
+    every call, and a v1.14 config has ~30 documents)."""
+    import jsonschema
+
+    schema = json.loads(shared_path("schemas", name).read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets an empty home of its own: ~/.talos/config, ~/.kube/config and SOPS keys are never the
+    real ones, and parallel workers never share one. Tests wanting a file there write it under $HOME."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for variable in ("TALOSCONFIG", "KUBECONFIG", "XDG_CONFIG_HOME", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE",
+                     "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import itertools
+import fcntl
 import os
+import random
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from components.talos.api import operations
 from components.talos.api.operations import Target
@@ -21,13 +25,46 @@ from components.talos.versions import parse_contract
 from .conftest import ROOT
 from .emulator import EmulatedCluster
 
-# Each test gets its own 127.0.N.0/24 so a restarted node never meets a previous test's listener;
-# the process id spreads parallel runs apart.
-_subnets = itertools.count(os.getpid() % 100 + 20)
+# Each test gets its own 127.X.Y.0/24, so a restarted node never meets a previous test's listener and no two
+# processes (pytest-xdist workers, other checkouts' suites on this machine) share one: a subnet is claimed
+# with an flock on a file named after it, held until this process exits (the kernel drops it even on a
+# crash). 127.0.0.0/16 is left to people (the emulator's defaults and the README's quick start live there).
+_CLAIMS = Path(tempfile.gettempdir()) / "talos-cluster-test-subnets"
+_MAX_HELD = 128  # older claims are released: their tests are long over
+_held: list[int] = []
+
+
+def _candidates() -> Iterator[tuple[int, int]]:
+    """Every 127.X.Y (X, Y in 1..254), from a start this process draws, so workers rarely probe each other's."""
+    start = random.Random(f"{os.getpid()}-{os.environ.get('PYTEST_XDIST_WORKER', '')}").randrange(254 * 254)
+    for offset in range(254 * 254):
+        index = (start + offset) % (254 * 254)
+        yield index // 254 + 1, index % 254 + 1
+
+
+_subnets = _candidates()
+
+
+def _claim(name: str) -> bool:
+    fd = os.open(_CLAIMS / name, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _held.append(fd)
+    if len(_held) > _MAX_HELD:
+        os.close(_held.pop(0))
+    return True
 
 
 def fresh_subnet() -> str:
-    return f"127.0.{next(_subnets) % 250 + 1}"
+    """A loopback /24 ("127.X.Y") no other test, worker or test run on this machine is using."""
+    _CLAIMS.mkdir(mode=0o700, exist_ok=True)
+    for second, third in _subnets:
+        if _claim(f"127.{second}.{third}"):
+            return f"127.{second}.{third}"
+    raise RuntimeError(f"every loopback test subnet is claimed (see {_CLAIMS})")
 
 
 def on_loopback(text: str, subnet: str) -> str:

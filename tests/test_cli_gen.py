@@ -30,7 +30,7 @@ def test_gen_config_writes_the_three_files_with_the_seed_article_patch(secrets_f
                    "--config-patch", f"@{patch}", "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["controlplane.yaml", "talosconfig", "worker.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [".gitignore", "controlplane.yaml", "talosconfig", "worker.yaml"]
     controlplane = yaml.safe_load((out / "controlplane.yaml").read_text())
     assert controlplane["machine"]["install"] == {"disk": "/dev/sda", "extraKernelArgs": ["net.ifnames=0"],
                                                  "image": "ghcr.io/siderolabs/installer:v1.6.5", "wipe": False}

@@ -14,8 +14,14 @@ from .conftest import ROOT, talos
 from .seed import seed_talconfig
 
 
+def _with_talsecret(folder: Path) -> None:
+    """What talhelper's docs start with (`talhelper gensecret > talsecret.sops.yaml`), here unencrypted."""
+    assert talos("gen", "secrets", "-o", "talsecret.yaml", cwd=folder).returncode == 0
+
+
 def test_genconfig_writes_private_files_and_renders_byte_identically_twice(tmp_path: Path) -> None:
     (tmp_path / "talconfig.yaml").write_text(seed_talconfig("homelab-talos-dev"))
+    _with_talsecret(tmp_path)
     first = talos("genconfig", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = tmp_path / "clusterconfig"
@@ -126,6 +132,7 @@ def test_genconfig_appends_to_the_users_gitignore_and_dry_run_writes_nothing(tmp
     out = tmp_path / "clusterconfig"
     out.mkdir()
     (out / ".gitignore").write_text("# mine\n*.bak\nhomelab-talos-dev-worker-01.yaml\n")
+    _with_talsecret(tmp_path)
     assert talos("genconfig", cwd=tmp_path).returncode == 0
     lines = (out / ".gitignore").read_text().splitlines()
     assert lines[:3] == ["# mine", "*.bak", "homelab-talos-dev-worker-01.yaml"]
@@ -146,6 +153,7 @@ def test_genconfig_flags_env_file_no_gitignore_nodes_section_and_crt_ttl(tmp_pat
     text = seed_talconfig("homelab-talos-dev").replace("clusterName: homelab-talos-dev", "clusterName: ${NAME}")
     (tmp_path / "talconfig.yaml").write_text(text)
     (tmp_path / "vars.yaml").write_text("NAME: from-env-file\n")
+    _with_talsecret(tmp_path)
     result = talos("genconfig", "-e", "vars.yaml", "--no-gitignore", "--disable-nodes-section", "--crt-ttl", "24h",
                    cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -172,6 +180,7 @@ def test_gencommand_splits_extra_flags_on_commas_and_reads_env_files(tmp_path: P
 
 def test_gensecret_from_a_node_config_recovers_the_bundle_it_was_made_from(tmp_path: Path) -> None:
     (tmp_path / "talconfig.yaml").write_text(seed_talconfig("homelab-talos-dev"))
+    _with_talsecret(tmp_path)
     assert talos("genconfig", cwd=tmp_path).returncode == 0
     result = talos("gensecret", "-f", "clusterconfig/homelab-talos-dev-controlplane-01.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -193,7 +202,8 @@ def test_genurl_and_validate_talconfig(tmp_path: Path) -> None:
     (tmp_path / "talconfig.yaml").write_text(seed_talconfig("homelab-talos-dev").replace("192.168.1.86",
                                                                                           "192.168.1.85"))
     broken = talos("validate", "talconfig", cwd=tmp_path)
-    assert broken.returncode == 1 and broken.stdout.startswith("There are issues with your talhelper config file:")
+    assert broken.returncode == 1
+    assert broken.stdout.startswith("There are issues with your talhelper config file talconfig.yaml:\n")
     assert 'field: "nodes[4].ipAddress"' in broken.stdout
 
 
@@ -206,5 +216,6 @@ def test_validate_nodeconfig_is_refused_with_the_talosctl_command_to_use(tmp_pat
 def test_a_missing_sops_named_secret_file_is_an_error_not_a_plaintext_bundle_under_that_name(tmp_path: Path) -> None:
     (tmp_path / "talconfig.yaml").write_text(seed_talconfig("homelab-talos-dev"))
     result = talos("genconfig", "-s", "talsecret.sops.yaml", cwd=tmp_path)
-    assert result.returncode == 1 and "no secrets file found (talsecret.sops.yaml)" in result.stderr
+    assert result.returncode == 1 and "no secrets file found: looked for talsecret.sops.yaml" in result.stderr
+    assert "`talos-cluster gen secrets -o talsecret.sops.yaml` && sops -e -i talsecret.sops.yaml" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talconfig.yaml"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 import sys
 
@@ -74,14 +75,17 @@ def test_kubeconfig_without_merge_writes_to_the_working_directory_and_never_over
         assert [context["name"] for context in contexts] == ["admin@dev"]
 
 
-def test_genconfig_into_a_missing_directory_is_one_line_not_a_traceback(tmp_path, capsys):
+def test_genconfig_with_a_secrets_file_that_does_not_exist_names_it_and_makes_no_secrets(tmp_path, capsys,
+                                                                                        monkeypatch):
     definition = tmp_path / "talconfig.yaml"
     definition.write_text(example_definition("dev", "127.0.9"))
-    assert main(["genconfig", "-c", str(definition), "-s", str(tmp_path / "nodir" / "s.yaml"),
-                 "-o", str(tmp_path / "out")]) == 1
+    monkeypatch.chdir(tmp_path)
+    assert main(["genconfig", "-c", str(definition), "-s", "nosuch-talsecret.yaml", "-o", "out"]) == 1
     err = capsys.readouterr().err
-    missing = tmp_path / "nodir"
-    assert err == f"error: {missing / 's.yaml'}: cannot write: directory {missing} does not exist\n"
+    assert err == (f"error: no secrets file found: looked for nosuch-talsecret.yaml in {tmp_path}; genconfig never "
+                   "makes new secrets. Make them once (0600, listed in .gitignore): `talos-cluster gen secrets -o "
+                   "nosuch-talsecret.yaml`, or pass the cluster's own with -s\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talconfig.yaml"]
 
 
 def test_get_output_piped_into_head_ends_quietly(dev, tmp_path):
@@ -110,6 +114,10 @@ def test_services_logs_and_dmesg_read_a_node_as_talosctl_prints_them(dev, capsys
         table = capsys.readouterr().out.splitlines()
         assert table[0].split()[:4] == ["NODE", "SERVICE", "STATE", "HEALTH"]
         assert {line.split()[1] for line in table[1:]} >= {"apid", "etcd", "kubelet"}
+        # LAST CHANGE as talosctl prints it: Go's time.Since(last event).Round(time.Second), then " ago"
+        assert table[0].split()[4:] == ["LAST", "CHANGE", "LAST", "EVENT"]
+        last_change = re.compile(r" (\d+h)?(\d+m)?\d+s ago +(Health check successful|Waiting for bootstrap)$")
+        assert all(last_change.search(line) for line in table[1:]), table
         assert main(["service", "apid", *flags]) == 0
         assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["NODE", "ID", "STATE", "HEALTH"]
         assert main(["logs", "apid", *flags]) == 0

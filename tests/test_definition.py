@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from components.talos.definition import DefinitionError, load_definition, parse_definition, render_node
@@ -14,7 +12,7 @@ from components.talos.documents import is_legacy
 from components.talos.imagefactory import schematic_id
 from components.talos.secrets import SecretsBundle
 
-from .conftest import ROOT, shared_path
+from .conftest import ROOT, schema_validator
 from .seed import seed_talconfig
 
 SEEDS = ["homelab-talos-dev", "cross-region-cluster"]
@@ -27,12 +25,11 @@ def _legacy(documents: list[dict]) -> dict:  # type: ignore[type-arg]
 
 def _validate_schema(documents: list[dict], version: str) -> None:  # type: ignore[type-arg]
     minor = version.split(".")[1]
-    schema = json.loads(shared_path("schemas", f"talos-config-schema-v1.{minor}.json").read_text())
-    legacy_schema = (json.loads(shared_path("schemas", "talos-v1alpha1-schema-v1.6.json").read_text())
-                     if minor == "6" else schema)
+    schema = schema_validator(f"talos-config-schema-v1.{minor}.json")
+    legacy_schema = schema_validator("talos-v1alpha1-schema-v1.6.json") if minor == "6" else schema
     for document in documents:
         document = {k: v for k, v in document.items() if k != "persist"}
-        jsonschema.validate(document, legacy_schema if is_legacy(document) else schema)
+        (legacy_schema if is_legacy(document) else schema).validate(document)
 
 
 @pytest.mark.parametrize("name", SEEDS)

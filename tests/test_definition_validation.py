@@ -62,14 +62,15 @@ def test_the_base_definition_is_valid() -> None:
      "nodes[3] (w-1): patch does not apply: nodes[3] (w-1) patch #1 (inline): patch delete: path "
      "'machine.network.hostname'"),
     (lambda d: d.update(patches=['[{"op": "add", "path": "/machine/x", "value": 1}]']),
-     "nodes[0] (cp-1): patch does not apply: patches[] #1 (inline): JSON6902 patches are not supported"),
+     "nodes[0] (cp-1), nodes[1] (cp-2), nodes[2] (cp-3), nodes[3] (w-1): patch does not apply: patches[] #1 "
+     "(inline): JSON6902 patches are not supported"),
     (lambda d: d.update(endpoint="192.168.1.80:6443"), "endpoint = '192.168.1.80:6443': expected an https URL"),
     (lambda d: d.update(clusterPodNets=["10.244.0.0/33"]), "clusterPodNets[0] = '10.244.0.0/33': expected a CIDR"),
     (lambda d: d["nodes"][3].update(installDisk=None),
      "nodes[3].installDisk: one of installDisk or installDiskSelector"),
     (lambda d: d["nodes"][3].update(nameservers=["dns.google"]), "nodes[3].nameservers[0] = 'dns.google'"),
     (lambda d: d.update(talosVersion="v1.15.0"),
-     "talosVersion = 'v1.15.0': cluster definitions support Talos v1.5 to v1.14"),
+     "talosVersion = 'v1.15.0': Talos v1.15.0 is not supported; expected a version from v1.5 to v1.14"),
     (lambda d: d.update(imageFactory={}), "imageFactory: is not supported: a self-hosted Image Factory"),
     (lambda d: d["nodes"][0].update(networkInterfaces=[{"interface": "eth0", "vipp": {"ip": "192.168.1.80"}}]),
      "nodes[0].networkInterfaces[0].vipp: unknown field; did you mean 'vip'?"),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
+from typing import Any
 
-import jsonschema
 import pytest
 
 from components.talos.bundle import PatchSet, render_role
@@ -15,7 +14,7 @@ from components.talos.documents import decode, encode, is_legacy
 from components.talos.patching import load_patches
 from components.talos.versions import Contract
 
-from .conftest import shared_path, talos
+from .conftest import schema_validator, talos
 
 CONTRACTS = [(1, minor) for minor in range(6, 15)]
 
@@ -44,10 +43,9 @@ def test_conformance_command_reports_the_first_differing_path(stability_dir: Pat
     assert "FAIL v1.13/base-worker.yaml: first difference at [0].machine.features.diskQuotaSupport" in result.stdout
 
 
-def _schema_for(contract: Contract) -> dict:  # type: ignore[type-arg]
-    name = {(1, 14): "talos-config-schema-v1.14.0-rc.1.json"}.get(
-        (contract.major, contract.minor), f"talos-config-schema-v{contract.major}.{contract.minor}.json")
-    return json.loads(shared_path("schemas", name).read_text())  # type: ignore[no-any-return]
+def _schema_for(contract: Contract) -> Any:
+    return schema_validator({(1, 14): "talos-config-schema-v1.14.0-rc.1.json"}.get(
+        (contract.major, contract.minor), f"talos-config-schema-v{contract.major}.{contract.minor}.json"))
 
 
 @pytest.mark.parametrize("contract", [Contract(*c) for c in CONTRACTS], ids=str)
@@ -59,8 +57,7 @@ def test_every_generated_document_is_valid_for_its_talos_version(contract, varia
     patch = "patch.yaml" if contract.multidoc_kubernetes else "patch-pre14.yaml"
     patches = PatchSet(load_patches([f"@{stability_dir / patch}"])) if variant == "overrides" else None
     documents = decode(encode(render_role(case_input(variant, contract, stability_secrets), role, patches)), "x")
-    legacy_schema = (json.loads(shared_path("schemas", "talos-v1alpha1-schema-v1.6.json").read_text())
-                     if contract == Contract(1, 6) else schema)
+    legacy_schema = schema_validator("talos-v1alpha1-schema-v1.6.json") if contract == Contract(1, 6) else schema
     for document in documents:
         if is_legacy(document):
             document.pop("persist")  # emitted by Talos, absent from every schema (reference §3)
@@ -68,4 +65,4 @@ def test_every_generated_document_is_valid_for_its_talos_version(contract, varia
                 document["machine"].get("install", {}).pop("extraKernelArgs", None)
         elif document["kind"] == "UnattendedInstallConfig":
             document["kind"] = "UnattendedInstall"  # the v1.14 schema's enum disagrees with Talos's output
-        jsonschema.validate(document, legacy_schema if is_legacy(document) else schema)
+        (legacy_schema if is_legacy(document) else schema).validate(document)

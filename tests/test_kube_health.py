@@ -11,7 +11,7 @@ from components.talos.api import operations
 from components.talos.api.operations import HealthReport, Target
 from components.talos.errors import TalosError
 from components.talos.kube.client import KubeCredentials
-from components.talos.kube.health import KubernetesChecks
+from components.talos.kube.health import KubernetesChecks, bootstrap_cni, cni_disabled, forced_server
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
 
@@ -105,3 +105,20 @@ def test_an_unreachable_kubespan_peer_fails_the_kubespan_stage_before_the_kubern
     assert report.stage == "KubeSpan peer"
     assert report.problems == [f"KubeSpan: {first} cannot reach peer worker-02 at {unreachable}:51820 (state down); "
                                "check that UDP 51820 is open towards it"]
+
+
+@pytest.mark.parametrize(("given", "server"), [
+    ("10.5.0.2", "https://10.5.0.2:6443"), ("10.5.0.2:7445", "https://10.5.0.2:7445"),
+    ("https://vip.lan", "https://vip.lan:6443"), ("fd00::1", "https://[fd00::1]:6443"),
+    ("[fd00::1]:443", "https://[fd00::1]:443")])
+def test_k8s_endpoint_takes_host_or_host_port_as_talosctl_health_does(given, server):
+    assert forced_server(given) == server
+
+
+def test_nodes_ready_is_skipped_only_when_talos_deploys_no_cni():
+    legacy = {"version": "v1alpha1", "machine": {}, "cluster": {"network": {}}}
+    assert bootstrap_cni([legacy]) == "flannel"  # the legacy default
+    assert cni_disabled([{**legacy, "cluster": {"network": {"cni": {"name": "none"}}}}])
+    assert not cni_disabled([{**legacy, "cluster": {"network": {"cni": {"name": "custom"}}}}])
+    assert bootstrap_cni([legacy, {"kind": "KubeClusterConfig"}, {"kind": "KubeFlannelCNIConfig"}]) == "flannel"
+    assert cni_disabled([legacy, {"kind": "KubeClusterConfig"}])  # v1.14 documents, no flannel one

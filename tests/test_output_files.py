@@ -39,8 +39,9 @@ def test_gen_config_writes_configs_and_talosconfig_0600_under_any_umask(umask: i
                                 str(stability_dir / "secrets.yaml"), "--talos-version", "v1.13", "-o", str(out),
                                 "--force", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert {p.name: _mode(p) for p in out.iterdir()} == {"controlplane.yaml": 0o600, "worker.yaml": 0o600,
-                                                         "talosconfig": 0o600}
+    modes = {p.name: _mode(p) for p in out.iterdir()}
+    assert modes.pop(".gitignore") in (0o644, 0o600)  # names only, no secret; keeps the folder's files out of git
+    assert modes == {"controlplane.yaml": 0o600, "worker.yaml": 0o600, "talosconfig": 0o600}
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])
@@ -78,15 +79,16 @@ def test_a_secrets_file_is_0600_from_the_moment_it_exists(umask: int, tmp_path: 
 
 @pytest.mark.parametrize("cluster_name", ["../escape", "/tmp/abs", "a/b", "x\\y"])
 def test_genconfig_refuses_a_cluster_name_that_would_write_outside_the_output_folder(
-        cluster_name: str, tmp_path: Path) -> None:
+        cluster_name: str, tmp_path: Path, stability_dir: Path) -> None:
     text = seed_talconfig("homelab-talos-dev").replace("clusterName: homelab-talos-dev",
                                                         f"clusterName: '{cluster_name}'")
     (tmp_path / "talconfig.yaml").write_text(text)
+    (tmp_path / "talsecret.yaml").write_text((stability_dir / "secrets.yaml").read_text())
     result = _talos_under_umask(0o022, "genconfig", cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "is not a plain file name" in result.stderr and "clusterName" in result.stderr
-    assert not (tmp_path / "clusterconfig").exists() and not (tmp_path / "talsecret.yaml").exists()
+    assert not (tmp_path / "clusterconfig").exists()
     assert sorted(p.name for p in tmp_path.parent.iterdir() if p.name == "escape-controlplane-01.yaml") == []
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from . import pki, yamlio
+from . import yamlio
 from .api.tls import Credentials
 from .secrets import SecretsBundle
+
+if TYPE_CHECKING:  # pki (cryptography) loads when a certificate is issued, never at program registration
+    from . import pki
 
 ADMIN_ROLE = "os:admin"
 READER_ROLE = "os:reader"
@@ -39,6 +42,8 @@ def talos_client_certificate(bundle: SecretsBundle, roles: list[str] | None = No
     for role in roles or []:
         if role not in TALOS_ROLES:
             raise ValueError(f"Talos role {role!r}: expected one of {', '.join(TALOS_ROLES)}")
+    from . import pki
+
     return pki.issue_certificate(bundle.os.load("certs.os"), organizations=roles or [ADMIN_ROLE],
                                  lifetime=ttl, now=now, backdate=TALOS_CLIENT_ALLOWED_SKEW)
 
@@ -67,6 +72,8 @@ def admin_kubeconfig(bundle: SecretsBundle, cluster_name: str, endpoint: str,
                      ttl: datetime.timedelta = KUBERNETES_ADMIN_CERT_TTL,
                      now: datetime.datetime | None = None) -> str:
     """The admin kubeconfig Talos's Kubeconfig API returns (CN=admin, O=system:masters, ECDSA)."""
+    from . import pki
+
     client = pki.issue_certificate(
         bundle.k8s.load("certs.k8s"), organizations=["system:masters"], common_name="admin",
         lifetime=ttl, now=now, backdate=KUBERNETES_ALLOWED_SKEW, key_encipherment=True,

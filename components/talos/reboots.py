@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import documents
-from .versions import parse_contract
+from .versions import contract_of
 
 _TOP = ("debug", "cluster")
 _MACHINE = {(1, 6): ("time", "certSANs", "install", "network", "sysfs", "sysctls", "logging", "controlPlane",
@@ -42,7 +42,7 @@ def _legacy(config: bytes | str, source: str) -> dict[str, Any]:
 def changes_requiring_reboot(old_config: bytes | str, new_config: bytes | str, talos_version: str) -> list[str]:
     """Config paths whose change, on a node running `talos_version`, is applied only by a reboot; empty when
     the whole change applies in place."""
-    contract = parse_contract(talos_version, "talos version")
+    contract = contract_of(talos_version, "talos version")
     if contract.greater(1, 13):
         return []
     minor = 6 if not contract.greater(1, 6) else min(contract.minor, 13)

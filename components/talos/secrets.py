@@ -11,14 +11,16 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import pki, yamlio
+from . import yamlio
 from .documents import decode, is_legacy
 from .errors import SecretsError
 from .files import write_output
-from .secrets_validation import check_bundle
 from .versions import Contract
+
+if TYPE_CHECKING:  # pki (cryptography) loads on first use: the Pulumi program's registration never needs it
+    from . import pki
 
 _TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _VALIDATED: set[bytes] = set()  # digests of bundle texts that passed validate() in this process
@@ -53,6 +55,8 @@ class CertPair:
         return cls(pair.crt_pem, pair.key_pem)
 
     def load(self, what: str) -> pki.CertificateAndKey:
+        from . import pki
+
         return pki.CertificateAndKey(pki.decode_certificate(self.crt, f"{what}.crt"),
                                      pki.decode_key(self.key, f"{what}.key"))
 
@@ -80,6 +84,8 @@ class SecretsBundle:
 
     @classmethod
     def generate(cls, contract: Contract, now: datetime.datetime | None = None) -> SecretsBundle:
+        from . import pki
+
         now = (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0)
         random_skid = contract.random_subject_key_id
 
@@ -183,6 +189,8 @@ class SecretsBundle:
 
     def validate(self, source: str) -> None:
         """Talos's Bundle.Validate, and what Talos and Kubernetes will need of each value (secrets_validation)."""
+        from .secrets_validation import check_bundle
+
         check_bundle(self, source)
 
     # ------------------------------------------------------------ from a controlplane config

@@ -17,8 +17,6 @@ _TAG_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$")
 
 # Newest stable Talos release: what `gen` uses when no --talos-version is given.
 DEFAULT_TALOS_VERSION = "v1.13.9"
-OLDEST_CONTRACT = (1, 3)
-NEWEST_CONTRACT = (1, 15)
 
 
 @total_ordering
@@ -96,19 +94,40 @@ class Contract:
         return self.greater(1, 10)
 
 
-def parse_contract(version: str, source: str = "--talos-version") -> Contract:
-    """Parse ``v1.13``, ``v1.13.9`` or ``1.13`` into a contract; refuse what Talos would refuse."""
+# The Talos versions this project supports, stated here only: what a definition's talosVersion, `gen
+# config`/`gen secrets`/`gensecret --talos-version` and the stack's secrets may target. v1.5 is the oldest
+# talhelper's own fixtures use; v1.14 is the newest whose documents the renderer and the schemas know.
+# The README states this range (tests/test_versions_range.py holds it to this).
+OLDEST_SUPPORTED = Contract(1, 5)
+NEWEST_SUPPORTED = Contract(1, 14)
+SUPPORTED_RANGE = f"{OLDEST_SUPPORTED} to {NEWEST_SUPPORTED}"
+
+
+def contract_of(version: str, source: str = "Talos version") -> Contract:
+    """Talos's ParseContractFromVersion (pkg/machinery/config/contract.go): ``v1.13``, ``v1.13.9`` or ``1.13``
+    into a contract, with no range check: for versions a node reports, which this project does not choose."""
     match = _CONTRACT_RE.match(version.strip())
     if not match:
         raise VersionError(
             f"{source}: {version!r} is not a Talos version; expected vX.Y or vX.Y.Z, for example v1.13.9"
         )
-    contract = Contract(int(match.group(1)), int(match.group(2)))
-    if not (Contract(*OLDEST_CONTRACT) <= contract <= Contract(*NEWEST_CONTRACT)):
-        raise VersionError(
-            f"{source}: Talos {version} is not supported; expected a version from "
-            f"v{OLDEST_CONTRACT[0]}.{OLDEST_CONTRACT[1]} to v{NEWEST_CONTRACT[0]}.{NEWEST_CONTRACT[1]}"
-        )
+    return Contract(int(match.group(1)), int(match.group(2)))
+
+
+def unsupported_reason(version: str) -> str | None:
+    """Why a target version (already parsed by contract_of) is outside the supported range, or None."""
+    if OLDEST_SUPPORTED <= contract_of(version) <= NEWEST_SUPPORTED:
+        return None
+    return f"Talos {version.strip()} is not supported; expected a version from {SUPPORTED_RANGE}"
+
+
+def parse_contract(version: str, source: str = "--talos-version") -> Contract:
+    """A version a user chose to target: parsed as Talos parses it, and refused outside the supported range.
+    `source` names where it came from (a flag, or a file and field)."""
+    contract = contract_of(version, source)
+    reason = unsupported_reason(version)
+    if reason:
+        raise VersionError(f"{source}: {reason}")
     return contract
 
 

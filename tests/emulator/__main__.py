@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     cluster = EmulatedCluster(addresses, version=args.talos_version, port=args.port,
                               install_seconds=args.install_seconds, reboot_seconds=args.reboot_seconds,
-                              journal=args.journal)
+                              journal=args.journal, announce=lambda line: print(line, flush=True))
     with cluster:
         for address in addresses:
             cluster.node(address).faults.latency = args.latency

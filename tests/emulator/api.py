@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
@@ -18,7 +19,7 @@ from components.talos.api.proto.storage import storage_pb2
 from components.talos.clientconfig import admin_kubeconfig
 from components.talos.reboots import changes_requiring_reboot
 from components.talos.secrets import SecretsBundle
-from components.talos.versions import parse_contract
+from components.talos.versions import contract_of
 
 from . import etcd
 from . import resources as node_resources
@@ -111,7 +112,7 @@ class NodeAPI(LogsAPI):
         paths = changes_requiring_reboot(node.config.text, config.text, node.version)
         reason = ("this config change can't be applied in immediate mode\ndiff:\n" + "\n".join(paths)) if paths else ""
         mode = request.mode
-        newest = parse_contract(node.version).greater(1, 13)
+        newest = contract_of(node.version).greater(1, 13)
         if mode == _MODE.REBOOT and newest:
             raise fail(Status.UNIMPLEMENTED, "the REBOOT mode is not supported, please use AUTO or NO_REBOOT modes "
                                              "instead")
@@ -276,6 +277,10 @@ class NodeAPI(LogsAPI):
             if node.config.control_plane:
                 ids += ["etcd", "trustd"]
         infos = []
+        # Every service Talos runs has events (internal/app/machined/pkg/system/service_runner.go); the last one's
+        # ts is talosctl's LAST CHANGE. Here: the node's boot, by its own clock.
+        since = Timestamp()
+        since.FromDatetime(node.booted_clock or node.now())
         for service in sorted(ids):
             if service == "etcd" and node.etcd_failure:
                 infos.append(machine_pb2.ServiceInfo(
@@ -284,8 +289,11 @@ class NodeAPI(LogsAPI):
                                                                                       state="Failed")])))
                 continue
             running = service != "etcd" or node.etcd_member_id is not None
+            event = machine_pb2.ServiceEvent(msg="Health check successful" if running else "Waiting for bootstrap",
+                                             state="Running" if running else "Preparing", ts=since)
             infos.append(machine_pb2.ServiceInfo(
                 id=service, state="Running" if running else "Preparing",
+                events=machine_pb2.ServiceEvents(events=[event]),
                 health=machine_pb2.ServiceHealth(healthy=running,
                                                  last_message="" if running else "waiting for bootstrap")))
         return machine_pb2.ServiceListResponse(messages=[machine_pb2.ServiceList(services=infos)])
@@ -328,7 +336,7 @@ class NodeAPI(LogsAPI):
         if not node.installed:
             raise fail(Status.FAILED_PRECONDITION, "Talos is not installed")
         tag = image.rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else node.version
-        parse_contract(tag, "upgrade image")
+        contract_of(tag, "upgrade image")
         node.pending_version = tag
         node.cluster.journal_event(node.address, "upgrade")
         node.cluster.kubernetes.cordon_and_drain(node)

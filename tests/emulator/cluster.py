@@ -13,7 +13,7 @@ import ipaddress
 import json
 import threading
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -49,7 +49,8 @@ class EmulatedCluster:
 
     def __init__(self, addresses: Iterable[str], *, version: str = DEFAULT_VERSION, port: int = TALOS_API_PORT,
                  install_seconds: float = 0.2, reboot_seconds: float = 0.2, apply_seconds: float = 0.0,
-                 clock_offset: float = 0.0, journal: str | None = None, kube_port: int = 6443) -> None:
+                 clock_offset: float = 0.0, journal: str | None = None, kube_port: int = 6443,
+                 announce: Callable[[str], None] | None = None) -> None:
         self.install_seconds = install_seconds
         self.reboot_seconds = reboot_seconds
         self.apply_seconds = apply_seconds
@@ -65,6 +66,7 @@ class EmulatedCluster:
         self._lock = threading.Lock()
         self.kubernetes = KubernetesState(self, port=kube_port)
         self._journal = open(journal, "a", encoding="utf-8") if journal else None  # noqa: SIM115 (closed in stop)
+        self._announce = announce  # one readable line per node event (the command line's console)
         self._started = time.monotonic()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -170,9 +172,12 @@ class EmulatedCluster:
 
     def journal_event(self, node: str, event: str) -> None:
         """One JSON line per event (issue 12's --journal format), with the node's versions after it."""
+        emulated = self.find(node)
+        if self._announce is not None:
+            phase = f" ({emulated.phase})" if emulated is not None and event == "reboot-end" else ""
+            self._announce(f"{emulated.address if emulated else node}: {event}{phase}")
         if self._journal is None:
             return
-        emulated = self.find(node)
         images = images_of(emulated) if emulated is not None and emulated.config is not None else {}
         control_plane = emulated is not None and emulated.config is not None and emulated.config.control_plane
         versions = {"talos": emulated.version if emulated else None, "kubelet": tag(images.get("kubelet", "")) or None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from components.talos import documents
+from components.talos.kube.health import bootstrap_cni
 
 if TYPE_CHECKING:
     from .cluster import EmulatedCluster
@@ -232,9 +233,12 @@ class KubernetesState:
         return next((n for n in self.cluster.nodes.values() if n.hostname == hostname), None)
 
     def cni_ready(self, node: EmulatedNode) -> bool:
-        """kubelet reports NetworkReady only once a CNI runs: Talos deploys Flannel unless `cni: none`."""
-        cni = ((legacy_document(node).get("cluster") or {}).get("network") or {}).get("cni") or {}
-        return self.cni_installed or cni.get("name", "flannel") == "flannel"
+        """kubelet reports NetworkReady only once a CNI runs: Talos deploys Flannel when its bootstrap manifests
+        name it (the legacy cni name, default flannel, up to v1.13; a KubeFlannelCNIConfig document from v1.14:
+        siderolabs/talos internal/app/machined/pkg/controllers/k8s/control_plane.go)."""
+        if node.config is None:
+            return self.cni_installed
+        return self.cni_installed or bootstrap_cni(documents.decode(node.config.text, "machine config")) == "flannel"
 
     def node_object(self, registered: RegisteredNode) -> dict[str, Any]:
         node = self._node_of(registered.hostname)

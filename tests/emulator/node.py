@@ -17,7 +17,7 @@ from components.talos import pki
 from components.talos.api.diagnose import spki_fingerprint
 from components.talos.api.tls import server_context
 from components.talos.definition.validate import is_ip
-from components.talos.versions import parse_contract
+from components.talos.versions import contract_of
 
 from .clock import NodeClock, forget, verify_by
 from .received import ReceivedConfig
@@ -61,7 +61,7 @@ class BootMedia:
     def halts_when_installed(self) -> bool:
         """siderolabs/talos pkg/imager/imager.go buildCmdline: from v1.8 (pkg/machinery/imager/quirks
         SupportsHaltIfInstalled) every ISO's cmdline gets talos.halt_if_installed=1; disk images never do."""
-        return self.iso is not None and parse_contract(self.iso).greater(1, 7)
+        return self.iso is not None and contract_of(self.iso).greater(1, 7)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class EmulatedNode:
     etcd_failure: str = ""  # the etcd service failed to start (a refused recovery), with this event message
     recovery_snapshot: bytes | None = None  # what EtcdRecover uploaded to /var/lib/etcd.snapshot (on EPHEMERAL)
     booted_at: float = 0.0
+    booted_clock: datetime.datetime | None = None  # the node's own clock at its last boot (service events' ts)
     apply_in_progress: bool = False
     rebooting_after_apply: bool = False
     # An upgrade installs the new version and reboots into it: until then the node runs (and reports) the old one
@@ -121,7 +122,7 @@ class EmulatedNode:
     @property
     def unified_api(self) -> bool:
         """Talos v1.13 unified the maintenance and regular APIs; before, maintenance had its own server."""
-        return parse_contract(self.version).greater(1, 12)
+        return contract_of(self.version).greater(1, 12)
 
     @property
     def listening(self) -> bool:
@@ -152,7 +153,8 @@ class EmulatedNode:
         """The API certificate for the current phase and the CA to verify clients against (None: no mTLS)."""
         ips = [self.address, "127.0.0.1"]
         if self.maintenance or self.config is None:
-            # An ephemeral self-signed CA per boot, as Talos's "maintenance root".
+            # An ephemeral self-signed CA per boot, as Talos's "maintenance root"; no client certificate is asked for
+            # (internal/app/machined/pkg/controllers/secrets/api.go: SkipVerifyingClientCert in maintenance).
             # Signed with the node's clock, NotBefore = now (siderolabs/crypto x509.NewDefaultOptions).
             root = pki.new_certificate_authority(None, "ed25519", self.now(), True)
             leaf = pki.issue_certificate(root, organizations=[], common_name="maintenance-service.talos.dev",
@@ -218,6 +220,7 @@ class EmulatedNode:
             self.version, self.pending_version = self.pending_version, None
         self.rebooting_after_apply = False
         self.booted_at = asyncio.get_running_loop().time()
+        self.booted_clock = self.now()
         if self._boots_iso() and self.installed:
             if self.boot.halts_when_installed():
                 # siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_sequencer.go Initialize:
@@ -262,7 +265,7 @@ class EmulatedNode:
         self.cluster.journal_event(self.address, "reset")
         # Installed() is the EPHEMERAL partition before v1.8 and the META volume from v1.8:
         # siderolabs/talos internal/app/machined/pkg/runtime/v1alpha1/v1alpha1_state.go
-        marker = "META" if parse_contract(self.version).greater(1, 7) else "EPHEMERAL"
+        marker = "META" if contract_of(self.version).greater(1, 7) else "EPHEMERAL"
         self.installed = self.installed and marker not in wiped
         if reboot:
             self.reboot()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.talos.versions import parse_contract
+from components.talos.versions import contract_of
 
 from .node import EmulatedNode
 
@@ -27,7 +27,7 @@ def served(node: EmulatedNode, type_: str) -> list[tuple[str, Any]] | None:
         hostname, _, domain = node.hostname.partition(".")
         return [("hostname", {"hostname": hostname, "domainname": domain})]
     if type_ == DISKS:
-        if not parse_contract(node.version).greater(1, 7):  # block.Disk arrived in Talos v1.8
+        if not contract_of(node.version).greater(1, 7):  # block.Disk arrived in Talos v1.8
             return None
         return [("sda", {"dev_path": "/dev/sda", "size": DISK_SIZE, "pretty_size": "11 GB", "readonly": False,
                          "transport": "virtio", "rotational": True, "model": "QEMU HARDDISK", "serial": "",

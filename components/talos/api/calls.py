@@ -11,7 +11,7 @@ from google.protobuf import duration_pb2, empty_pb2
 from grpclib.const import Status
 
 from .. import yamlio
-from ..versions import parse_contract
+from ..versions import contract_of
 from . import methods
 from .archive import first_member
 from .client import TalosClient
@@ -184,7 +184,7 @@ async def etcd_recover(client: TalosClient, source: BinaryIO, *, node: str | Non
 
 
 def _lifecycle_api(tag: str) -> bool:
-    return parse_contract(tag, "Version reply").greater(1, 12)
+    return contract_of(tag, "Version reply").greater(1, 12)
 
 
 def uses_lifecycle_upgrade(tag: str) -> bool:

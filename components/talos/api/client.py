@@ -24,7 +24,10 @@ from . import diagnose
 from .errors import (
     CLIENT_REFUSED_HINT,
     FINGERPRINT_HINT,
+    MAINTENANCE_DETAIL,
+    MAINTENANCE_HINT,
     TALOS_API_PORT,
+    WRONG_CLUSTER_HINT,
     TalosAPIError,
     hint_for_status,
     status_is_transient,
@@ -237,6 +240,10 @@ class TalosClient:
         """This client refused the node's certificate: look at it (unverified) to say exactly why."""
         certificate = await diagnose.fetch_certificate(self.host, self.port, self.credentials, call_timeout(timeout))
         hint, transient = diagnose.server_hint(error.verify_code, self.host, certificate)
+        if hint == WRONG_CLUSTER_HINT and await diagnose.serves_anonymous_clients(self.host, self.port,
+                                                                                  call_timeout(timeout)):
+            return TalosAPIError(node=target, address=self.address, call=method.name, detail=MAINTENANCE_DETAIL,
+                                 hint=MAINTENANCE_HINT)
         return TalosAPIError(node=target, address=self.address, call=method.name,
                              detail=f"TLS verification failed: {error.verify_message}", hint=hint, transient=transient)
 

@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .errors import WRONG_CLUSTER_HINT
-from .tls import Credentials, inspection_context
+from .tls import Credentials, inspection_context, maintenance_client_context
 
 # OpenSSL's X509_V_ERR_* codes (include/openssl/x509_vfy.h) that Python passes through as verify_code.
 CERT_NOT_YET_VALID = 9
@@ -69,6 +69,28 @@ async def fetch_certificate(host: str, port: int, credentials: Credentials | Non
         return peer_certificate(writer.get_extra_info("ssl_object"))
     except ValueError:  # the node closed before the handshake finished
         return None
+    finally:
+        writer.close()
+
+
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"  # RFC 9113 3.4; apid answers with a SETTINGS frame
+
+
+async def serves_anonymous_clients(host: str, port: int, timeout: float) -> bool:
+    """Whether the node is in maintenance mode: Talos's maintenance API (siderolabs/talos internal/app/machined/
+    pkg/controllers/secrets/api.go, maintenance branch: SkipVerifyingClientCert) finishes TLS and speaks HTTP/2
+    with a client that has no certificate, while a configured apid requires and verifies one and drops such a
+    client at its first read (TLS 1.3 reports that after the handshake)."""
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=maintenance_client_context()), timeout)
+    except (OSError, TimeoutError, ssl.SSLError):
+        return False
+    try:
+        writer.write(HTTP2_PREFACE)
+        return bool(await asyncio.wait_for(reader.read(9), timeout))
+    except (OSError, TimeoutError, ssl.SSLError):
+        return False
     finally:
         writer.close()
 

@@ -66,5 +66,11 @@ WRONG_CLUSTER_HINT = ("the node presented a certificate that is not signed by th
 FINGERPRINT_HINT = ("the node in maintenance mode presented a certificate whose fingerprint is not pinned "
                     "(--cert-fingerprint); no config was sent. Check the address, or read the fingerprint again "
                     "from the node's console (it changes at every boot in maintenance mode)")
+# A secure call met a node in maintenance mode (no config yet, or reset): its certificate comes from the node's
+# own boot-time CA, so no cluster CA can verify it; talosctl only says "certificate signed by unknown authority".
+MAINTENANCE_DETAIL = ("the node is in maintenance mode: it accepts clients without a certificate and presents "
+                      "its own boot-time certificate, not one signed by this cluster's OS CA")
+MAINTENANCE_HINT = ("add --insecure: a node in maintenance mode has no config and takes only insecure calls "
+                    "(apply-config --insecure --file CONFIG); a reset node needs its config again before bootstrap")
 CLIENT_REFUSED_HINT = ("the node refused the client certificate; check that the talosconfig belongs to this cluster "
                        "(a node in maintenance mode needs --insecure instead)")

@@ -13,7 +13,7 @@ from google.protobuf import empty_pb2
 from ..documents import image_tag
 from . import calls, diagnose, methods
 from .client import DEFAULT_CALL_TIMEOUT, TalosClient
-from .errors import FINGERPRINT_HINT, TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
+from .errors import FINGERPRINT_HINT, MAINTENANCE_HINT, TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
 from .retry import deadline as within
 from .retry import with_retries
 from .tls import Credentials
@@ -133,7 +133,7 @@ def _secure_or_wait(attempt: Callable[[], Awaitable[T]]) -> Callable[[], Awaitab
         try:
             return await attempt()
         except TalosAPIError as error:
-            if error.hint == WRONG_CLUSTER_HINT and not error.transient:
+            if error.hint in (WRONG_CLUSTER_HINT, MAINTENANCE_HINT) and not error.transient:
                 error.transient = True  # maintenance certificate until the reboot completes
             raise
 

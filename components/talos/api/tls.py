@@ -14,8 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..pki import standard_key_pem
-
 
 @dataclass(frozen=True)
 class Credentials:
@@ -58,6 +56,8 @@ def _base_context(purpose: ssl.Purpose) -> ssl.SSLContext:
 
 def load_identity(context: ssl.SSLContext, crt: bytes, key: bytes) -> None:
     """Load a certificate and key, accepting Talos's non-standard ``ED25519 PRIVATE KEY`` PEM label."""
+    from ..pki import standard_key_pem  # cryptography: loaded when a connection is made, not at import
+
     with _pem_file(crt + b"\n" + standard_key_pem(key)) as path:
         context.load_cert_chain(path)
 

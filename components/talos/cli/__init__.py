@@ -24,10 +24,17 @@ from . import (
 )
 from .session import add_global_flags
 
+INSTALLED_COMMAND = "talos-cluster"  # pyproject.toml [project.scripts]
+
+
+def _program_name() -> str:
+    """How the user called us, for usage lines: the installed command or the module."""
+    return INSTALLED_COMMAND if os.path.basename(sys.argv[0]) == INSTALLED_COMMAND else "python -m components.talos"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m components.talos",
+        prog=_program_name(),
         description="Talos machinery in Python: talosctl's gen and node commands, talhelper, Image Factory schematics.",
     )
     add_global_flags(parser, root=True)

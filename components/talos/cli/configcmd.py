@@ -11,6 +11,7 @@ from typing import Any
 from .. import yamlio
 from ..errors import ConfigError
 from ..files import write_output
+from . import secret_files
 from .session import add_global_flags, talosconfig_path
 from .tables import print_table
 
@@ -43,6 +44,7 @@ def _save(path: Path, data: dict[str, Any]) -> None:
     except OSError as error:
         raise ConfigError(f"error writing config: {path.parent}: {error.strerror}") from None
     write_output(path, yamlio.dump({"context": data.get("context") or "", "contexts": contexts}))
+    secret_files.cover([path], only_in_repository=True)
 
 
 def _context_data(data: dict[str, Any], args: argparse.Namespace, path: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from ..versions import (
     normalize_kubernetes_version,
     parse_contract,
 )
+from . import secret_files
 from .flags import add_bool, string_slice
 
 OUTPUT_TYPES = ("controlplane", "worker", "talosconfig")
@@ -82,6 +83,7 @@ def _gen_secrets(args: argparse.Namespace) -> int:
         sys.stdout.write(bundle.to_yaml())
     else:
         bundle.write(args.output_file, force=args.force)
+        secret_files.cover([Path(args.output_file)])
     return 0
 
 
@@ -142,4 +144,5 @@ def _gen_config(args: argparse.Namespace) -> int:
         # every output holds private keys (configs: five CAs; talosconfig: an admin key), so 0600
         write_output(directory / names[output_type], outputs[output_type], 0o600, overwrite=args.force)
         print(f"Created {directory / names[output_type]}", file=sys.stderr)
+    secret_files.cover(directory / names[output_type] for output_type in output_types)
     return 0

@@ -15,6 +15,7 @@ from .. import yamlio
 from ..api import calls
 from ..errors import ConfigError
 from ..files import write_output
+from . import secret_files
 from .flags import add_bool
 from .session import Session, add_global_flags
 
@@ -107,6 +108,7 @@ def _kubeconfig(args: argparse.Namespace) -> int:
             print(message)
         text = yaml.safe_dump(merged, sort_keys=True, default_flow_style=False, width=1 << 20)
     write_output(path, text)
+    secret_files.cover([path], only_in_repository=True)
     return 0
 
 

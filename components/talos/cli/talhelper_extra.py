@@ -15,6 +15,7 @@ from .talhelper_genconfig import add_env_file, env_files
 
 BOOT_METHODS = ("iso", "disk-image", "pxe")
 LATEST_TALOS = "v1.13.9"
+DEFAULT_TALCONFIG = "talconfig.yaml"
 
 
 def register(commands: Any) -> None:
@@ -45,7 +46,7 @@ def register(commands: Any) -> None:
     validate = commands.add_parser("validate", help="check a talconfig (talhelper validate)")
     targets = validate.add_subparsers(dest="validate_kind", metavar="{talconfig,nodeconfig}", required=True)
     talconfig = targets.add_parser("talconfig", help="check the validity of a talhelper config file")
-    talconfig.add_argument("file", nargs="?", default="talconfig.yaml")
+    talconfig.add_argument("file", nargs="?", default=DEFAULT_TALCONFIG)
     add_env_file(talconfig)
     talconfig.add_argument("--no-substitute", action="store_true", help="do not substitute ${VAR}s")
     talconfig.set_defaults(handler=_validate_talconfig)
@@ -113,8 +114,18 @@ def _validate_talconfig(args: argparse.Namespace) -> int:
             parse_definition(Path(args.file).read_text(), args.file, substitute=False)
         else:
             load_definition(args.file, env_files=env_files(args))
+    except OSError as error:  # --no-substitute reads the file itself
+        raise ConfigError(f"failed to read config file {Path(args.file).absolute()}: {error.strerror}") from None
     except DefinitionError as error:
-        print("There are issues with your talhelper config file:")
+        unreadable = next((p for p in error.problems if p.path == "(file)" and p.message.startswith("cannot read")),
+                          None)
+        if unreadable is not None:  # talhelper: "failed to read config file: open talconfig.yaml: ..."
+            raise ConfigError(f"failed to read config file {Path(args.file).absolute()}: "
+                              f"{unreadable.message.removeprefix('cannot read: ')}"
+                              + ("; pass the file: validate talconfig FILE" if args.file == DEFAULT_TALCONFIG
+                                 else "")) from None
+        # talhelper's layout, with the file named (several may be validated from one folder)
+        print(f"There are issues with your talhelper config file {args.file}:")
         for problem in error.problems:
             shown = f" (got {problem.value!r})" if problem.has_value else ""
             print(f'field: "{problem.path}"\n{problem.message}{shown}')

@@ -20,7 +20,6 @@ from ..files import check_output_target, confined_name, write_output
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
 from ..talsecret import DEFAULT_SECRET_FILES, find_secret_file, load_talsecret
-from ..versions import parse_contract
 from .flags import string_slice
 from .gitignore import append_gitignore, ignore_line
 
@@ -56,8 +55,7 @@ def register(commands: Any) -> None:
     add_env_file(genconfig)
     genconfig.add_argument("-s", "--secret-file", action="append", default=None, metavar="FILES",
                            help="list of files containing secrets for the cluster; the last existing one is used "
-                                f"(default {','.join(DEFAULT_SECRET_FILES)}); when none exists a new bundle is "
-                                "written (0600) to the first")
+                                f"(default {','.join(DEFAULT_SECRET_FILES)}); none existing is an error")
     genconfig.add_argument("-o", "--out-dir", default="./clusterconfig")
     genconfig.add_argument("-m", "--talos-mode", default="metal", help="Talos runtime mode to validate for")
     genconfig.add_argument("--no-gitignore", action="store_true", help="do not create/update the .gitignore file")
@@ -85,15 +83,12 @@ def config_file_name(definition: ClusterDefinition, node: NodeDefinition) -> str
 _OWN_FILES = {"talosconfig": "the talosconfig", ".gitignore": "the .gitignore"}
 
 
-def output_names(definition: ClusterDefinition, out: Path, gitignore: bool,
-                 secrets_path: Path | None = None) -> list[str]:
+def output_names(definition: ClusterDefinition, out: Path, gitignore: bool) -> list[str]:
     """Every node's file name, checked before anything is written: inside the folder, no two nodes (or a
-    node and talosconfig, .gitignore or a new secrets file) on one file, also on a case-insensitive file
+    node and talosconfig or .gitignore) on one file, also on a case-insensitive file
     system (macOS, Windows), each one a .gitignore line can match, and no file or folder a symbolic link."""
     names = [config_file_name(definition, node) for node in definition.nodes]
     owners = {name.casefold(): what for name, what in _OWN_FILES.items()}
-    if secrets_path is not None and secrets_path.parent.resolve() == out.resolve():
-        owners[secrets_path.name.casefold()] = f"the new secrets file {secrets_path}"
     for node, name in zip(definition.nodes, names, strict=True):
         where = f"{definition.source}: nodes[{node.index}] ({node.hostname})"
         other = owners.get(name.casefold())
@@ -108,18 +103,19 @@ def output_names(definition: ClusterDefinition, out: Path, gitignore: bool,
     return names
 
 
-def _secrets(args: argparse.Namespace, definition: ClusterDefinition) -> tuple[SecretsBundle, Path | None]:
-    """The existing bundle (decrypted when SOPS-encrypted), or a new one and where it is to be written."""
+def _secrets(args: argparse.Namespace) -> SecretsBundle:
+    """The existing bundle (decrypted when SOPS-encrypted). None found is an error: talhelper would generate
+    throw-away secrets (pkg/talos/input.go NewClusterInput: "new secrets will be generated everytime you run
+    this command"), so configs from two runs would belong to two clusters; secrets are made on purpose only."""
     candidates = string_slice(args.secret_file) if args.secret_file else list(DEFAULT_SECRET_FILES)
     found = find_secret_file(candidates)
-    if found is not None:
-        return load_talsecret(found), None
-    target = Path(candidates[0])
-    if ".sops." in target.name:
-        # A new bundle is plaintext: never under a name that says it is encrypted.
-        raise SecretsError(f"no secrets file found ({', '.join(candidates)}); create it first: "
-                           f"`talhelper gensecret > {target} && sops -e -i {target}`")
-    return SecretsBundle.generate(parse_contract(definition.talos_version)), target
+    if found is None:
+        first = candidates[0]
+        encrypt = f" && sops -e -i {first}" if ".sops." in Path(first).name else ""
+        raise SecretsError(f"no secrets file found: looked for {', '.join(candidates)} in {Path.cwd()}; genconfig "
+                           f"never makes new secrets. Make them once (0600, listed in .gitignore): "
+                           f"`talos-cluster gen secrets -o {first}`{encrypt}, or pass the cluster's own with -s")
+    return load_talsecret(found)
 
 
 def _diff(path: Path, after: str) -> str:
@@ -144,9 +140,9 @@ def _genconfig(args: argparse.Namespace) -> int:
 
 
 def _write_configs(args: argparse.Namespace, definition: ClusterDefinition) -> int:
-    bundle, new_secret_path = _secrets(args, definition)
+    bundle = _secrets(args)
     out = Path(args.out_dir)
-    names = output_names(definition, out, not args.no_gitignore, new_secret_path)
+    names = output_names(definition, out, not args.no_gitignore)
     # Every node is rendered before anything is written: a failing node leaves no partial output.
     rendered = [(node, name, render_node_text(definition, node, bundle))
                 for node, name in zip(definition.nodes, names, strict=True)]
@@ -155,9 +151,6 @@ def _write_configs(args: argparse.Namespace, definition: ClusterDefinition) -> i
             diff = _diff(out / name, text)
             print(diff if diff else f"no changes found on {args.out_dir}/{name}")
         return 0
-    if new_secret_path is not None:
-        bundle.write(new_secret_path)
-        print(f"generated secrets bundle {new_secret_path}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     for node, name, text in rendered:
         write_output(out / name, text)

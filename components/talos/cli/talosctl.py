@@ -1,5 +1,6 @@
 """talosctl's node commands in Python, so the article's steps run without installing talosctl:
-apply-config, version, disks, reset, health (bootstrap and etcd: cli/etcd.py)."""
+apply-config, kubeconfig, version, disks, reset, health (Talos and Kubernetes stages); bootstrap and etcd:
+cli/etcd.py."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import documents
 from ..api import calls, operations
-from ..errors import ConfigError
+from ..api.client import TalosClient
+from ..errors import ConfigError, TalosError
+from ..kube.client import read_kubeconfig
+from ..kube.health import STAGE_API, KubernetesChecks, cni_disabled, forced_server
 from .flags import add_bool, seconds, string_slice
 from .machineconfig import print_apply_result
 from .session import Session, add_global_flags
@@ -102,6 +107,20 @@ def _discover(session: Session) -> tuple[list[str], list[str]]:
     return control_planes, workers
 
 
+def _kubernetes_checks(session: Session, first: str, k8s_endpoint: str) -> KubernetesChecks:
+    """talosctl health's Kubernetes side (pkg/cluster/kubernetes.go KubernetesClient): the admin kubeconfig from
+    the Talos API, its server unless --k8s-endpoint replaces it; Ready nodes are waited for unless the CNI is
+    `none` (pkg/cluster/check/default.go)."""
+
+    async def fetch(client: TalosClient, node: str) -> tuple[str, str]:
+        return await calls.kubeconfig(client, node=node), await calls.machine_config(client, node=node)
+
+    _, (kubeconfig, config) = session.one("health", lambda client, _node: fetch(client, first))
+    server, credentials = read_kubeconfig(kubeconfig, f"kubeconfig of {first}")
+    return KubernetesChecks(credentials, nodes_ready=not cni_disabled(documents.decode(config, f"config of {first}")),
+                            server=forced_server(k8s_endpoint) if k8s_endpoint else server)
+
+
 def _health(args: argparse.Namespace) -> int:
     session = Session(args)
     credentials = session.secure_credentials("health")
@@ -112,12 +131,24 @@ def _health(args: argparse.Namespace) -> int:
     control_planes = [operations.Target(n, session.endpoint if n != session.endpoint else "")
                       for n in control_plane_nodes]
     workers = [operations.Target(n, session.endpoint if n != session.endpoint else "") for n in worker_nodes]
-    asyncio.run(operations.wait_healthy(control_planes, workers, credentials,
-                                        deadline=seconds(args.wait_timeout, "--wait-timeout")))
-    print(f"cluster is healthy: {len(control_planes)} control planes in etcd, {len(workers)} workers, services up")
-    # talosctl's DefaultClusterChecks go on through the Kubernetes API; this CLI has no Kubernetes client yet
-    print("not checked: the Kubernetes API server, nodes Ready and control-plane pods (talosctl health checks "
-          "them through the Kubernetes API)", file=sys.stderr)
+    if not control_planes:
+        raise ConfigError("health: no control plane node; pass --control-plane-nodes (the Kubernetes API and etcd "
+                          "are checked through them)")
+    kubernetes = _kubernetes_checks(session, control_planes[0].node, args.k8s_endpoint)
+    report = asyncio.run(operations.check_health(control_planes, workers, credentials, kubernetes=kubernetes))
+    if not report.healthy:
+        try:
+            asyncio.run(operations.wait_healthy(control_planes, workers, credentials, kubernetes=kubernetes,
+                                                deadline=seconds(args.wait_timeout, "--wait-timeout")))
+        except TalosError as error:
+            if f": {STAGE_API}: " not in str(error) or args.k8s_endpoint:
+                raise
+            raise TalosError(f"{error}; if that endpoint (a VIP or load balancer) is not up, pass --k8s-endpoint "
+                             "with a control plane's address") from None
+    ready = "Ready" if kubernetes.nodes_ready else "reported (Ready not checked: the CNI is none)"
+    print(f"cluster is healthy: {len(control_planes)} control planes in etcd, {len(workers)} workers, services up; "
+          f"Kubernetes API at {kubernetes.server} answers, control-plane static pods running, every node {ready} "
+          "and schedulable")
     return 0
 
 
@@ -155,5 +186,7 @@ def register(commands: Any) -> None:
     health.add_argument("--control-plane-nodes", action="append", help="control plane addresses")
     health.add_argument("--worker-nodes", action="append", help="worker addresses")
     health.add_argument("--wait-timeout", default="20m", help="how long to wait (Go duration; default 20m)")
+    health.add_argument("--k8s-endpoint", default="",
+                        help="use endpoint instead of kubeconfig default (host or host:port; port 6443 by default)")
     health.set_defaults(handler=_health)
 

@@ -10,13 +10,9 @@ from typing import Any
 from ..errors import PatchError, TalosError
 from ..secrets import SecretsBundle
 from ..validation import MachineConfigInvalid, describe, endpoint_problem
-from ..versions import Contract, check_kubernetes_supported, parse_contract
+from ..versions import check_kubernetes_supported, unsupported_reason
 from .model import ClusterDefinition, NodeDefinition
 from .problems import ProblemList
-
-# Node fields map onto the v1alpha1 machine config up to v1.13, onto typed documents from v1.14.
-NEWEST_DEFINITION_CONTRACT = Contract(1, 14)
-OLDEST_DEFINITION_CONTRACT = Contract(1, 5)  # talhelper's own fixtures use v1.5
 
 
 def is_ip(value: Any) -> bool:
@@ -178,10 +174,9 @@ def _check_cluster(definition: ClusterDefinition, problems: ProblemList) -> None
             if _cidr(value) is None:
                 problems.add(f"{key}[{i}]", "expected a CIDR, e.g. 10.244.0.0/16", value)
     if definition.talos_version:
-        contract = parse_contract(definition.talos_version)
-        if contract > NEWEST_DEFINITION_CONTRACT or contract < OLDEST_DEFINITION_CONTRACT:
-            problems.add("talosVersion", f"cluster definitions support Talos {OLDEST_DEFINITION_CONTRACT} to "
-                         f"{NEWEST_DEFINITION_CONTRACT}", definition.talos_version)
+        unsupported_talos = unsupported_reason(definition.talos_version)
+        if unsupported_talos:
+            problems.add("talosVersion", unsupported_talos, definition.talos_version)
         elif definition.kubernetes_version:
             unsupported = check_kubernetes_supported(definition.talos_version, definition.kubernetes_version)
             if unsupported:
@@ -207,15 +202,19 @@ def _check_patches(definition: ClusterDefinition, problems: ProblemList) -> None
     from .render import render_node  # render depends on a structurally valid definition
 
     placeholder = SecretsBundle.placeholder()
+    # A global or role patch that fails, fails the same way on every node it reaches: one problem, naming them.
+    nodes_by_message: dict[str, list[NodeDefinition]] = {}
     for node in definition.nodes:
         try:
             render_node(definition, node, placeholder)
         except MachineConfigInvalid as error:
-            problems.add(f"nodes[{node.index}] ({node.hostname})", describe(error.problems))
+            nodes_by_message.setdefault(describe(error.problems), []).append(node)
         except PatchError as error:
-            problems.add(f"nodes[{node.index}] ({node.hostname})", f"patch does not apply: {error}")
+            nodes_by_message.setdefault(f"patch does not apply: {error}", []).append(node)
         except TalosError as error:
-            problems.add(f"nodes[{node.index}] ({node.hostname})", str(error))
+            nodes_by_message.setdefault(str(error), []).append(node)
+    for message, nodes in nodes_by_message.items():
+        problems.add(", ".join(f"nodes[{node.index}] ({node.hostname})" for node in nodes), message)
 
 
 def validate(definition: ClusterDefinition, problems: ProblemList) -> None:

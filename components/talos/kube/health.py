@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..documents import is_legacy
 from .client import API_SERVER_PORT, KubeAPIError, KubeClient, KubeCredentials, server_for
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class KubernetesChecks:
     nodes_ready: bool = True
     schedulable: bool = True
     port: int = API_SERVER_PORT
+    server: str = ""  # one API server URL to ask (talosctl health: the kubeconfig's, or --k8s-endpoint); "":
+    # every control plane's own address, the program's choice (see client.py on the VIP)
 
 
 def addresses_of(node: dict[str, Any]) -> set[str]:
@@ -42,10 +45,11 @@ def condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
     return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {})
 
 
-async def connect(credentials: KubeCredentials, control_planes: list[Target], port: int = API_SERVER_PORT
-                  ) -> tuple[KubeClient | None, list[str]]:
-    """A client on every control plane's API server, starting with the first that answers; or why none did."""
-    servers = [server_for(t.node, port) for t in control_planes]
+async def connect(credentials: KubeCredentials, control_planes: list[Target], port: int = API_SERVER_PORT,
+                  server: str = "") -> tuple[KubeClient | None, list[str]]:
+    """A client on every control plane's API server (or on `server` alone), starting with the first that
+    answers; or why none did."""
+    servers = [server] if server else [server_for(t.node, port) for t in control_planes]
     errors = []
     for index, server in enumerate(servers):
         client = KubeClient([server, *servers[index + 1:], *servers[:index]], credentials, timeout=PROBE_TIMEOUT)
@@ -60,7 +64,7 @@ async def connect(credentials: KubeCredentials, control_planes: list[Target], po
 async def check_kubernetes(checks: KubernetesChecks, control_planes: list[Target], workers: list[Target]
                            ) -> tuple[str, list[str]]:
     """(stage, problems) of the first Kubernetes stage that fails; ("", []) when all pass."""
-    client, errors = await connect(checks.credentials, control_planes, checks.port)
+    client, errors = await connect(checks.credentials, control_planes, checks.port, checks.server)
     if client is None:
         return STAGE_API, errors
     try:
@@ -100,3 +104,33 @@ async def check_kubernetes(checks: KubernetesChecks, control_planes: list[Target
         if problems:
             return STAGE_SCHEDULABLE, problems
     return "", []
+
+
+def forced_server(endpoint: str) -> str:
+    """talosctl health --k8s-endpoint (siderolabs/talos pkg/cluster/kubernetes.go K8sRestConfig): an optional
+    https:// prefix, then host or host:port; the port defaults to 6443."""
+    host = endpoint.removeprefix("https://").rstrip("/")
+    bracketed = host.startswith("[")
+    if (bracketed and "]:" in host) or (not bracketed and host.count(":") == 1):
+        return f"https://{host}"
+    return server_for(host.strip("[]"), API_SERVER_PORT)
+
+
+def bootstrap_cni(documents: list[dict[str, Any]]) -> str:
+    """The CNI name of the node's BootstrapManifestsConfig: up to v1.13 the legacy cluster.network.cni.name
+    (default flannel); from v1.14 flannel when a KubeFlannelCNIConfig document is present, else none
+    (siderolabs/talos internal/app/machined/pkg/controllers/k8s/control_plane.go)."""
+    kinds = {str(d.get("kind", "")) for d in documents}
+    if "KubeFlannelCNIConfig" in kinds:
+        return "flannel"
+    if any(kind.startswith("Kube") for kind in kinds):  # v1.14 Kubernetes documents without a flannel one
+        return "none"
+    legacy = next((d for d in documents if is_legacy(d)), {})
+    cni = ((legacy.get("cluster") or {}).get("network") or {}).get("cni") or {}
+    return str(cni.get("name") or "flannel")
+
+
+def cni_disabled(documents: list[dict[str, Any]]) -> bool:
+    """talosctl health skips "all k8s nodes to report ready" when the bootstrap CNI is `none`
+    (pkg/cluster/check/default.go cniDisabledStatus)."""
+    return bootstrap_cni(documents) == "none"

@@ -36,6 +36,8 @@ STATIC_PODS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 _CONFIG_PATH = {"kube-apiserver": ("cluster", "apiServer"), "kube-controller-manager": ("cluster", "controllerManager"),
                 "kube-scheduler": ("cluster", "scheduler"), "kube-proxy": ("cluster", "proxy"),
                 "kubelet": ("machine", "kubelet")}
+# A wait polls soon (a static pod's restart often takes well under a second), then backs off to POLL.
+FIRST_POLL = 0.05
 POLL = 0.5
 MANIFESTS = "Manifests.kubernetes.talos.dev"
 MACHINE_CONFIG = "MachineConfigs.config.talos.dev"
@@ -128,6 +130,7 @@ async def detect_version(client: KubeClient) -> str:
 async def _wait(what: str, deadline: float, check: Callable[[], Awaitable[bool]]) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
+    interval = FIRST_POLL
     while True:
         try:
             if await check():
@@ -135,9 +138,10 @@ async def _wait(what: str, deadline: float, check: Callable[[], Awaitable[bool]]
         except KubeAPIError as error:
             if not error.transient:
                 raise
-        if loop.time() + POLL > end:
+        if loop.time() + interval > end:
             raise UpgradeError(f"timed out after {deadline:g}s waiting for {what}")
-        await asyncio.sleep(POLL)
+        await asyncio.sleep(interval)
+        interval = min(interval * 2, POLL)
 
 
 async def upgrade_kubernetes(client: KubeClient, control_planes: list[Target], kubelet_order: list[Target],

@@ -28,9 +28,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from ..errors import shorten
 
 # sops.go MACOnlyEncryptedInitialization: sha256("sops").
@@ -143,6 +140,9 @@ def _open(ciphertext: str, key: bytes, additional_data: str) -> tuple[str, bytes
     match = _VALUE.match(ciphertext)
     if match is None:
         raise IntegrityError("a value does not match sops' data format ENC[AES256_GCM,...]")
+    from cryptography.exceptions import InvalidTag  # only files that are really SOPS-encrypted pay for it
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         data, iv, tag = (base64.b64decode(match.group(i), validate=True) for i in (1, 2, 3))
         plain = AESGCM(key).decrypt(iv, data + tag, additional_data.encode())
