@@ -317,7 +317,7 @@ class NodeAPI(LogsAPI):
             raise fail(Status.UNKNOWN, "reset failed: invalid input, wipe mode USER_DISKS doesn't support "
                                        "SystemPartitionsToWipe parameter")
         wiped = tuple(spec.label for spec in request.system_partitions_to_wipe if spec.wipe)
-        nested = parse_contract(self.node.version).greater(1, 13)
+        nested = contract_of(self.node.version).greater(1, 13)
         for spec in request.system_partitions_to_wipe:
             if nested and spec.label == "ETCD":
                 if "EPHEMERAL" not in wiped:
