@@ -214,6 +214,8 @@ class TalosClient:
             refusal = await self._refusal(call_timeout(timeout)) if connected else None
         except PeerRefused as refused:
             return self._pin_error(target, method, refused)
+        except ssl.SSLCertVerificationError as failed:  # what answers now is not what this client trusts
+            return await self._verification_error(target, method, failed, timeout)
         if refusal:
             return self._tls_error(target, method, refusal)
         if refusal == "":
@@ -250,6 +252,8 @@ class TalosClient:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port, ssl=context),
                                                     timeout)
+        except ssl.SSLCertVerificationError:
+            raise  # this client refused the node, not the other way round
         except ssl.SSLError as error:
             return error.reason or str(error)
         except (OSError, TimeoutError):
