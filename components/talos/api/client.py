@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +173,7 @@ class TalosClient:
         except _FAILURES as error:
             raise await self._failure(error, node or self.host, method, timeout) from None
 
-    async def stream(self, method: Method, request: Any, *, node: str | None = None) -> AsyncIterator[Any]:
+    async def stream(self, method: Method, request: Any, *, node: str | None = None) -> AsyncGenerator[Any, None]:
         """A streaming call's messages one at a time, each bounded (channel.read_message) and none kept: for
         replies of any length (logs, dmesg, an etcd snapshot). Close it with contextlib.aclosing."""
         timeout = call_timeout(self.timeout)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..api import calls, operations
-from ..errors import ConfigError
+from ..errors import ConfigError, terminal_safe
 from .flags import add_bool, seconds, string_slice
 from .machineconfig import print_apply_result
 from .session import Session, add_global_flags
@@ -42,8 +42,9 @@ def _bootstrap(args: argparse.Namespace) -> int:
 def _version(args: argparse.Namespace) -> int:
     session = Session(args, insecure=args.insecure)
     for _, info in session.each(lambda client, node: calls.version(client, node=node)):
-        print(f"Server:\n\tNODE:        {info.node}\n\tTag:         {info.tag}\n\tOS/Arch:     linux/{info.arch}\n"
-              f"\tPlatform:    {info.platform}")
+        node, tag, arch, platform = (terminal_safe(text) for text in (info.node, info.tag, info.arch, info.platform))
+        print(f"Server:\n\tNODE:        {node}\n\tTag:         {tag}\n\tOS/Arch:     linux/{arch}\n"
+              f"\tPlatform:    {platform}")
     return 0
 
 
@@ -69,7 +70,8 @@ def _disks(args: argparse.Namespace) -> int:
     rows = []
     for node, disks in session.each(lambda client, node: calls.disks(client, node=node)):
         for disk in disks:
-            row = [disk["device"], *(disk[key] or "-" for key in ("model", "serial")), _DISK_TYPES[disk["type"]],
+            row = [disk["device"], *(disk[key] or "-" for key in ("model", "serial")),
+                   _DISK_TYPES.get(disk["type"], "UNKNOWN"),
                    *(disk[key] or "-" for key in ("uuid", "wwid", "modalias", "name")), _si_bytes(disk["size"]),
                    disk["bus_path"] or "-", disk["subsystem"] or "-", "*" if disk["readonly"] else "",
                    "*" if disk["system_disk"] else ""]
@@ -83,8 +85,8 @@ def _etcd(args: argparse.Namespace) -> int:
     print(f"{'NODE':<16}{'ID':<18}{'HOSTNAME':<20}{'PEER URLS':<28}{'LEARNER'}")
     for node, members in session.each(lambda client, node: calls.etcd_members(client, node=node)):
         for member in members:
-            print(f"{node:<16}{member.id:<18x}{member.hostname:<20}{','.join(member.peer_urls):<28}"
-                  f"{str(member.is_learner).lower()}")
+            hostname, urls = terminal_safe(member.hostname), terminal_safe(",".join(member.peer_urls))
+            print(f"{node:<16}{member.id:<18x}{hostname:<20}{urls:<28}{str(member.is_learner).lower()}")
     return 0
 
 
@@ -92,7 +94,7 @@ def _reset(args: argparse.Namespace) -> int:
     session = Session(args)
     for node, actor in session.each(
             lambda client, node: calls.reset(client, graceful=args.graceful, reboot=args.reboot, node=node)):
-        print(f"{node}: reset requested (actor {actor})")
+        print(f"{node}: reset requested (actor {terminal_safe(actor)})")
     return 0
 
 
@@ -107,12 +109,13 @@ def _discover(session: Session) -> tuple[list[str], list[str]]:
     control_planes: list[str] = []
     workers: list[str] = []
     for member in members:
-        addresses = member.spec.get("addresses") or []
-        if not addresses:
-            raise ConfigError(f"health: member {member.spec.get('hostname', member.id)} has no address; "
-                              "pass --control-plane-nodes and --worker-nodes")
-        role = member.spec.get("machineType")
-        (control_planes if role in ("controlplane", "init") else workers).append(str(addresses[0]))
+        spec = calls.spec_fields(member)
+        addresses = spec.get("addresses")
+        if not isinstance(addresses, list) or not addresses or not isinstance(addresses[0], str):
+            raise ConfigError(f"health: member {terminal_safe(str(spec.get('hostname', member.id)))} has no "
+                              "address; pass --control-plane-nodes and --worker-nodes")
+        role = spec.get("machineType")
+        (control_planes if role in ("controlplane", "init") else workers).append(addresses[0])
     print(f"discovered nodes: control plane: {control_planes}, worker: {workers}", file=sys.stderr)
     return control_planes, workers
 
