@@ -187,8 +187,8 @@ class KubeClient:
             text = status.get("message", "") if status else reply.body[:200].decode(errors="replace")
             message = terminal_safe(str(text), MESSAGE_LIMIT)
             transient = reply.status in (429, 500, 502, 503, 504)
-            raise KubeAPIError(f"Error from server ({reason or reply.status}): {message}", status=reply.status,
-                               reason=reason, transient=transient)
+            raise KubeAPIError(f"{where}: Error from server ({reason or reply.status}): {message}",
+                               status=reply.status, reason=reason, transient=transient)
         if not isinstance(data, dict):
             shown = "an empty body" if not reply.body else "not JSON" if data is _NOT_JSON else \
                 f"a JSON {type(data).__name__}"
@@ -196,19 +196,21 @@ class KubeClient:
                                "object", status=reply.status)
         return data
 
-    def _items(self, listing: dict[str, Any], what: str) -> list[dict[str, Any]]:
-        """A list reply's items: each an object with metadata, or the reply is refused (never read as empty)."""
+    def _items(self, listing: dict[str, Any], what: str, named_by: tuple[str, ...]) -> list[dict[str, Any]]:
+        """A list reply's items, each an object whose metadata names it (`named_by`: name, namespace), or the
+        reply is refused: a list that is not one is never read as empty."""
         items = listing.get("items")
         if not isinstance(items, list) or not all(
-                isinstance(item, dict) and isinstance(item.get("metadata"), dict) for item in items):
+                isinstance(item, dict) and isinstance(item.get("metadata"), dict)
+                and all(isinstance(item["metadata"].get(key), str) for key in named_by) for item in items):
             raise KubeAPIError(f"Kubernetes API at {urlsplit(self.server).netloc}: the {what} list's items are not "
-                               "objects with metadata")
+                               f"objects with metadata.{' and metadata.'.join(named_by)}")
         return items
 
     # ------------------------------------------------------------------ core/v1
 
     async def nodes(self) -> list[dict[str, Any]]:
-        return self._items(await self.call("GET", "/api/v1/nodes"), "Node")
+        return self._items(await self.call("GET", "/api/v1/nodes"), "Node", ("name",))
 
     async def node(self, name: str) -> dict[str, Any]:
         return await self.call("GET", f"/api/v1/nodes/{quote(name)}")
@@ -226,7 +228,7 @@ class KubeClient:
                    ) -> list[dict[str, Any]]:
         path = f"/api/v1/namespaces/{quote(namespace)}/pods" if namespace else "/api/v1/pods"
         query = {k: v for k, v in (("labelSelector", label_selector), ("fieldSelector", field_selector)) if v}
-        return self._items(await self.call("GET", path, query=query or None), "Pod")
+        return self._items(await self.call("GET", path, query=query or None), "Pod", ("name", "namespace"))
 
     async def evict(self, namespace: str, name: str) -> None:
         """The policy/v1 Eviction subresource: the API server refuses (429) while a disruption budget

@@ -19,6 +19,7 @@ MAX_BODY = 64 * 1024 * 1024  # the API server's largest reply we accept (a full 
 MAX_LINE = 64 * 1024
 MAX_HEADER_BYTES = 256 * 1024
 MAX_HEADER_LINES = 200
+MAX_INTERIM = 8  # 1xx replies skipped before the final one
 
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9])(?: [^\r\n]*)?\r?\n")
 _DIGITS = re.compile(r"[0-9]{1,20}")
@@ -156,7 +157,11 @@ async def request(url: str, method: str, context: ssl.SSLContext, *, body: bytes
                 writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
                 await writer.drain()
                 status, reply_headers = await _head(reader, parts.netloc)
-                if status < 200:  # this client asks for nothing an interim reply answers (no Expect, no Upgrade)
+                for _ in range(MAX_INTERIM):  # RFC 9110 §15.2: a client parses 1xx replies it did not ask for
+                    if status >= 200 or status == 101:
+                        break
+                    status, reply_headers = await _head(reader, parts.netloc)
+                if status < 200:  # 101 Switching Protocols (nothing here asks to upgrade), or a 1xx flood
                     raise _refused(parts.netloc, f"unexpected interim reply {status}")
                 data = await _body(reader, parts.netloc, status, reply_headers)
                 return Response(status, reply_headers, data)
