@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .. import yamlio
 from ..errors import ConfigError
 from ..files import write_output
@@ -23,10 +25,13 @@ def _open(path: Path) -> dict[str, Any]:
     if not path.exists():
         _save(path, {"context": "", "contexts": {}})
     try:
-        data = yamlio.load(path.read_text()) or {}
+        data = yamlio.load(yamlio.read_text(path)) or {}
     except OSError as error:
         raise ConfigError(f"error reading config: {path}: {error.strerror}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict):
+    except yaml.YAMLError as error:  # not UTF-8, not YAML, too large or too deep
+        raise ConfigError(f"error reading config: {path}: {yamlio.describe_error(error)}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict) or not all(
+            isinstance(entry, dict) for entry in (data.get("contexts") or {}).values()):
         raise ConfigError(f"error reading config: {path}: not a talosconfig; expected context and contexts")
     data["contexts"] = data.get("contexts") or {}
     return data

@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
+
+from .. import yamlio
 from ..api import diagnose
 from ..api.client import TalosClient
 from ..api.tls import Credentials
@@ -60,7 +63,13 @@ class Session:
             path = talosconfig_path(args)
             if not path.is_file():
                 raise ConfigError(f"talosconfig {path}: no such file; pass --talosconfig or --insecure")
-            entry = read_talosconfig(path.read_text(), str(path), getattr(args, "context", None))
+            try:
+                text = yamlio.read_text(path)
+            except OSError as error:
+                raise ConfigError(f"talosconfig {path}: {error.strerror or error}") from None
+            except yaml.YAMLError as error:  # not UTF-8, or larger than any talosconfig
+                raise ConfigError(f"talosconfig {path}: {error}") from None
+            entry = read_talosconfig(text, f"talosconfig {path}", getattr(args, "context", None))
             if not insecure:
                 if not all(entry.get(key) for key in ("ca", "crt", "key")):
                     raise ConfigError(f"talosconfig {path}: context {entry['context']!r} has no ca, crt and key")
