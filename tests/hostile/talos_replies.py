@@ -46,7 +46,7 @@ WIRE_MODES: dict[str, Callable[[Method], Reply]] = {
     "truncated": lambda m: Reply(data=[frame(NOT_PROTOBUF, length=len(NOT_PROTOBUF) + 100)]),
     "short-prefix": lambda m: Reply(data=[b"\x00\x00"]),
     "empty": lambda m: Reply(),
-    "escapes": lambda m: Reply(status=13, message=FLOOD[:60_000]),  # hpack keeps a header list under 64 KiB
+    "escapes": lambda m: Reply(status=13, message=FLOOD[:8_000]),  # 100 KB goes in a message body (fan-out)
     "no-status": lambda m: Reply(headers=[(b"content-type", b"application/grpc")], data=[_valid(m)]),
     "http-500": lambda m: Reply(headers=[(b":status", b"500")], trailers=[]),
     "no-grpc-status": lambda m: Reply(data=[_valid(m)], trailers=[]),

@@ -16,7 +16,7 @@ from .. import yamlio
 from ..errors import TalosError
 from ..versions import parse_contract
 from . import methods
-from .archive import first_member
+from .archive import MAX_ARCHIVE_BYTES, first_member
 from .client import TalosClient
 from .errors import TalosAPIError
 from .modes import APPLY_MODE_NAMES
@@ -104,7 +104,7 @@ def reply_error(client: TalosClient, method: methods.Method, node: str | None, d
 
 
 async def kubeconfig(client: TalosClient, *, node: str | None = None) -> str:
-    archive = await _stream_bytes(client, methods.KUBECONFIG, empty_pb2.Empty(), node)
+    archive = await _stream_bytes(client, methods.KUBECONFIG, empty_pb2.Empty(), node, MAX_ARCHIVE_BYTES)
     try:
         return first_member(archive).decode("utf-8")
     except TalosError as error:
@@ -252,9 +252,10 @@ async def machine_config(client: TalosClient, *, node: str | None = None) -> str
     return body if isinstance(body, str) else str(text)
 
 
-async def _stream_bytes(client: TalosClient, method: methods.Method, request: Any, node: str | None) -> bytes:
-    """A short streamed common.Data reply (the kubeconfig), joined: at most MAX_MESSAGE_SIZE in all."""
-    chunks = await client.call(method, request, node=node)
+async def _stream_bytes(client: TalosClient, method: methods.Method, request: Any, node: str | None,
+                        max_bytes: int) -> bytes:
+    """A short streamed common.Data reply (the kubeconfig), joined: at most `max_bytes` in all."""
+    chunks = await client.call(method, request, node=node, max_bytes=max_bytes)
     for chunk in chunks:
         error = client.metadata_error(method, chunk.metadata, node or client.host)
         if error is not None:

@@ -34,23 +34,24 @@ from .retry import call_timeout
 from .tls import Credentials, maintenance_client_context, secure_client_context
 
 DEFAULT_CALL_TIMEOUT = 30.0
-# A collected stream (a COSI list, the kubeconfig, upgrade progress) holds at most MAX_MESSAGE_SIZE bytes in all,
-# and this many messages (empty messages cost no bytes on the wire but a Python object each).
-MAX_COLLECTED_MESSAGES = 65536
+# A collected stream (a COSI list, the kubeconfig, upgrade progress) holds at most MAX_MESSAGE_SIZE bytes in all
+# unless its call asks for less, and this many messages (an empty message costs 5 bytes on the wire but a Python
+# object here): far above any list a node serves (a cluster's members, its KubeSpan peers, its disks).
+MAX_COLLECTED_MESSAGES = 16384
 _FAILURES = (GRPCError, ReplyRefused, PeerRefused, TalosAPIError, ssl.SSLError, TimeoutError, OSError,
              StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError)
 # An anonymous (--insecure) client refused: the node left maintenance mode, so it wants the talosconfig.
 CONFIGURED_NODE_HINT = "drop --insecure and pass the cluster's talosconfig (--talosconfig)"
 
 
-async def _collect(stream: BoundedStream) -> list[Any]:
+async def _collect(stream: BoundedStream, max_bytes: int) -> list[Any]:
     messages = []
     async for message in stream:
         messages.append(message)
-        if stream.received_bytes > MAX_MESSAGE_SIZE or len(messages) > MAX_COLLECTED_MESSAGES:
+        if stream.received_bytes > max_bytes or len(messages) > MAX_COLLECTED_MESSAGES:
             raise ReplyRefused(Status.RESOURCE_EXHAUSTED,
-                               f"streamed reply longer than {MAX_MESSAGE_SIZE} bytes or {MAX_COLLECTED_MESSAGES} "
-                               "messages", transient=False)
+                               f"streamed reply longer than {max_bytes} bytes or {MAX_COLLECTED_MESSAGES} messages",
+                               transient=False)
     return messages
 
 
@@ -152,16 +153,17 @@ class TalosClient:
         return self._open().bounded_request(method.path, cardinality, method.request, method.reply, timeout=timeout,
                                     metadata=self._routing(method, node))
 
-    async def call(self, method: Method, request: Any, *, node: str | None = None) -> Any:
+    async def call(self, method: Method, request: Any, *, node: str | None = None,
+                   max_bytes: int = MAX_MESSAGE_SIZE) -> Any:
         """Make one call; return the reply. A streaming call's messages are returned as a list, at most
-        MAX_MESSAGE_SIZE bytes and MAX_COLLECTED_MESSAGES messages in all (use `stream` to go through more)."""
+        `max_bytes` and MAX_COLLECTED_MESSAGES messages in all (use `stream` to go through more)."""
         timeout = call_timeout(self.timeout)
         try:
             stream = self._request(method, node, timeout)
             async with stream:
                 await stream.send_message(request, end=True)
                 if method.streaming:
-                    return await _collect(stream)
+                    return await _collect(stream, max_bytes)
                 reply = await stream.recv_message()
                 if reply is None:
                     await stream.recv_trailing_metadata()  # a node's error status, if it sent one
@@ -297,7 +299,8 @@ class TalosClient:
             return None
         hostname = metadata.hostname or target
         if metadata.HasField("status"):
-            return self._status_error(hostname, method, _status(metadata.status.code), metadata.status.message)
+            return self._status_error(hostname, method, _status(metadata.status.code),
+                                      metadata.status.message or metadata.error)
         return TalosAPIError(node=hostname, address=self.address, call=method.name, detail=metadata.error)
 
     async def each_node(self, method: Method, request: Any, *, node: str | None = None) -> list[NodeReply]:
