@@ -155,7 +155,8 @@ def _tar(*members: tuple[str, bytes]) -> bytes:
     (single_file_archive("kubeconfig", b"clusters: {a: 1}\n"), "clusters is dict; expected a list"),
     (single_file_archive("kubeconfig", b"contexts:\n- name: x\n  context: [1]\n"), "contexts[0].context"),
     (single_file_archive("kubeconfig", f"x: '{ESCAPES}'\n".encode()), "not YAML"),
-])
+], ids=["bomb", "two files", "another file", "not gzip", "truncated gzip", "not UTF-8", "a list", "clusters a map",
+        "context a list", "escapes"])
 def test_a_kubeconfig_reply_that_is_no_kubeconfig_is_refused_naming_the_node(node, capsys, tmp_path, archive,
                                                                               words):
     node.answers["Kubeconfig"] = _kubeconfig_reply(archive)

@@ -71,9 +71,14 @@ KubeCredentials = Credentials
 
 def read_kubeconfig(text: str, source: str = "kubeconfig") -> tuple[str, KubeCredentials]:
     """The current context's server and credentials from a kubeconfig with embedded data."""
+    import yaml
+
     from .. import yamlio
 
-    data = yamlio.load(text)
+    try:
+        data = yamlio.load(text)
+    except yaml.YAMLError as error:
+        raise TalosError(f"{source}: not YAML: {yamlio.describe_error(error)}") from None
     try:
         current = data["current-context"]
         context = next(c["context"] for c in data["contexts"] if c["name"] == current)
