@@ -1,4 +1,6 @@
-"""The full input fuzz of issue 15: 2,000 definitions, 600 secrets files, 400 stack settings.  target < 120 s
+"""The full input fuzz of issue 15: 2,000 definitions, 600 secrets files, 400 stack settings; and of issue 20:
+1,000 replies of a hostile Talos node and 1,000 of a hostile Kubernetes API (tests/fuzzing_peers.py).
+target < 120 s
 
     python -m benchmarks.fuzz_inputs [SEED]
 
@@ -13,6 +15,7 @@ import sys
 import time
 
 from tests.fuzzing import run_all
+from tests.fuzzing_peers import run_peers
 
 
 def main() -> int:
@@ -25,7 +28,11 @@ def main() -> int:
           f"{len(tally.failures)} failures")
     for failure in tally.failures:
         print(f"  {failure}")
-    return 1 if tally.failures else 0
+    peers = run_peers(1000, 1000, seed=seed)
+    print("\n".join(peers.rows()))
+    for failure in peers.failures:
+        print(f"  {failure}")
+    return 1 if tally.failures or peers.failures else 0
 
 
 if __name__ == "__main__":

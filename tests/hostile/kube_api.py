@@ -38,7 +38,7 @@ def reply(status: int, body: bytes | Any = b"", *, headers: dict[str, str] | Non
     if "Transfer-Encoding" not in fields:
         fields["Content-Length"] = length if length is not None else str(len(data))
     head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
-    return KubeReply(head.encode("latin-1"), data)
+    return KubeReply(head.encode(), data)  # UTF-8: a header may carry any bytes a server likes
 
 
 def _pod(name: str) -> dict[str, Any]:

@@ -50,7 +50,7 @@ class Reply:
     repeat_bytes: int = 0
     status: int = 0
     message: str = ""
-    headers: list[tuple[bytes, bytes]] | None = None
+    headers: list[tuple[bytes, bytes]] | None = None  # [] resets the stream instead of answering
     trailers: list[tuple[bytes, bytes]] | None = None
     stall: bool = False  # headers, then nothing ever again (the connection stays open)
     goaway: bool = False  # instead of answering: GOAWAY and close the connection
@@ -178,7 +178,12 @@ class _Connection(asyncio.Protocol):
             if reply.goaway:
                 self.go_away()
                 return
-            self.h2.send_headers(stream_id, reply.headers if reply.headers is not None else GRPC_HEADERS)
+            headers = reply.headers if reply.headers is not None else GRPC_HEADERS
+            if not headers:  # no answer at all: the stream is reset (RST_STREAM)
+                self.h2.reset_stream(stream_id)
+                self.flush()
+                return
+            self.h2.send_headers(stream_id, headers)
             self.flush()
             if reply.stall:
                 return
