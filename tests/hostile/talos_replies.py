@@ -49,6 +49,8 @@ WIRE_MODES: dict[str, Callable[[Method], Reply]] = {
     "escapes": lambda m: Reply(status=13, message=FLOOD[:8_000]),  # 100 KB goes in a message body (fan-out)
     "no-status": lambda m: Reply(headers=[(b"content-type", b"application/grpc")], data=[_valid(m)]),
     "http-500": lambda m: Reply(headers=[(b":status", b"500")], trailers=[]),
+    "not-grpc": lambda m: Reply(headers=[(b":status", b"200"), (b"content-type", b"text/html")], data=[b"<html>"]),
+    "reset": lambda m: Reply(headers=[]),
     "no-grpc-status": lambda m: Reply(data=[_valid(m)], trailers=[]),
     "bad-grpc-status": lambda m: Reply(data=[_valid(m)], trailers=[(b"grpc-status", b"99x")]),
     "bad-bin-trailer": lambda m: Reply(data=[_valid(m)], trailers=[(b"grpc-status", b"0"), (b"x-bin", b"!%!")]),

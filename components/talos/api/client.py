@@ -164,13 +164,16 @@ class TalosClient:
                 await stream.send_message(request, end=True)
                 if method.streaming:
                     return await _collect(stream, max_bytes)
+                # grpc-go stream.go (clientStreamWrapper.RecvMsg, csAttempt.recvMsg): a unary reply is one
+                # message, then the end of the stream
                 reply = await stream.recv_message()
                 if reply is None:
                     await stream.recv_trailing_metadata()  # a node's error status, if it sent one
-                    raise malformed("the reply holds no message")
-                # grpc-go stream.go RecvMsg: a unary reply is one message, then the end of the stream
+                    raise malformed("cardinality violation: received no response message from non-server-streaming "
+                                    "RPC")
                 if await stream.recv_message() is not None:
-                    raise malformed("grpc: client streaming protocol violation: get <nil>, want <EOF>")
+                    raise malformed("cardinality violation: expected <EOF> for non server-streaming RPCs, but "
+                                    "received another message")
                 return reply
         except _FAILURES as error:
             raise await self._failure(error, node or self.host, method, timeout) from None

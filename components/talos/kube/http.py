@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 MAX_BODY = 64 * 1024 * 1024  # the API server's largest reply we accept (a full Node or Pod list)
-# Go's net/http client (transport.go) refuses response headers past 10 MB by default; kube-apiserver's are a
-# few hundred bytes. The line limit also bounds a chunk-size line.
+# Go's net/http client (transport.go) refuses response headers past 10 MB by default (MaxResponseHeaderBytes);
+# kube-apiserver's are a few hundred bytes. The line limit also bounds a chunk-size line.
 MAX_LINE = 64 * 1024
 MAX_HEADER_BYTES = 256 * 1024
 MAX_HEADER_LINES = 200
-MAX_INTERIM = 8  # 1xx replies skipped before the final one
 
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9])(?: [^\r\n]*)?\r?\n")
 _DIGITS = re.compile(r"[0-9]{1,20}")
@@ -58,7 +57,9 @@ async def _line(reader: asyncio.StreamReader, netloc: str, what: str) -> bytes:
         raise _refused(netloc, f"{what} longer than {MAX_LINE} bytes") from None
 
 
-async def _head(reader: asyncio.StreamReader, netloc: str) -> tuple[int, dict[str, str]]:
+async def _head(reader: asyncio.StreamReader, netloc: str, budget: list[int]) -> tuple[int, dict[str, str]]:
+    """A status line and its headers; `budget` holds the header bytes left for this reply (interim replies
+    included, as Go's Transport counts them since Go 1.24: their total against MaxResponseHeaderBytes)."""
     status_line = await _line(reader, netloc, "status line")
     if not status_line:  # an API server restarting (upgrade-k8s restarts each in turn) closes without a word
         raise ConnectionFailed(f"{netloc}: the connection closed without a reply")
@@ -66,11 +67,10 @@ async def _head(reader: asyncio.StreamReader, netloc: str) -> tuple[int, dict[st
     if match is None:
         raise _refused(netloc, f"not an HTTP/1.1 reply: {status_line[:60]!r}")
     headers: dict[str, str] = {}
-    total = 0
     for _ in range(MAX_HEADER_LINES):
         line = await _line(reader, netloc, "header block")
-        total += len(line)
-        if total > MAX_HEADER_BYTES:
+        budget[0] -= len(line)
+        if budget[0] < 0:
             raise _refused(netloc, f"reply headers longer than {MAX_HEADER_BYTES} bytes")
         if line in (b"\r\n", b"\n"):
             return int(match.group(1)), headers
@@ -156,13 +156,12 @@ async def request(url: str, method: str, context: ssl.SSLContext, *, body: bytes
                 lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
                 writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
                 await writer.drain()
-                status, reply_headers = await _head(reader, parts.netloc)
-                for _ in range(MAX_INTERIM):  # RFC 9110 §15.2: a client parses 1xx replies it did not ask for
-                    if status >= 200 or status == 101:
-                        break
-                    status, reply_headers = await _head(reader, parts.netloc)
-                if status < 200:  # 101 Switching Protocols (nothing here asks to upgrade), or a 1xx flood
-                    raise _refused(parts.netloc, f"unexpected interim reply {status}")
+                budget = [MAX_HEADER_BYTES]
+                status, reply_headers = await _head(reader, parts.netloc, budget)
+                while 100 <= status < 200 and status != 101:  # RFC 9110 §15.2: parse 1xx replies not asked for
+                    status, reply_headers = await _head(reader, parts.netloc, budget)
+                if status == 101:  # Switching Protocols: nothing here asks to upgrade
+                    raise _refused(parts.netloc, "unexpected 101 Switching Protocols")
                 data = await _body(reader, parts.netloc, status, reply_headers)
                 return Response(status, reply_headers, data)
             finally:
