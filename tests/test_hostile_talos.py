@@ -214,11 +214,15 @@ def test_what_a_node_reports_is_printed_with_its_escapes_shown_not_obeyed(node, 
                          "EtcdMemberList": lambda p, r: Reply(data=[frame(members)]),
                          "ServiceList": lambda p, r: Reply(data=[frame(services)]),
                          "Logs": lambda p, r: Reply(data=[frame(common_pb2.Data(bytes=hostile.encode() + b"\n"))])})
-    for command in (("version",), ("etcd", "members"), ("services",), ("logs", "apid")):
+    spec = f"hostname: \"{hostile[:200]}\"\n".replace("\x1b", "\\e").replace("\x07", "\\a")
+    listing = state_pb2.ListResponse(resource=_resource(spec))
+    node.answers["List"] = lambda p, r: Reply(data=[frame(listing)])
+    for command in (("version",), ("etcd", "members"), ("services",), ("logs", "apid"), ("get", "members"),
+                    ("get", "members", "-o", "yaml")):
         code, out, err = run(node, capsys, *command)
         assert_clean(node, code, out, err)
         assert code == 0 and "\\x1b]0;owned" in out, (command, out[:200])
-        if command != ("logs", "apid"):  # a log line is the log's: shown whole, only its controls escaped
+        if command not in (("logs", "apid"), ("get", "members", "-o", "yaml")):  # shown whole, controls escaped
             assert out.count("z") < 4 * NAME_LIMIT, (command, out.count("z"))
 
 
