@@ -150,8 +150,8 @@ class TalosClient:
 
     def _request(self, method: Method, node: str | None, timeout: float) -> BoundedStream:
         cardinality = Cardinality.UNARY_STREAM if method.streaming else Cardinality.UNARY_UNARY
-        return self._open().bounded_request(method.path, cardinality, method.request, method.reply, timeout=timeout,
-                                    metadata=self._routing(method, node))
+        return self._open().bounded_request(method.path, cardinality, method.request, method.reply,
+                                            timeout=timeout, metadata=self._routing(method, node))
 
     async def call(self, method: Method, request: Any, *, node: str | None = None,
                    max_bytes: int = MAX_MESSAGE_SIZE) -> Any:
