@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -31,3 +31,29 @@ class BackgroundLoop:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(5)
             self.loop.close()
+
+
+class BackgroundServer:
+    """A listening asyncio server on a BackgroundLoop of its own; a subclass says how it starts (`_start`).
+    Use as a context manager: the server listens inside the block."""
+
+    _background: BackgroundLoop | None = None
+    _server: asyncio.Server | None = None
+
+    async def _start(self) -> asyncio.Server:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._background = BackgroundLoop(type(self).__name__)
+        self._server = self._background.run(self._start())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._background is not None and self._server is not None
+        server = self._server
+
+        async def stop() -> None:
+            server.close()
+
+        self._background.run(stop())
+        self._background.stop()

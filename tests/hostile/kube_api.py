@@ -16,7 +16,7 @@ from typing import Any
 from components.talos import pki
 from components.talos.api.tls import server_context
 
-from .background import BackgroundLoop
+from .background import BackgroundServer
 
 ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1b[31m\u202e"
 HUGE = 100_000_000_000  # 1e11 bytes
@@ -84,7 +84,7 @@ class KubeTally:
     requests: list[str] = field(default_factory=list)
 
 
-class FakeKubeAPI:
+class FakeKubeAPI(BackgroundServer):
     """Answers every request with `respond(method, target)` at address:port over TLS with `certificate`."""
 
     def __init__(self, address: str, respond: Callable[[str, str], KubeReply], *,
@@ -93,8 +93,6 @@ class FakeKubeAPI:
         self.respond = respond
         self.certificate = certificate
         self.tally = KubeTally()
-        self._background: BackgroundLoop | None = None
-        self._server: asyncio.Server | None = None
 
     @property
     def url(self) -> str:
@@ -122,22 +120,6 @@ class FakeKubeAPI:
                 await asyncio.sleep(3600)
         writer.close()
 
-    def __enter__(self) -> FakeKubeAPI:
-        self._background = BackgroundLoop(f"fake-kube-{self.address}")
+    async def _start(self) -> asyncio.Server:
         context = server_context(self.certificate.crt_pem, self.certificate.key_pem, None)
-
-        async def start() -> asyncio.Server:
-            return await asyncio.start_server(self._serve, self.address, self.port, ssl=context)
-
-        self._server = self._background.run(start())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._background is not None and self._server is not None
-        server = self._server
-
-        async def stop() -> None:
-            server.close()
-
-        self._background.run(stop())
-        self._background.stop()
+        return await asyncio.start_server(self._serve, self.address, self.port, ssl=context)

@@ -13,7 +13,7 @@ import asyncio
 import socket
 import struct
 
-from .background import BackgroundLoop
+from .background import BackgroundServer
 
 _RECORD_HEADER = 5  # TLS record: type (1), version (2), length (2)
 FLIGHT_PAUSE = 0.05  # a TLS server writes its flight at once; a pause this long means it is all there
@@ -27,15 +27,13 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-class Relay:
+class Relay(BackgroundServer):
     def __init__(self, address: str, port: int, first: tuple[str, int], then: tuple[str, int], *,
                  cut_first: bool = True) -> None:
         self.address, self.port = address, port
         self.first, self.then = first, then
         self.cut_first = cut_first
         self.routed: list[tuple[str, int]] = []  # where each accepted connection went
-        self._background: BackgroundLoop | None = None
-        self._server: asyncio.Server | None = None
 
     @property
     def endpoint(self) -> str:
@@ -91,21 +89,5 @@ class Relay:
         await self._pipe(reader, up_writer)
         await downstream
 
-    def __enter__(self) -> Relay:
-        self._background = BackgroundLoop(f"relay-{self.address}")
-
-        async def start() -> asyncio.Server:
-            return await asyncio.start_server(self._handle, self.address, self.port)
-
-        self._server = self._background.run(start())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._background is not None and self._server is not None
-        server = self._server
-
-        async def stop() -> None:
-            server.close()
-
-        self._background.run(stop())
-        self._background.stop()
+    async def _start(self) -> asyncio.Server:
+        return await asyncio.start_server(self._handle, self.address, self.port)

@@ -10,8 +10,7 @@ an endless or oversized reply is only as fast as the client lets it be: what it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,7 @@ import h2.exceptions
 from components.talos import pki
 from components.talos.api.tls import server_context
 
-from .background import BackgroundLoop
+from .background import BackgroundServer
 
 GRPC_HEADERS: list[tuple[bytes, bytes]] = [(b":status", b"200"), (b"content-type", b"application/grpc")]
 
@@ -203,7 +202,7 @@ class _Connection(asyncio.Protocol):
             return
 
 
-class FakeTalosAPI:
+class FakeTalosAPI(BackgroundServer):
     """Serves `respond` at address:port with `certificate` (no client certificate asked for: what a client
     sends is counted, never trusted). Use as a context manager; it runs on its own background loop."""
 
@@ -214,37 +213,13 @@ class FakeTalosAPI:
         self.certificate = certificate
         self.goaway_connections = goaway_connections  # the first N connections get GOAWAY and a close
         self.tally = Tally()
-        self._background: BackgroundLoop | None = None
-        self._server: asyncio.Server | None = None
 
     @property
     def endpoint(self) -> str:
         return f"{self.address}:{self.port}"
 
-    def __enter__(self) -> FakeTalosAPI:
-        self._background = BackgroundLoop(f"fake-talos-{self.address}")
+    async def _start(self) -> asyncio.Server:
         context = server_context(self.certificate.crt_pem, self.certificate.key_pem, None)
+        loop = asyncio.get_running_loop()
+        return await loop.create_server(lambda: _Connection(self), self.address, self.port, ssl=context)
 
-        async def start() -> asyncio.Server:
-            loop = asyncio.get_running_loop()
-            return await loop.create_server(lambda: _Connection(self), self.address, self.port, ssl=context)
-
-        self._server = self._background.run(start())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self._background is not None and self._server is not None
-        server = self._server
-
-        async def stop() -> None:
-            server.close()
-
-        self._background.run(stop())
-        self._background.stop()
-
-
-@contextlib.contextmanager
-def serving(address: str, respond: Responder, certificate: pki.CertificateAndKey, **options: Any
-            ) -> Iterator[FakeTalosAPI]:
-    with FakeTalosAPI(address, respond, certificate=certificate, **options) as server:
-        yield server

@@ -101,13 +101,8 @@ def _kubeconfig_shape(data: Any, source: str) -> dict[str, Any]:
 
 def _read_kubeconfig(path: Path) -> dict[str, Any]:
     """The kubeconfig to merge into: any file a user has, refused by name when it is not one."""
-    try:
-        text = yamlio.read_text(path)
-    except OSError as error:
-        raise ConfigError(f"kubeconfig {path}: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"kubeconfig {path}: {error}") from None
-    return _kubeconfig_shape(_parse(text, f"kubeconfig {path}"), f"kubeconfig {path}")
+    source = f"kubeconfig {path}"
+    return _kubeconfig_shape(_parse(yamlio.read_named(path, source), source), source)
 
 
 def _default_path(use_merge: bool) -> Path:

@@ -10,8 +10,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from .. import yamlio
 from ..api import diagnose
 from ..api.client import TalosClient
@@ -63,12 +61,7 @@ class Session:
             path = talosconfig_path(args)
             if not path.is_file():
                 raise ConfigError(f"talosconfig {path}: no such file; pass --talosconfig or --insecure")
-            try:
-                text = yamlio.read_text(path)
-            except OSError as error:
-                raise ConfigError(f"talosconfig {path}: {error.strerror or error}") from None
-            except yaml.YAMLError as error:  # not UTF-8, or larger than any talosconfig
-                raise ConfigError(f"talosconfig {path}: {error}") from None
+            text = yamlio.read_named(path, f"talosconfig {path}")
             entry = read_talosconfig(text, f"talosconfig {path}", getattr(args, "context", None))
             if not insecure:
                 if not all(entry.get(key) for key in ("ca", "crt", "key")):
