@@ -20,7 +20,9 @@ Against a hostile API server (issue 20) the choice was weighed again. httpx (h11
 replies strictly (a bad or negative Content-Length, a chunk size that is not hex, a header block past its
 limit), and follows no redirect unless told to; but it bounds no body (a 1e11 Content-Length is read until
 memory runs out unless the caller streams and counts), decides nothing about empty or truncated JSON, and
-brings ~18,500 lines and six packages for the ~150 lines of http.py. What h11 gets right is a short list,
+brings ~18,500 lines and six packages for the ~170 lines of http.py (cumulative import, best of 5 with
+asyncio, ssl and json loaded, on this machine under load: httpx 0.28.1 105 ms, http.py 3.4 ms; -X importtime).
+What h11 gets right is a short list,
 so http.py does it by hand (RFC 9112 §6.3, each size checked before it is read; tests/test_hostile_kube.py
 runs the hostile cases), and this module refuses what is not a JSON object, redirects included.
 Watches are done by polling: each wait here polls a list until a condition holds, which is what an
