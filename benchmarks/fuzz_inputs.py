@@ -1,6 +1,7 @@
-"""The full input fuzz of issue 15: 2,000 definitions, 600 secrets files, 400 stack settings; and of issue 20's
-hostile files (tests/fuzzing_files.py): 600 SOPS files, 1,500 templates, 600 file-name templates, 300 patch
-files.  target < 120 s
+"""The full input fuzz of issue 15: 2,000 definitions, 600 secrets files, 400 stack settings; and of issue 20:
+hostile files (tests/fuzzing_files.py: 600 SOPS files, 1,500 templates, 600 file-name templates, 300 patch
+files) and 1,000 replies of a hostile Talos node and 1,000 of a hostile Kubernetes API (tests/fuzzing_peers.py).
+target < 120 s
 
     python -m benchmarks.fuzz_inputs [SEED]
 
@@ -16,6 +17,7 @@ import time
 
 from tests.fuzzing import run_all
 from tests.fuzzing_files import run_hostile_files
+from tests.fuzzing_peers import run_peers
 
 
 def main() -> int:
@@ -32,7 +34,11 @@ def main() -> int:
         print(f"  slowest {kind} case: {seconds:.2f} s ({label})")
     for failure in tally.failures:
         print(f"  {failure}")
-    return 1 if tally.failures else 0
+    peers = run_peers(1000, 1000, seed=seed)
+    print("\n".join(peers.rows()))
+    for failure in peers.failures:
+        print(f"  {failure}")
+    return 1 if tally.failures or peers.failures else 0
 
 
 if __name__ == "__main__":

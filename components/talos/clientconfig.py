@@ -10,6 +10,7 @@ import yaml
 
 from . import yamlio
 from .api.tls import Credentials
+from .errors import EXCERPT, terminal_safe
 from .secrets import SecretsBundle
 
 if TYPE_CHECKING:  # pki (cryptography) loads when a certificate is issued, never at program registration
@@ -94,21 +95,30 @@ def admin_kubeconfig(bundle: SecretsBundle, cluster_name: str, endpoint: str,
 
 
 def read_talosconfig(text: str, source: str, context: str | None = None) -> dict[str, Any]:
-    """Parse a talosconfig and return a context's entry (the current one by default; ca/crt/key as PEM bytes)."""
+    """Parse a talosconfig and return a context's entry (the current one by default; ca/crt/key as PEM bytes).
+    Every problem is a ConfigError naming `source` and the field (siderolabs/talos pkg/machinery/client/config
+    Config: context, contexts: {name: {endpoints, nodes, ca, crt, key}})."""
     from .errors import ConfigError
 
-    data = yamlio.load(text)
+    try:
+        data = yamlio.load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: not YAML: {yamlio.describe_error(error)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("contexts"), dict):
         raise ConfigError(f"{source}: not a talosconfig; expected context and contexts")
     name = context or data.get("context")
-    entry = data["contexts"].get(name)
+    entry = data["contexts"].get(name) if isinstance(name, str) else None
     if not isinstance(entry, dict):
-        raise ConfigError(f"{source}: context {name!r} is not defined under contexts")
+        raise ConfigError(f"{source}: context {terminal_safe(repr(name), EXCERPT)} is not defined under contexts")
     result = dict(entry)
+    for key in ("endpoints", "nodes"):
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+            raise ConfigError(f"{source}: contexts.{name}.{key}: expected a list of addresses")
     for key in ("ca", "crt", "key"):
         if entry.get(key):
             try:
-                result[key] = base64.b64decode(entry[key])
+                result[key] = base64.b64decode(str(entry[key]))
             except ValueError:
                 raise ConfigError(f"{source}: contexts.{name}.{key} is not base64") from None
     result["context"] = name

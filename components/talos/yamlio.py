@@ -181,6 +181,19 @@ def read_text(path: str | Path) -> str:
     return decode_utf8(read_regular_file(path, MAX_DOCUMENT_BYTES))
 
 
+def read_named(path: str | Path, source: str) -> str:
+    """read_text for a file a user points at (a talosconfig, a kube config): any failure is a ConfigError
+    naming `source`, never a traceback."""
+    from .errors import ConfigError
+
+    try:
+        return read_text(path)
+    except OSError as error:
+        raise ConfigError(f"{source}: {error.strerror or error}") from None
+    except StrictYAMLError as error:  # not UTF-8, or larger than any such file
+        raise ConfigError(f"{source}: {error}") from None
+
+
 def load_all(text: str | bytes) -> list[Any]:
     """Parse a multi-document stream; empty documents are dropped, as Talos does."""
     return [doc for doc in yaml.load_all(_checked(text), Loader=_Loader) if doc is not None]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+import yaml
 from google.protobuf import duration_pb2, empty_pb2
 from grpclib.const import Status
 
 from .. import yamlio
+from ..errors import TalosError
 from ..versions import contract_of
 from . import methods
-from .archive import first_member
+from .archive import MAX_ARCHIVE_BYTES, first_member
 from .client import TalosClient
 from .errors import TalosAPIError
 from .modes import APPLY_MODE_NAMES
@@ -99,8 +102,19 @@ async def bootstrap(client: TalosClient, *, node: str | None = None, recover: bo
     return True
 
 
+def reply_error(client: TalosClient, method: methods.Method, node: str | None, detail: str) -> TalosAPIError:
+    """A reply that arrived intact but does not mean what the call expects: named by node and call."""
+    return TalosAPIError(node=node or client.host, address=client.address, call=method.name, detail=detail)
+
+
 async def kubeconfig(client: TalosClient, *, node: str | None = None) -> str:
-    return first_member(await _stream_bytes(client, methods.KUBECONFIG, empty_pb2.Empty(), node)).decode()
+    archive = await _stream_bytes(client, methods.KUBECONFIG, empty_pb2.Empty(), node, MAX_ARCHIVE_BYTES)
+    try:
+        return first_member(archive).decode("utf-8")
+    except TalosError as error:
+        raise reply_error(client, methods.KUBECONFIG, node, str(error)) from None
+    except UnicodeDecodeError:
+        raise reply_error(client, methods.KUBECONFIG, node, "the kubeconfig is not UTF-8 text") from None
 
 
 async def version(client: TalosClient, *, node: str | None = None) -> VersionInfo:
@@ -114,11 +128,19 @@ async def hostname(client: TalosClient, *, node: str | None = None) -> str:
     return str((await client.one(methods.HOSTNAME, empty_pb2.Empty(), node=node)).hostname)
 
 
+def _timestamp(value: Any) -> datetime.datetime | None:
+    """A google.protobuf.Timestamp a node sent, or None when it is outside what Python's datetime holds."""
+    try:
+        return value.ToDatetime(datetime.UTC)  # type: ignore[no-any-return]
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 async def services(client: TalosClient, *, node: str | None = None) -> list[ServiceState]:
     message = await client.one(methods.SERVICE_LIST, empty_pb2.Empty(), node=node)
     return [ServiceState(s.id, s.state, None if s.health.unknown else s.health.healthy,
                          s.events.events[-1].msg if s.events.events else "",
-                         s.events.events[-1].ts.ToDatetime(datetime.UTC) if s.events.events else None,
+                         _timestamp(s.events.events[-1].ts) if s.events.events else None,
                          s.health.last_message)
             for s in message.services]
 
@@ -214,22 +236,37 @@ async def upgrade(client: TalosClient, image: str, *, node: str | None = None, r
     return lines[-1] if lines else ""
 
 
-def _resource(message: Any) -> Resource:
+def _spec(client: TalosClient, method: methods.Method, node: str | None, text: str) -> Any:
+    """A resource's YAML spec, parsed as Talos's YAML is (bounded in size, depth and aliases)."""
+    try:
+        return yamlio.load(text)
+    except yaml.YAMLError as error:
+        raise reply_error(client, method, node, f"the resource spec is not valid YAML: "
+                                                f"{yamlio.describe_error(error)}") from None
+
+
+def _resource(client: TalosClient, method: methods.Method, node: str | None, message: Any) -> Resource:
     meta = message.metadata
-    return Resource(meta.namespace, meta.type, meta.id, meta.version, yamlio.load(message.spec.yaml_spec or "{}"))
+    return Resource(meta.namespace, meta.type, meta.id, meta.version,
+                    _spec(client, method, node, message.spec.yaml_spec or "{}"))
 
 
 async def get_resource(client: TalosClient, namespace: str, type_: str, id_: str, *,
                        node: str | None = None) -> Resource:
     reply = await client.call(methods.COSI_GET, state_pb2.GetRequest(namespace=namespace, type=type_, id=id_),
                               node=node)
-    return _resource(reply.resource)
+    return _resource(client, methods.COSI_GET, node, reply.resource)
 
 
 async def list_resources(client: TalosClient, namespace: str, type_: str, *, node: str | None = None
                          ) -> list[Resource]:
     replies = await client.call(methods.COSI_LIST, state_pb2.ListRequest(namespace=namespace, type=type_), node=node)
-    return [_resource(reply.resource) for reply in replies]
+    return [_resource(client, methods.COSI_LIST, node, reply.resource) for reply in replies]
+
+
+def spec_fields(resource: Resource) -> dict[str, Any]:
+    """A resource spec read as fields: a node may send any YAML, and one that is not a mapping has none."""
+    return resource.spec if isinstance(resource.spec, dict) else {}
 
 
 MACHINE_CONFIG_TYPE = "MachineConfigs.config.talos.dev"
@@ -241,14 +278,14 @@ async def machine_config(client: TalosClient, *, node: str | None = None) -> str
     reply = await client.call(methods.COSI_GET, state_pb2.GetRequest(namespace="config", type=MACHINE_CONFIG_TYPE,
                                                                      id="v1alpha1"), node=node)
     text = reply.resource.spec.yaml_spec
-    body = yamlio.load(text) if text else ""
+    body = _spec(client, methods.COSI_GET, node, text) if text else ""
     return body if isinstance(body, str) else str(text)
 
 
-async def _stream_bytes(client: TalosClient, method: methods.Method, request: Any, node: str | None) -> bytes:
-    """A streamed common.Data reply, joined; an error apid put into the stream (a fanned-out stream reports an
-    error as a bare message) is raised naming the node."""
-    chunks = await client.call(method, request, node=node)
+async def _stream_bytes(client: TalosClient, method: methods.Method, request: Any, node: str | None,
+                        max_bytes: int) -> bytes:
+    """A short streamed common.Data reply (the kubeconfig), joined: at most `max_bytes` in all."""
+    chunks = await client.call(method, request, node=node, max_bytes=max_bytes)
     for chunk in chunks:
         error = client.metadata_error(method, chunk.metadata, node or client.host)
         if error is not None:
@@ -256,14 +293,28 @@ async def _stream_bytes(client: TalosClient, method: methods.Method, request: An
     return b"".join(chunk.bytes for chunk in chunks)
 
 
-async def logs(client: TalosClient, service: str, *, kubernetes: bool = False, tail_lines: int = -1,
-               node: str | None = None) -> bytes:
+async def data_chunks(client: TalosClient, method: methods.Method, request: Any, *,
+                      node: str | None = None) -> AsyncGenerator[bytes, None]:
+    """A streamed common.Data reply of any length (logs, dmesg, an etcd snapshot), chunk by chunk as it
+    arrives: each message bounded (GRPCMaxMessageSize), none kept. An error apid put into the stream (a
+    fanned-out stream reports one as a bare message) is raised naming the node."""
+    async with aclosing(client.stream(method, request, node=node)) as messages:
+        async for chunk in messages:
+            error = client.metadata_error(method, chunk.metadata, node or client.host)
+            if error is not None:
+                raise error
+            if chunk.bytes:
+                yield chunk.bytes
+
+
+def logs(client: TalosClient, service: str, *, kubernetes: bool = False, tail_lines: int = -1,
+         node: str | None = None) -> AsyncGenerator[bytes, None]:
     """A service's log (system namespace) or, with `kubernetes`, a container's in k8s.io through CRI."""
     request = machine_pb2.LogsRequest(namespace="k8s.io" if kubernetes else "system", id=service,
                                       driver=common_pb2.CRI if kubernetes else common_pb2.CONTAINERD,
                                       tail_lines=tail_lines)
-    return await _stream_bytes(client, methods.LOGS, request, node)
+    return data_chunks(client, methods.LOGS, request, node=node)
 
 
-async def dmesg(client: TalosClient, *, tail: bool = False, node: str | None = None) -> bytes:
-    return await _stream_bytes(client, methods.DMESG, machine_pb2.DmesgRequest(tail=tail), node)
+def dmesg(client: TalosClient, *, tail: bool = False, node: str | None = None) -> AsyncGenerator[bytes, None]:
+    return data_chunks(client, methods.DMESG, machine_pb2.DmesgRequest(tail=tail), node=node)

@@ -8,19 +8,18 @@ here naming the node, as talosctl's FilterMessages does).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import h2.exceptions
-from grpclib.client import Channel, UnaryStreamMethod, UnaryUnaryMethod
 from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
 from . import diagnose
+from .channel import MAX_MESSAGE_SIZE, BoundedStream, PeerRefused, ReplyRefused, VerifiedChannel, malformed
 from .errors import (
     CLIENT_REFUSED_HINT,
     FINGERPRINT_HINT,
@@ -39,9 +38,33 @@ from .retry import call_timeout
 from .tls import Credentials, maintenance_client_context, secure_client_context
 
 DEFAULT_CALL_TIMEOUT = 30.0
-MAX_MESSAGE_SIZE = 32 * 1024 * 1024  # constants.GRPCMaxMessageSize
+# A collected stream (a COSI list, the kubeconfig, upgrade progress) holds at most MAX_MESSAGE_SIZE bytes in all
+# unless its call asks for less, and this many messages (an empty message costs 5 bytes on the wire but a Python
+# object here): far above any list a node serves (a cluster's members, its KubeSpan peers, its disks).
+MAX_COLLECTED_MESSAGES = 16384
+_FAILURES = (GRPCError, ReplyRefused, PeerRefused, TalosAPIError, ssl.SSLError, TimeoutError, OSError,
+             StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError)
 # An anonymous (--insecure) client refused: the node left maintenance mode, so it wants the talosconfig.
 CONFIGURED_NODE_HINT = "drop --insecure and pass the cluster's talosconfig (--talosconfig)"
+
+
+async def _collect(stream: BoundedStream, max_bytes: int) -> list[Any]:
+    messages = []
+    async for message in stream:
+        messages.append(message)
+        if stream.received_bytes > max_bytes or len(messages) > MAX_COLLECTED_MESSAGES:
+            raise ReplyRefused(Status.RESOURCE_EXHAUSTED,
+                               f"streamed reply longer than {max_bytes} bytes or {MAX_COLLECTED_MESSAGES} messages",
+                               transient=False)
+    return messages
+
+
+def _status(code: int) -> Status:
+    """A gRPC status code a node put in a reply; one grpc-go does not know reads as Unknown, as grpc-go reads it."""
+    try:
+        return Status(code)
+    except ValueError:
+        return Status.UNKNOWN
 
 
 def split_endpoint(endpoint: str, default_port: int = TALOS_API_PORT) -> tuple[str, int]:
@@ -80,8 +103,7 @@ class TalosClient:
         if cert_fingerprints and credentials is not None:
             raise ValueError("certificate fingerprints pin insecure (maintenance) connections only")
         self._pins = {diagnose.parse_fingerprint(text): text for text in cert_fingerprints}
-        self._verified: object | None = None  # the pinned connection already checked
-        self._channel: Channel | None = None
+        self._channel: VerifiedChannel | None = None
 
     @property
     def insecure(self) -> bool:
@@ -102,12 +124,24 @@ class TalosClient:
             self._channel.close()
             self._channel = None
 
-    def _open(self) -> Channel:
+    def _open(self) -> VerifiedChannel:
         if self._channel is None:
             context: ssl.SSLContext = (maintenance_client_context() if self.credentials is None
                                        else secure_client_context(self.credentials))
-            self._channel = Channel(self.host, self.port, ssl=context)
+            self._channel = VerifiedChannel(self.host, self.port, ssl=context,
+                                            check=self._pin_check if self._pins else None)
         return self._channel
+
+    def _pin_check(self, ssl_object: ssl.SSLObject | None) -> str | None:
+        """talosctl's --cert-fingerprint (siderolabs/talos pkg/machinery/client/options.go WithMaintenanceMode
+        → siderolabs/crypto x509.MatchSPKIFingerprints): the leaf's SPKI fingerprint must be one of the pins.
+        Run on every connection this client makes (channel.py), before anything is sent on it."""
+        certificate = diagnose.peer_certificate(ssl_object)
+        found = diagnose.spki_fingerprint(certificate) if certificate is not None else "none"
+        if certificate is not None and diagnose.parse_fingerprint(found) in self._pins:
+            return None
+        return (f"leaf peer certificate {found} doesn't match the provided fingerprints: "
+                f"[{' '.join(self._pins.values())}]")
 
     # ------------------------------------------------------------------ calls
 
@@ -118,42 +152,77 @@ class TalosClient:
             return {"nodes": node}
         return {"node": node}
 
-    async def call(self, method: Method, request: Any, *, node: str | None = None) -> Any:
-        """Make one call; return the reply (a list of messages for streaming calls)."""
-        target = node or self.host
-        metadata = self._routing(method, node)
+    def _request(self, method: Method, node: str | None, timeout: float, *, cardinality: Cardinality | None = None,
+                 single_node: bool = False) -> BoundedStream:
+        """A stream on a verified connection (VerifiedChannel). `single_node` routes with `node` whatever the
+        method, as talosctl's single-node commands do (BuildClientEnforceSingleNode)."""
+        if cardinality is None:
+            cardinality = Cardinality.UNARY_STREAM if method.streaming else Cardinality.UNARY_UNARY
+        metadata = ({"node": node} if node else {}) if single_node else self._routing(method, node)
+        return self._open().bounded_request(method.path, cardinality, method.request, method.reply,
+                                            timeout=timeout, metadata=metadata)
+
+    async def call(self, method: Method, request: Any, *, node: str | None = None,
+                   max_bytes: int = MAX_MESSAGE_SIZE) -> Any:
+        """Make one call; return the reply. A streaming call's messages are returned as a list, at most
+        `max_bytes` and MAX_COLLECTED_MESSAGES messages in all (use `stream` to go through more)."""
         timeout = call_timeout(self.timeout)
-        async with self._failures(method, target, timeout):
-            channel = await self._connected(method, target, timeout)
-            if method.streaming:
-                stream_method: UnaryStreamMethod[Any, Any] = UnaryStreamMethod(
-                    channel, method.path, method.request, method.reply)
-                return await stream_method(request, timeout=timeout, metadata=metadata)
-            unary: UnaryUnaryMethod[Any, Any] = UnaryUnaryMethod(channel, method.path, method.request, method.reply)
-            return await unary(request, timeout=timeout, metadata=metadata)
+        try:
+            stream = self._request(method, node, timeout)
+            async with stream:
+                await stream.send_message(request, end=True)
+                if method.streaming:
+                    return await _collect(stream, max_bytes)
+                # grpc-go stream.go (clientStreamWrapper.RecvMsg, csAttempt.recvMsg): a unary reply is one
+                # message, then the end of the stream
+                reply = await stream.recv_message()
+                if reply is None:
+                    await stream.recv_trailing_metadata()  # a node's error status, if it sent one
+                    raise malformed("cardinality violation: received no response message from non-server-streaming "
+                                    "RPC")
+                if await stream.recv_message() is not None:
+                    raise malformed("cardinality violation: expected <EOF> for non server-streaming RPCs, but "
+                                    "received another message")
+                return reply
+        except _FAILURES as error:
+            raise await self._failure(error, node or self.host, method, timeout) from None
+
+    async def stream(self, method: Method, request: Any, *, node: str | None = None) -> AsyncGenerator[Any, None]:
+        """A streaming call's messages one at a time, each bounded (channel.read_message) and none kept: for
+        replies of any length (logs, dmesg, an etcd snapshot). Close it with contextlib.aclosing."""
+        timeout = call_timeout(self.timeout)
+        try:
+            stream = self._request(method, node, timeout)
+            async with stream:
+                await stream.send_message(request, end=True)
+                async for message in stream:
+                    yield message
+        except _FAILURES as error:
+            raise await self._failure(error, node or self.host, method, timeout) from None
 
     async def download(self, method: Method, request: Any, write: Callable[[bytes], object], *, limit: int,
                        node: str | None = None, timeout: float | None = None) -> int:
         """A streamed common.Data reply handed to `write` chunk by chunk, never held whole; returns the byte
         count. A stream past `limit` bytes is cut off and refused; an error apid put into the stream is raised
-        naming the node. Routed with `node`, as talosctl's single-node commands are (BuildClientEnforceSingleNode)."""
+        naming the node."""
         target = node or self.host
         timeout = call_timeout(timeout or self.timeout)
         received = 0
-        async with self._failures(method, target, timeout):
-            channel = await self._connected(method, target, timeout)
-            async with channel.request(method.path, Cardinality.UNARY_STREAM, method.request, method.reply,
-                                       timeout=timeout, metadata={"node": node} if node else None) as stream:
+        try:
+            stream = self._request(method, node, timeout, single_node=True)
+            async with stream:  # leaving the stream early resets it (grpclib Stream.__aexit__)
                 await stream.send_message(request, end=True)
                 async for chunk in stream:
                     error = self.metadata_error(method, chunk.metadata, target)
                     if error is not None:
                         raise error
                     received += len(chunk.bytes)
-                    if received > limit:  # leaving the stream resets it (grpclib Stream.__aexit__)
+                    if received > limit:
                         raise TalosAPIError(node=target, address=self.address, call=method.name,
                                             detail=f"the node sent more than {limit} bytes; refused")
                     write(chunk.bytes)
+        except _FAILURES as error:
+            raise await self._failure(error, target, method, timeout) from None
         return received
 
     async def upload(self, method: Method, chunks: AsyncIterator[bytes] | Iterator[bytes], *,
@@ -162,10 +231,9 @@ class TalosClient:
         one reply is returned, a per-node error in it raised naming the node."""
         target = node or self.host
         timeout = call_timeout(timeout or self.timeout)
-        async with self._failures(method, target, timeout):
-            channel = await self._connected(method, target, timeout)
-            async with channel.request(method.path, Cardinality.STREAM_UNARY, method.request, method.reply,
-                                       timeout=timeout, metadata={"node": node} if node else None) as stream:
+        try:
+            stream = self._request(method, node, timeout, cardinality=Cardinality.STREAM_UNARY, single_node=True)
+            async with stream:
                 if isinstance(chunks, AsyncIterator):
                     async for data in chunks:
                         await stream.send_message(common_pb2.Data(bytes=data))
@@ -174,66 +242,56 @@ class TalosClient:
                         await stream.send_message(common_pb2.Data(bytes=data))
                 await stream.end()
                 reply = await stream.recv_message()
+        except _FAILURES as error:
+            raise await self._failure(error, target, method, timeout) from None
         for message in reply.messages if reply is not None else []:
-            error = self.metadata_error(method, message.metadata, target)
-            if error is not None:
-                raise error
+            refused = self.metadata_error(method, message.metadata, target)
+            if refused is not None:
+                raise refused
         return reply
 
-    async def _connected(self, method: Method, target: str, timeout: float) -> Channel:
-        """The channel, its pinned certificate checked (maintenance mode) before any request goes on it."""
-        channel = self._open()
-        if self._pins:
-            await asyncio.wait_for(self._check_pin(channel, target, method), timeout)
-        return channel
-
-    @contextlib.asynccontextmanager
-    async def _failures(self, method: Method, target: str, timeout: float) -> AsyncIterator[None]:
-        """Every way a call fails, as one TalosAPIError naming the node, its address, the call and what to check."""
+    async def _failure(self, error: Exception, target: str, method: Method, timeout: float) -> TalosAPIError:
+        """The TalosAPIError a failed call raises: what went wrong, in words a user can act on."""
+        if isinstance(error, TalosAPIError):
+            return error
+        if isinstance(error, GRPCError):
+            return self._status_error(target, method, error.status, error.message or "")
+        if isinstance(error, ReplyRefused):
+            return TalosAPIError(node=target, address=self.address, call=method.name, status=error.status,
+                                 detail=error.message, transient=error.transient)
+        if isinstance(error, PeerRefused):
+            self.close()
+            return self._pin_error(target, method, error)
+        if isinstance(error, ssl.SSLCertVerificationError):
+            self.close()
+            return await self._verification_error(target, method, error, timeout)
+        if isinstance(error, ssl.SSLError):
+            self.close()
+            return self._tls_error(target, method, error.reason or str(error))
+        self.close()
+        detail = str(error) or type(error).__name__
+        if isinstance(error, TimeoutError):
+            detail = f"no answer within {timeout:.2g}s"
+        connected = isinstance(error, (StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError)) or (
+            isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE))
         try:
-            yield
-        except GRPCError as error:
-            raise self._status_error(target, method, error.status, error.message or "") from None
-        except ssl.SSLCertVerificationError as error:
-            self.close()
-            raise await self._verification_error(target, method, error, timeout) from None
-        except ssl.SSLError as error:
-            self.close()
-            raise self._tls_error(target, method, error.reason or str(error)) from None
-        except (TimeoutError, OSError, StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError) as error:
-            self.close()
-            detail = str(error) or type(error).__name__
-            if isinstance(error, TimeoutError):
-                detail = f"no answer within {timeout:.2g}s"
-            connected = isinstance(error, (StreamTerminatedError, ProtocolError, h2.exceptions.ProtocolError)) or (
-                isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE))
             refusal = await self._refusal(call_timeout(timeout)) if connected else None
-            if refusal:
-                raise self._tls_error(target, method, refusal) from None
-            if refusal == "":
-                raise TalosAPIError(node=target, address=self.address, call=method.name,
-                                    detail=self._refusal_detail(),
-                                    hint=CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT) from None
-            raise TalosAPIError(node=target, address=self.address, call=method.name,
-                                detail=f"connection failed: {detail}", hint=unreachable_hint(self.host),
-                                transient=True, connected=connected) from None
+        except PeerRefused as refused:
+            return self._pin_error(target, method, refused)
+        except ssl.SSLCertVerificationError as failed:  # what answers now is not what this client trusts
+            return await self._verification_error(target, method, failed, timeout)
+        if refusal:
+            return self._tls_error(target, method, refusal)
+        if refusal == "":
+            return TalosAPIError(node=target, address=self.address, call=method.name, detail=self._refusal_detail(),
+                                 hint=CONFIGURED_NODE_HINT if self.insecure else CLIENT_REFUSED_HINT)
+        return TalosAPIError(node=target, address=self.address, call=method.name,
+                             detail=f"connection failed: {detail}", hint=unreachable_hint(self.host),
+                             transient=True, connected=connected)
 
-    async def _check_pin(self, channel: Channel, target: str, method: Method) -> None:
-        """talosctl's --cert-fingerprint (siderolabs/talos pkg/machinery/client/options.go WithMaintenanceMode
-        → siderolabs/crypto x509.MatchSPKIFingerprints): the leaf's SPKI fingerprint must be one of the pins."""
-        protocol = await channel.__connect__()
-        connection = protocol.connection
-        if connection is self._verified:
-            return
-        ssl_object = connection.get_peer()._transport.get_extra_info("ssl_object")
-        certificate = diagnose.peer_certificate(ssl_object)
-        found = diagnose.spki_fingerprint(certificate) if certificate is not None else "none"
-        if certificate is None or diagnose.parse_fingerprint(found) not in self._pins:
-            self.close()
-            raise TalosAPIError(node=target, address=self.address, call=method.name, hint=FINGERPRINT_HINT,
-                                detail=f"leaf peer certificate {found} doesn't match the provided fingerprints: "
-                                       f"[{' '.join(self._pins.values())}]")
-        self._verified = connection
+    def _pin_error(self, target: str, method: Method, refused: PeerRefused) -> TalosAPIError:
+        return TalosAPIError(node=target, address=self.address, call=method.name, hint=FINGERPRINT_HINT,
+                             detail=str(refused))
 
     async def _verification_error(self, target: str, method: Method, error: ssl.SSLCertVerificationError,
                                   timeout: float) -> TalosAPIError:
@@ -262,10 +320,15 @@ class TalosClient:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port, ssl=context),
                                                     timeout)
+        except ssl.SSLCertVerificationError:
+            raise  # this client refused the node, not the other way round
         except ssl.SSLError as error:
             return error.reason or str(error)
         except (OSError, TimeoutError):
             return None
+        if self._pins and (refused := self._pin_check(writer.get_extra_info("ssl_object"))) is not None:
+            writer.close()  # another machine answers now: it gets nothing, not even the HTTP/2 preface
+            raise PeerRefused(refused)
         try:
             writer.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")  # the HTTP/2 preface; apid answers with SETTINGS
             return None if await asyncio.wait_for(reader.read(9), timeout) else ""
@@ -302,7 +365,8 @@ class TalosClient:
             return None
         hostname = metadata.hostname or target
         if metadata.HasField("status"):
-            return self._status_error(hostname, method, Status(metadata.status.code), metadata.status.message)
+            return self._status_error(hostname, method, _status(metadata.status.code),
+                                      metadata.status.message or metadata.error)
         return TalosAPIError(node=hostname, address=self.address, call=method.name, detail=metadata.error)
 
     async def each_node(self, method: Method, request: Any, *, node: str | None = None) -> list[NodeReply]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grpclib.const import Status
 
-from ..errors import TalosError
+from ..errors import MESSAGE_LIMIT, NAME_LIMIT, TalosError, terminal_safe
 
 TALOS_API_PORT = 50000
 
@@ -21,10 +21,12 @@ class TalosAPIError(TalosError):
 
     def __init__(self, *, node: str, address: str, call: str, detail: str, status: Status | None = None,
                  hint: str = "", transient: bool = False, connected: bool = True) -> None:
-        self.node = node
+        # node and detail often come from the node itself (a hostname, an error text): printed as terminal_safe
+        # makes them, each bounded (a node's own text may be 32 MiB); hints and addresses are this program's.
+        self.node = node = terminal_safe(node, NAME_LIMIT)
         self.address = address
         self.call = call
-        self.detail = detail
+        self.detail = detail = terminal_safe(detail, MESSAGE_LIMIT, lines=True)
         self.status = status
         self.hint = hint
         self.transient = transient

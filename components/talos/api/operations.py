@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from google.protobuf import empty_pb2
 
 from ..documents import image_tag
+from ..errors import terminal_safe
 from . import calls, diagnose, methods
 from .client import DEFAULT_CALL_TIMEOUT, TalosClient
 from .errors import FINGERPRINT_HINT, MAINTENANCE_HINT, TALOS_API_PORT, WRONG_CLUSTER_HINT, TalosAPIError
@@ -226,8 +227,8 @@ async def check_health(control_planes: list[Target], workers: list[Target], cred
         for service in REQUIRED_SERVICES[role]:
             state = states.get(service)
             if state is None or state.state != "Running" or state.healthy is False:
-                (etcd if service == "etcd" else others).append(
-                    f"{target.node}: service {service} is {'missing' if state is None else state.state.lower()}")
+                shown = "missing" if state is None else terminal_safe(state.state.lower())
+                (etcd if service == "etcd" else others).append(f"{target.node}: service {service} is {shown}")
         return etcd, others
 
     results = await asyncio.gather(*(node_problems(t, "controlplane") for t in control_planes),
@@ -267,10 +268,11 @@ async def _kubespan_problems(first: Target, credentials: Credentials, kubespan_p
         return [str(error)]
     problems = []
     for peer in peers:
-        if peer.spec.get("state") != "up":
-            problems.append(f"KubeSpan: {first.node} cannot reach peer {peer.spec.get('label')} at "
-                            f"{peer.spec.get('endpoint')} (state {peer.spec.get('state')}); check that UDP "
-                            f"51820 is open towards it")
+        spec = calls.spec_fields(peer)
+        if spec.get("state") != "up":
+            label, endpoint, state = (terminal_safe(str(spec.get(key))) for key in ("label", "endpoint", "state"))
+            problems.append(f"KubeSpan: {first.node} cannot reach peer {label} at {endpoint} (state {state}); "
+                            f"check that UDP 51820 is open towards it")
     if len(peers) < kubespan_peers:
         problems.append(f"KubeSpan: {first.node} knows {len(peers)} of {kubespan_peers} peers")
     return problems

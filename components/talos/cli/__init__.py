@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..errors import TalosError
+from ..errors import TalosError, terminal_safe
 from . import (
     configcmd,
     conformance,
@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(_join_flag_values(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.handler(args) or 0)
-    except TalosError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except TalosError as error:  # errors quote nodes and files: whatever slipped through is shown, not obeyed
+        print(f"error: {terminal_safe(str(error), None, lines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

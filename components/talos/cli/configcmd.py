@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .. import yamlio
 from ..errors import ConfigError
 from ..files import write_output
@@ -23,11 +25,14 @@ def _open(path: Path) -> dict[str, Any]:
     """clientconfig.Open: a missing file is created empty first (ensure), so `config merge` can start one."""
     if not path.exists():
         _save(path, {"context": "", "contexts": {}})
+    source = f"error reading config: {path}"
+    text = yamlio.read_named(path, source)
     try:
-        data = yamlio.load(path.read_text()) or {}
-    except OSError as error:
-        raise ConfigError(f"error reading config: {path}: {error.strerror}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict):
+        data = yamlio.load(text) or {}
+    except yaml.YAMLError as error:  # not YAML, too deep, excessive aliasing
+        raise ConfigError(f"{source}: {yamlio.describe_error(error)}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("contexts", {}) or {}, dict) or not all(
+            isinstance(entry, dict) for entry in (data.get("contexts") or {}).values()):
         raise ConfigError(f"error reading config: {path}: not a talosconfig; expected context and contexts")
     data["contexts"] = data.get("contexts") or {}
     return data

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from ..api import calls
-from ..errors import ConfigError
+from ..errors import ConfigError, terminal_safe
 from .session import Session, add_global_flags
 from .tables import print_table
 
@@ -52,19 +54,36 @@ def _service(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_prefixed(node: str, data: bytes) -> None:
-    """logs.go: each complete line as "<node>: <line>"."""
-    for line in data.decode(errors="replace").splitlines():
-        sys.stdout.write(f"{node}: {line}\n")
+# talosctl keeps each node's unfinished line until its newline (logs.go lineBuffers), however long; here a line
+# longer than this is printed in pieces, so memory stays bounded whatever a node streams.
+LINE_LIMIT = 64 * 1024
+
+
+def _print_line(node: str, line: bytes) -> None:
+    sys.stdout.write(f"{node}: {terminal_safe(line, None, lines=True)}\n")
+
+
+async def _print_prefixed(node: str, chunks: AsyncGenerator[bytes, None]) -> None:
+    """logs.go: each complete line as "<node>: <line>", written as it arrives (nothing accumulates)."""
+    pending = b""
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                _print_line(node, line)
+            while len(pending) > LINE_LIMIT:
+                _print_line(node, pending[:LINE_LIMIT])
+                pending = pending[LINE_LIMIT:]
+    if pending:
+        _print_line(node, pending)
 
 
 def _logs(args: argparse.Namespace) -> int:
     if args.follow:
         raise ConfigError("logs --follow is not supported by this CLI; drop -f to print the log so far")
     session = Session(args)
-    for node, data in session.each(lambda client, node: calls.logs(
-            client, args.service, kubernetes=args.kubernetes, tail_lines=args.tail, node=node)):
-        _print_prefixed(node, data)
+    session.each(lambda client, node: _print_prefixed(node, calls.logs(
+        client, args.service, kubernetes=args.kubernetes, tail_lines=args.tail, node=node)))
     return 0
 
 
@@ -72,8 +91,7 @@ def _dmesg(args: argparse.Namespace) -> int:
     if args.follow:
         raise ConfigError("dmesg --follow is not supported by this CLI; drop -f to print the kernel log so far")
     session = Session(args)
-    for node, data in session.each(lambda client, node: calls.dmesg(client, tail=args.tail, node=node)):
-        _print_prefixed(node, data)
+    session.each(lambda client, node: _print_prefixed(node, calls.dmesg(client, tail=args.tail, node=node)))
     return 0
 
 

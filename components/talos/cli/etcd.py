@@ -13,6 +13,7 @@ from ..api.client import TalosClient
 from ..api.etcd import bootstrap_from
 from ..api.operations import Target
 from ..backups.snapshot import check_restorable, partial_file
+from ..errors import terminal_safe
 from .session import Session, add_global_flags
 
 # talosctl streams a snapshot without a deadline; this one gives a slow link half an hour
@@ -54,9 +55,9 @@ def _members(args: argparse.Namespace) -> int:
     session = Session(args)
     print(f"{'NODE':<16}{'ID':<18}{'HOSTNAME':<20}{'PEER URLS':<28}{'LEARNER'}")
     for node, members in session.each(lambda client, node: calls.etcd_members(client, node=node)):
-        for member in members:
-            print(f"{node:<16}{member.id:<18x}{member.hostname:<20}{','.join(member.peer_urls):<28}"
-                  f"{str(member.is_learner).lower()}")
+        for member in members:  # names a node reports are printed inert (errors.terminal_safe)
+            hostname, urls = terminal_safe(member.hostname), terminal_safe(",".join(member.peer_urls))
+            print(f"{node:<16}{member.id:<18x}{hostname:<20}{urls:<28}{str(member.is_learner).lower()}")
     return 0
 
 

@@ -13,7 +13,7 @@ import yaml
 
 from .. import yamlio
 from ..api import calls
-from ..errors import ConfigError
+from ..errors import MESSAGE_LIMIT, ConfigError, terminal_safe
 from ..files import write_output
 from . import secret_files
 from .flags import add_bool
@@ -69,6 +69,43 @@ def merge(existing: dict[str, Any], new: dict[str, Any], force: bool) -> tuple[d
     return merged, messages
 
 
+def _parse(text: str, source: str) -> Any:
+    try:
+        return yamlio.load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: not YAML: {yamlio.describe_error(error)}") from None
+
+
+def _kubeconfig_shape(data: Any, source: str) -> dict[str, Any]:
+    """A kubeconfig as merge() reads it (client-go's Config: clusters, users and contexts, each a list of
+    named entries; a context's `context` a mapping), or an error naming the source and the field."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: not a kubeconfig; expected a mapping with clusters, users and contexts")
+    for section, _ in SECTIONS:
+        entries = data.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise ConfigError(f"{source}: {section} is {type(entries).__name__}; expected a list")
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                raise ConfigError(f"{source}: {section}[{index}] has no name; expected a mapping with a name")
+            context = entry.get("context") or {}
+            if section == "contexts" and not (isinstance(context, dict) and all(
+                    isinstance(context.get(key, ""), str) for key in ("cluster", "user"))):
+                raise ConfigError(f"{source}: contexts[{index}].context: expected a mapping naming its cluster "
+                                  "and user")
+    return data
+
+
+def _read_kubeconfig(path: Path) -> dict[str, Any]:
+    """The kubeconfig to merge into: any file a user has, refused by name when it is not one."""
+    source = f"kubeconfig {path}"
+    return _kubeconfig_shape(_parse(yamlio.read_named(path, source), source), source)
+
+
 def _default_path(use_merge: bool) -> Path:
     """kubeconfig.SinglePath (the first $KUBECONFIG entry, else ~/.kube/config) when merging, else the
     working directory."""
@@ -95,17 +132,17 @@ def _kubeconfig(args: argparse.Namespace) -> int:
             raise ConfigError(f'kubeconfig file already exists, use --force to overwrite: "{path}"')
         if not path.exists():
             use_merge = False
-    _, text = session.one("kubeconfig", lambda client, node: calls.kubeconfig(client, node=node))
+    node, text = session.one("kubeconfig", lambda client, node: calls.kubeconfig(client, node=node))
+    # Checked before it is written anywhere: YAML admits no control characters, so none reach a terminal.
+    received = _kubeconfig_shape(_parse(text, f"kubeconfig from node {node}"), f"kubeconfig from node {node}")
     if to_stdout:
         sys.stdout.write(text)
         return 0
     if use_merge:
-        existing = yamlio.load(path.read_text()) or {}
-        if not isinstance(existing, dict):
-            raise ConfigError(f"kubeconfig {path}: not a kubeconfig; expected clusters, users and contexts")
-        merged, messages = merge(existing, yamlio.load(text), args.force)
+        existing = _read_kubeconfig(path)
+        merged, messages = merge(existing, received, args.force)
         for message in messages:
-            print(message)
+            print(terminal_safe(message, MESSAGE_LIMIT))
         text = yaml.safe_dump(merged, sort_keys=True, default_flow_style=False, width=1 << 20)
     write_output(path, text)
     secret_files.cover([path], only_in_repository=True)

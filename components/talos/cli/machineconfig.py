@@ -17,7 +17,7 @@ from typing import Any
 from .. import documents
 from ..api import calls
 from ..api.client import TalosClient
-from ..errors import ConfigError
+from ..errors import MESSAGE_LIMIT, ConfigError, terminal_safe
 from ..patching import apply_patches, load_patches
 from .flags import seconds
 from .resources import resolve
@@ -38,9 +38,9 @@ def add_mode_flags(parser: argparse.ArgumentParser) -> None:
 def print_apply_result(result: calls.ApplyResult) -> None:
     """helpers.PrintApplyResults: warnings, then the mode details (on stderr, as talosctl)."""
     for warning in result.warnings:
-        print(f"WARNING: {warning}", file=sys.stderr)
-    if result.details:
-        print(result.details, file=sys.stderr)
+        print(f"WARNING: {terminal_safe(warning, MESSAGE_LIMIT)}", file=sys.stderr)
+    if result.details:  # a dry run's config diff is long by nature: shown whole, its controls escaped
+        print(terminal_safe(result.details, None, lines=True), file=sys.stderr)
 
 
 def _machine_config_only(args: argparse.Namespace) -> None:

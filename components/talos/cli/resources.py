@@ -11,7 +11,7 @@ from typing import Any
 from .. import yamlio
 from ..api import calls
 from ..api.client import TalosClient
-from ..errors import ConfigError
+from ..errors import ConfigError, terminal_safe
 from .session import Session, add_global_flags
 from .tables import print_table
 
@@ -104,10 +104,11 @@ def _get(args: argparse.Namespace) -> int:
     if args.output == "yaml":  # talosctl's YAML output keeps the full type; only tables show DisplayType
         for node, resources in results:
             for resource in resources:
-                print(yamlio.dump({"node": node, "metadata": {"namespace": resource.namespace,
-                                                              "type": resource.type, "id": resource.id,
-                                                              "version": resource.version},
-                                   "spec": resource.spec}) + "---")
+                # YAML quotes control characters but keeps them raw; shown escaped they stay YAML (\x1b is a
+                # double-quoted escape) and never reach the terminal as themselves
+                print(terminal_safe(yamlio.dump({"node": node, "metadata": {
+                    "namespace": resource.namespace, "type": resource.type, "id": resource.id,
+                    "version": resource.version}, "spec": resource.spec}), None, lines=True) + "---")
         return 0
     header = ["NODE", "NAMESPACE", "TYPE", "ID", "VERSION", *(name for name, _ in definition.columns)]
     rows = [[node, r.namespace, definition.display, r.id, r.version,

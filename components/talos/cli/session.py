@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .. import yamlio
 from ..api import diagnose
 from ..api.client import TalosClient
 from ..api.tls import Credentials
@@ -60,7 +61,8 @@ class Session:
             path = talosconfig_path(args)
             if not path.is_file():
                 raise ConfigError(f"talosconfig {path}: no such file; pass --talosconfig or --insecure")
-            entry = read_talosconfig(path.read_text(), str(path), getattr(args, "context", None))
+            text = yamlio.read_named(path, f"talosconfig {path}")
+            entry = read_talosconfig(text, f"talosconfig {path}", getattr(args, "context", None))
             if not insecure:
                 if not all(entry.get(key) for key in ("ca", "crt", "key")):
                     raise ConfigError(f"talosconfig {path}: context {entry['context']!r} has no ca, crt and key")

@@ -7,11 +7,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..errors import terminal_safe
+
 PADDING = 3
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = [list(header), *[list(row) for row in rows]]
+    """Cells are shown as terminal_safe makes them: what a node reports stays on its line and in its column."""
+    lines = [list(header), *[[terminal_safe(cell) for cell in row] for row in rows]]
     columns = max(len(line) for line in lines)
     widths = [max((len(line[i]) for line in lines if i < len(line) - 1), default=0) for i in range(columns)]
     out = []

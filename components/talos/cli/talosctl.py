@@ -14,7 +14,7 @@ from typing import Any
 from .. import documents
 from ..api import calls, operations
 from ..api.client import TalosClient
-from ..errors import ConfigError, TalosError
+from ..errors import ConfigError, TalosError, terminal_safe
 from ..kube.client import read_kubeconfig
 from ..kube.health import STAGE_API, KubernetesChecks, cni_disabled, forced_server
 from .flags import add_bool, seconds, string_slice
@@ -39,8 +39,9 @@ def _apply_config(args: argparse.Namespace) -> int:
 def _version(args: argparse.Namespace) -> int:
     session = Session(args, insecure=args.insecure)
     for _, info in session.each(lambda client, node: calls.version(client, node=node)):
-        print(f"Server:\n\tNODE:        {info.node}\n\tTag:         {info.tag}\n\tOS/Arch:     linux/{info.arch}\n"
-              f"\tPlatform:    {info.platform}")
+        node, tag, arch, platform = (terminal_safe(text) for text in (info.node, info.tag, info.arch, info.platform))
+        print(f"Server:\n\tNODE:        {node}\n\tTag:         {tag}\n\tOS/Arch:     linux/{arch}\n"
+              f"\tPlatform:    {platform}")
     return 0
 
 
@@ -66,7 +67,8 @@ def _disks(args: argparse.Namespace) -> int:
     rows = []
     for node, disks in session.each(lambda client, node: calls.disks(client, node=node)):
         for disk in disks:
-            row = [disk["device"], *(disk[key] or "-" for key in ("model", "serial")), _DISK_TYPES[disk["type"]],
+            row = [disk["device"], *(disk[key] or "-" for key in ("model", "serial")),
+                   _DISK_TYPES.get(disk["type"], "UNKNOWN"),
                    *(disk[key] or "-" for key in ("uuid", "wwid", "modalias", "name")), _si_bytes(disk["size"]),
                    disk["bus_path"] or "-", disk["subsystem"] or "-", "*" if disk["readonly"] else "",
                    "*" if disk["system_disk"] else ""]
@@ -82,7 +84,7 @@ def _reset(args: argparse.Namespace) -> int:
     labels = string_slice(args.system_labels_to_wipe) or list(calls.RESET_LABELS)
     for node, actor in session.each(lambda client, node: calls.reset(
             client, graceful=args.graceful, reboot=args.reboot, node=node, labels=labels)):
-        print(f"{node}: reset requested (actor {actor})")
+        print(f"{node}: reset requested (actor {terminal_safe(actor)})")
     return 0
 
 
@@ -97,12 +99,13 @@ def _discover(session: Session) -> tuple[list[str], list[str]]:
     control_planes: list[str] = []
     workers: list[str] = []
     for member in members:
-        addresses = member.spec.get("addresses") or []
-        if not addresses:
-            raise ConfigError(f"health: member {member.spec.get('hostname', member.id)} has no address; "
-                              "pass --control-plane-nodes and --worker-nodes")
-        role = member.spec.get("machineType")
-        (control_planes if role in ("controlplane", "init") else workers).append(str(addresses[0]))
+        spec = calls.spec_fields(member)
+        addresses = spec.get("addresses")
+        if not isinstance(addresses, list) or not addresses or not isinstance(addresses[0], str):
+            raise ConfigError(f"health: member {terminal_safe(str(spec.get('hostname', member.id)))} has no "
+                              "address; pass --control-plane-nodes and --worker-nodes")
+        role = spec.get("machineType")
+        (control_planes if role in ("controlplane", "init") else workers).append(addresses[0])
     print(f"discovered nodes: control plane: {control_planes}, worker: {workers}", file=sys.stderr)
     return control_planes, workers
 

@@ -12,7 +12,7 @@ from typing import Any
 from .. import documents, rollout
 from ..api import calls, operations
 from ..api.client import TalosClient
-from ..errors import ConfigError
+from ..errors import MESSAGE_LIMIT, ConfigError, terminal_safe
 from ..versions import DEFAULT_TALOS_VERSION
 from .flags import add_bool, seconds
 from .session import Session, add_global_flags
@@ -60,7 +60,7 @@ def _upgrade(args: argparse.Namespace) -> int:
                 async with session.client(wave.hostnames[0]) as client:
                     ack = await calls.upgrade(client, args.image, node=wave.hostnames[0], preserve=args.preserve,
                                               stage=args.stage)
-                print(f"{wave.hostnames[0]}: {ack}")
+                print(f"{wave.hostnames[0]}: {terminal_safe(ack, MESSAGE_LIMIT)}")
                 return
             await asyncio.gather(*(operations.upgrade(target(node), args.image, credentials, deadline=deadline,
                                                       preserve=args.preserve, stage=args.stage)

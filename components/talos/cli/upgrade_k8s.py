@@ -15,9 +15,9 @@ from typing import Any
 
 from ..api import calls
 from ..api.operations import Target
-from ..errors import ConfigError
+from ..errors import MESSAGE_LIMIT, ConfigError, terminal_safe
 from ..kube.client import KubeClient, read_kubeconfig, server_for
-from ..kube.health import addresses_of
+from ..kube.health import addresses_of, entries
 from ..kube.upgrade import IMAGES, NodeConfigs, UpgradeOptions, upgrade_kubernetes
 from ..versions import default_kubernetes_version
 from .flags import add_bool
@@ -29,7 +29,7 @@ IMAGE_FLAGS = {"kube-apiserver": "--apiserver-image", "kube-controller-manager":
 
 
 def internal_ip(node: dict[str, Any]) -> str:
-    return next((a["address"] for a in node["status"].get("addresses") or [] if a.get("type") == "InternalIP"),
+    return next((str(a.get("address", "")) for a in entries(node, "addresses") if a.get("type") == "InternalIP"),
                 sorted(addresses_of(node))[0] if addresses_of(node) else "")
 
 
@@ -61,7 +61,12 @@ async def _run(args: argparse.Namespace, session: Session) -> None:
     options = UpgradeOptions(to_version, from_version=args.from_version, dry_run=args.dry_run,
                              upgrade_kubelet=args.upgrade_kubelet, images=images)
     await upgrade_kubernetes(client, control_planes, control_planes + workers, NodeConfigs(credentials),
-                             credentials, options, log=lambda line: print(line, flush=True))
+                             credentials, options, log=_print_line)
+
+
+def _print_line(line: str) -> None:
+    """A progress line: it names nodes and images the API server reported."""
+    print(terminal_safe(line, MESSAGE_LIMIT), flush=True)
 
 
 def _upgrade_k8s(args: argparse.Namespace) -> int:

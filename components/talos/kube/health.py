@@ -37,12 +37,20 @@ class KubernetesChecks:
     # every control plane's own address, the program's choice (see client.py on the VIP)
 
 
+def entries(obj: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """status.<field> of an object as the API server sent it: the mappings of a list, nothing else (a server
+    may send any JSON; what is not the expected shape reads as absent, never as a traceback)."""
+    status = obj.get("status")
+    values = status.get(field) if isinstance(status, dict) else None
+    return [value for value in values if isinstance(value, dict)] if isinstance(values, list) else []
+
+
 def addresses_of(node: dict[str, Any]) -> set[str]:
-    return {a.get("address", "") for a in (node.get("status") or {}).get("addresses") or []}
+    return {str(a.get("address", "")) for a in entries(node, "addresses")}
 
 
 def condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
-    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {})
+    return next((c for c in entries(obj, "conditions") if c.get("type") == kind), {})
 
 
 async def connect(credentials: KubeCredentials, control_planes: list[Target], port: int = API_SERVER_PORT,

@@ -96,7 +96,9 @@ def _drainable(pod: dict[str, Any]) -> bool:
     metadata = pod.get("metadata") or {}
     if MIRROR_ANNOTATION in (metadata.get("annotations") or {}):
         return False
-    return not any(o.get("kind") == "DaemonSet" for o in metadata.get("ownerReferences") or [])
+    owners = metadata.get("ownerReferences")
+    return not any(isinstance(owner, dict) and owner.get("kind") == "DaemonSet"
+                   for owner in (owners if isinstance(owners, list) else []))
 
 
 async def drain(client: KubeClient, node_name: str, *, deadline: float) -> list[str]:
