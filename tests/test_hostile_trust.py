@@ -17,7 +17,7 @@ from components.talos import pki
 from components.talos.api import calls, operations
 from components.talos.api.client import TalosClient
 from components.talos.api.diagnose import spki_fingerprint
-from components.talos.api.errors import FINGERPRINT_HINT, WRONG_CLUSTER_HINT, TalosAPIError
+from components.talos.api.errors import FINGERPRINT_HINT, MAINTENANCE_HINT, TalosAPIError
 from components.talos.api.operations import Target
 from components.talos.cli import main
 
@@ -154,4 +154,7 @@ def test_a_mutual_tls_redial_to_a_server_of_another_ca_is_refused_at_the_handsha
                 asyncio.run(version())
             assert len(relay.routed) >= 2  # the attacker was dialled
             assert attacker.tally.received_bytes == 0 and attacker.tally.requests == []
-    assert caught.value.hint == WRONG_CLUSTER_HINT
+    # the attacker accepts clients without a certificate, as a maintenance node does: the hint says how to
+    # configure such a node safely (pinned) and that something else may answer there
+    assert caught.value.hint == MAINTENANCE_HINT
+    assert "--cert-fingerprint" in MAINTENANCE_HINT and "something else answers at this address" in MAINTENANCE_HINT

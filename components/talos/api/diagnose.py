@@ -73,21 +73,20 @@ async def fetch_certificate(host: str, port: int, credentials: Credentials | Non
         writer.close()
 
 
-HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"  # RFC 9113 3.4; apid answers with a SETTINGS frame
-
-
 async def serves_anonymous_clients(host: str, port: int, timeout: float) -> bool:
     """Whether the node is in maintenance mode: Talos's maintenance API (siderolabs/talos internal/app/machined/
     pkg/controllers/secrets/api.go, maintenance branch: SkipVerifyingClientCert) finishes TLS and speaks HTTP/2
     with a client that has no certificate, while a configured apid requires and verifies one and drops such a
-    client at its first read (TLS 1.3 reports that after the handshake)."""
+    client at its first read (TLS 1.3 reports that after the handshake). The probe only reads: the node is not
+    trusted, so it is sent nothing, not even the HTTP/2 preface. A Go HTTP/2 server writes its SETTINGS frame
+    before it reads the client's preface (golang.org/x/net/http2 server.go serverConn.serve), so a maintenance
+    apid speaks first."""
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=maintenance_client_context()), timeout)
     except (OSError, TimeoutError, ssl.SSLError):
         return False
     try:
-        writer.write(HTTP2_PREFACE)
         return bool(await asyncio.wait_for(reader.read(9), timeout))
     except (OSError, TimeoutError, ssl.SSLError):
         return False

@@ -70,9 +70,13 @@ FINGERPRINT_HINT = ("the node in maintenance mode presented a certificate whose 
                     "from the node's console (it changes at every boot in maintenance mode)")
 # A secure call met a node in maintenance mode (no config yet, or reset): its certificate comes from the node's
 # own boot-time CA, so no cluster CA can verify it; talosctl only says "certificate signed by unknown authority".
-MAINTENANCE_DETAIL = ("the node is in maintenance mode: it accepts clients without a certificate and presents "
-                      "its own boot-time certificate, not one signed by this cluster's OS CA")
+# Anything can answer as a maintenance node does (a certificate no cluster CA signed, clients without one
+# accepted): the hint says how to configure a node safely (pinned), and what else it may be.
+MAINTENANCE_DETAIL = ("the node is in maintenance mode, or something answers as one: it accepts clients without a "
+                      "certificate and presents a certificate not signed by this cluster's OS CA")
 MAINTENANCE_HINT = ("add --insecure: a node in maintenance mode has no config and takes only insecure calls "
-                    "(apply-config --insecure --file CONFIG); a reset node needs its config again before bootstrap")
+                    "(apply-config --insecure --file CONFIG, pinned with --cert-fingerprint as its console shows); "
+                    "a reset node needs its config again before bootstrap. If the node should be configured, "
+                    "something else answers at this address: check it before sending anything")
 CLIENT_REFUSED_HINT = ("the node refused the client certificate; check that the talosconfig belongs to this cluster "
                        "(a node in maintenance mode needs --insecure instead)")
