@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, shorten
+from ..errors import ConfigError, shorten
 
 Document = dict[str, Any]
 

@@ -1,0 +1,59 @@
+"""Regenerate components/talos/validation/rules.tsv: Talos's rejection rules and what this project does with each.
+
+Input: Talos's list of rejection sites (id, source file:line, function, message, whether v1.13.9 and v1.12.9
+have it). Output: the same rows with `since` (the oldest of v1.12/v1.13/v1.14 that has the rule), `status`
+(`ported` or `not applicable`) and `where` (the check that ports it, or why it cannot apply here), from the
+registrations in components/talos/validation. A row neither ported nor marked is `missing`; a test refuses
+any such row and any drift between this file and the code.
+
+    python scripts/gen_validation_rules.py [RULES_TSV]   (default: ../shared/talos/validation-rules-v1.14.tsv)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from components.talos.validation import registry  # noqa: E402
+
+DEFAULT_INPUT = ROOT.parent / "shared" / "talos" / "validation-rules-v1.14.tsv"
+COLUMNS = ["id", "source", "function", "message", "since", "status", "where"]
+
+
+def since(row: dict[str, str]) -> str:
+    if row["in_v1.12.9"] == "True":
+        return "v1.12"
+    return "v1.13" if row["in_v1.13.9"] == "True" else "v1.14"
+
+
+def render(upstream: Path) -> str:
+    ported = registry.ported_rules()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(COLUMNS)
+    with upstream.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            rule = row["id"]
+            if rule in ported:
+                status, where = "ported", ported[rule]
+            elif rule in registry.NOT_APPLICABLE:
+                status, where = "not applicable", registry.NOT_APPLICABLE[rule]
+            else:
+                status, where = "missing", ""
+            writer.writerow([rule, row["source"], row["function"], row["message"], since(row), status, where])
+    return out.getvalue()
+
+
+def main() -> None:
+    upstream = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_INPUT
+    registry.RULES_FILE.write_text(render(upstream), encoding="utf-8")
+    print(f"wrote {registry.RULES_FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
