@@ -1,0 +1,22 @@
+"""Talos's check of SideroLinkConfig (siderolabs/talos pkg/machinery/config/types/siderolink/siderolink.go,
+v1.14.0-rc.1): the API URL Omni's SideroLink joins through."""
+
+from __future__ import annotations
+
+from ..registry import Context, Document, document_check
+from .netcommon import Report, optional_url
+
+
+@document_check("SideroLinkConfig", "R402", "R403", "R404")
+def siderolink_config(document: Document, ctx: Context) -> None:
+    """ConfigV1Alpha1.Validate returns at its first problem."""
+    report = Report(ctx, document)
+    url = optional_url(document.get("apiUrl"))
+    if url is None:
+        if not document.get("apiUrl"):  # a URL that does not parse is the decoder's error
+            report.fail("R402", "apiUrl is required")
+        return
+    if url.scheme not in ("https", "grpc"):
+        report.fail("R403", "apiUrl scheme must be https:// or grpc://")
+    elif url.path not in ("", "/"):
+        report.fail("R404", "apiUrl path must be empty")
