@@ -15,7 +15,10 @@ cel-cpp wrapper is a 40 MB native build; a config without selectors never import
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
+
+from ..errors import shorten
 
 MAX_EXPRESSION = 100_000  # cel-go's default expression size limit (parser.ExpressionSizeCodePointLimit)
 MAX_DEPTH = 250  # cel-go's default parser recursion limit (parser.MaxRecursionDepth)
@@ -270,19 +273,18 @@ class _Parser:
         return left if left == right else DYN
 
     def unary(self) -> str:
-        if (token := self.accept("!")) is not None:
-            self.enter()
-            self._operand(self.unary(), BOOL, "!_", token.offset)
-            self.depth -= 1
-            return BOOL
-        if (token := self.accept("-")) is not None:
-            self.enter()
-            operand = self.unary()
-            self.depth -= 1
-            if operand in PRIMITIVES and operand not in (INT, DOUBLE):
-                raise CELError(f"found no matching overload for '-_' applied to '({operand})'", token.offset)
-            return operand
-        return self.member()
+        """'!'+ member | '-'+ member: one grammar rule however many signs (no recursion depth of its own)."""
+        signs: list[Token] = []
+        while (token := self.accept("!", "-")) is not None:
+            signs.append(token)
+        kind = self.member()
+        for token in reversed(signs):
+            if token.text == "!":
+                self._operand(kind, BOOL, "!_", token.offset)
+                kind = BOOL
+            elif kind in PRIMITIVES and kind not in (INT, DOUBLE):
+                raise CELError(f"found no matching overload for '-_' applied to '({kind})'", token.offset)
+        return kind
 
     def member(self) -> str:
         kind, name = self.primary()
@@ -473,16 +475,29 @@ def _check_int(token: Token) -> None:
         raise CELError("integer literal is out of range", token.offset)
 
 
-def _location(source: str, offset: int) -> str:
+def _error_text(source: str, offset: int, message: str) -> str:
+    """cel-go's issue format: location, message, the source line and a caret under the column."""
     line = source.count("\n", 0, offset) + 1
-    column = offset - (source.rfind("\n", 0, offset) + 1)
-    return f"<input>:{line}:{column + 1}"
+    start = source.rfind("\n", 0, offset) + 1
+    column = offset - start
+    text = shorten(source[start:].partition("\n")[0], 120)  # an error never echoes a whole huge input
+    return f"ERROR: <input>:{line}:{column + 1}: {message}\n | {text}\n | {'.' * column}^"
+
+
+def _frame_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
 
 
 def boolean_expression_problem(source: str, env: Env) -> str | None:
     """Why cel-go would refuse `source` as a boolean expression in `env` (its ERROR line), or None."""
     if len(source) > MAX_EXPRESSION:
         return f"expression code point size exceeds limit: size: {len(source)}, limit {MAX_EXPRESSION}"
+    limit = sys.getrecursionlimit()
+    # ten Python frames per nested expression: room for cel-go's 250 levels (pure-Python frames, no C stack)
+    sys.setrecursionlimit(max(limit, _frame_depth() + 12 * MAX_DEPTH))
     try:
         parser = _Parser(_tokens(source), env)
         result = parser.expr()
@@ -490,7 +505,9 @@ def boolean_expression_problem(source: str, env: Env) -> str | None:
         if trailing.kind != "end":
             raise CELError(f"extraneous input '{trailing.text}' expecting <EOF>", trailing.offset)
     except CELError as error:
-        return f"ERROR: {_location(source, error.offset)}: {error}"
+        return _error_text(source, error.offset, str(error))
+    finally:
+        sys.setrecursionlimit(limit)
     if result in (PRIMITIVES | {"list", "map", "type"}) - {BOOL} or _message(result, env) is not None:
         return f"expression output type is {result}, expected bool"
     return None

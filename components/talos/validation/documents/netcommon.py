@@ -292,9 +292,8 @@ def parse_url(raw: str) -> URL:
     rest = rest.partition("?")[0]
     if not rest.startswith("/") and scheme:
         return URL(scheme, rest, "", "")  # an opaque URL: "mailto:x", "host:port" read as scheme "host"
-    if not scheme and not rest.startswith("/"):
-        if ":" in rest.partition("/")[0]:
-            raise URLError(f"parse {go_quote(raw)}: first path segment in URL cannot contain colon")
+    if not scheme and not rest.startswith("/") and ":" in rest.partition("/")[0]:
+        raise URLError(f"parse {go_quote(raw)}: first path segment in URL cannot contain colon")
     host = ""
     if (scheme or not rest.startswith("///")) and rest.startswith("//"):
         authority, separator, path = rest[2:].partition("/")
