@@ -51,6 +51,13 @@ def test_a_shape_only_render_checks_secret_presence_not_values():
                                          registry.Mode.METAL, placeholder_secrets=True)] == ["R083"]
 
 
+def test_a_shape_only_render_does_not_load_its_empty_certificate_authorities():
+    documents = [{"apiVersion": "v1alpha1", "kind": "KubeAPIServerCAConfig", "issuingCA": {"cert": "", "key": ""},
+                  "acceptedCAs": [""]}]
+    assert registry.run(documents, 14, registry.Mode.METAL, placeholder_secrets=True) == []
+    assert {p.rule for p in registry.run(documents, 14, registry.Mode.METAL)} == {"R234", "R241"}
+
+
 def test_values_of_the_wrong_shape_are_left_to_the_decoder():
     documents = [{"apiVersion": "v1alpha1", "kind": kind, "name": {"a": 1}, "addresses": "x", "routes": 5}
                  for kind in ("LinkConfig", "BondConfig", "Layer2VIPConfig", "StaticHostConfig", "RoutingRuleConfig")]
