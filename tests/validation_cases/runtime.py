@@ -30,7 +30,8 @@ CASES = [
     Case("R369", lambda: [doc("EtcFileConfig", name="../passwd", mode=0o644, contents="x")],
          'user etc file "../passwd" must be a local path', source="runtime/etc_file.go validateEtcFilePath"),
     Case("R370", lambda: [doc("EtcFileConfig", name="resolv.conf", mode=0o644, contents="x")],
-         'user etc file "resolv.conf" is managed by Talos', source=test("etc_file_test.go TestEtcFileValidate/resolv.conf")),
+         'user etc file "resolv.conf" is managed by Talos',
+         source=test("etc_file_test.go TestEtcFileValidate/resolv.conf")),
     Case("R371", lambda: [doc("EtcFileConfig", name="cri/conf.d/foo.part", mode=0o644, contents="x")],
          'user etc file "cri/conf.d/foo.part" is managed by Talos',
          source=test("etc_file_test.go TestEtcFileValidate/cri prefix")),
@@ -85,5 +86,6 @@ CASES = [
          "watchdog timeout: minimum value is 10s",
          source=test("watchdog_timer_test.go TestWatchdogTimerValidate/negative timeout")),
     Case("R393", lambda: [doc("WatchdogTimerConfig", device="/dev/watchdog0", timeout="5s")],
-         "watchdog timeout: minimum value is 10s", source=test("watchdog_timer_test.go TestWatchdogTimerValidate/small timeout")),
+         "watchdog timeout: minimum value is 10s",
+         source=test("watchdog_timer_test.go TestWatchdogTimerValidate/small timeout")),
 ]

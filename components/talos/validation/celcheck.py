@@ -15,9 +15,7 @@ Where cel-go's inference is richer than this port (dyn, null, optionals, type pa
 from __future__ import annotations
 
 import functools
-import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .celparse import (
@@ -31,8 +29,10 @@ from .celparse import (
     Node,
     Select,
     StructExpr,
+    deep_enough,
     parse,
 )
+from .golang import byte_length, clip
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ class _Checker:
             return self.env.variables[name]
         if name in TYPE_IDENTIFIERS:
             return type_of(TYPE_IDENTIFIERS[name])
-        return self.error(node.offset, f"undeclared reference to '{name}' (in container '')")
+        return self.error(node.offset, f"undeclared reference to '{clip(name)}' (in container '')")
 
     def qualified_root(self, node: Node) -> str | None:
         """The root identifier of a chain a.b.c that names a package (message or enum), else None."""
@@ -262,7 +262,7 @@ class _Checker:
             if fields is None:
                 return UNKNOWN
             if node.field not in fields:
-                return self.error(node.offset, f"undefined field '{node.field}'")
+                return self.error(node.offset, f"undefined field '{clip(node.field)}'")
             return fields[node.field]
         if operand.kind in ("dyn", "unknown", "error", "param"):
             return UNKNOWN
@@ -288,7 +288,7 @@ class _Checker:
             return UNKNOWN
         overloads = self.env.functions.get(function) or STANDARD_FUNCTIONS.get(function)
         if overloads is None:
-            return self.error(node.offset, f"undeclared reference to '{function}' (in container '')")
+            return self.error(node.offset, f"undeclared reference to '{clip(function)}' (in container '')")
         if target_type is not None:
             arg_types.insert(0, target_type)
         return self.resolve(node, function, arg_types, overloads, member=node.target is not None)
@@ -312,7 +312,7 @@ class _Checker:
         formatted = [t.format() for t in arg_types]
         signature = (f"{formatted[0]}.({', '.join(formatted[1:])})" if member
                      else f"({', '.join(formatted)})")
-        return self.error(node.offset, f"found no matching overload for '{function}' applied to '{signature}'")
+        return self.error(node.offset, f"found no matching overload for '{function}' applied to '{clip(signature)}'")
 
     def join(self, types: list[CelType]) -> CelType:
         # checker.go joinTypes with dyn aggregate literals (cel.NewEnv's default): mixed elements make dyn
@@ -393,20 +393,9 @@ def _concrete(value: CelType) -> bool:
     return all(_concrete(p) for p in value.params)
 
 
-@contextmanager
-def _deep_enough() -> Iterator[None]:
-    # an expression nested to cel-go's recursion limit (250) takes ~10 Python frames per level here
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 6000))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(limit)
-
-
 def check(expression: str, env: Environment, expected: CelType) -> str | None:
     """Why Talos refuses `expression` in `env` (cel-go's issues text, or the output type), or None."""
-    with _deep_enough():
+    with deep_enough():
         try:
             tree = parse(expression, optional_syntax=env.optional_types)
         except CelSyntaxError as error:
@@ -423,6 +412,11 @@ def check(expression: str, env: Environment, expected: CelType) -> str | None:
     if _concrete(output) and output != expected:
         return f"expression output type is {output.declared()}, expected {expected.declared()}"
     return None
+
+
+# common/error.go shows the source line up to 16384 bytes; a line longer than this is not echoed here, so a
+# message stays small whatever the expression
+MAX_SNIPPET = 1000
 
 
 def display(source: str, errors: list[tuple[int, str]]) -> str:
@@ -443,11 +437,11 @@ def _display_one(source: str, line: int, column: int, message: str) -> str:
     if line < 1:
         return text
     snippet = source.split("\n")[line - 1]
-    if len(snippet.encode()) > 16384:  # common/error.go maxSnippetLength
+    if byte_length(snippet) > MAX_SNIPPET:
         return text
     snippet = snippet.replace("\t", " ")
-    dots = "".join("\uff0e" if len(char.encode()) > 1 else "." for char in snippet[:column])
-    caret = "\uff3e" if column < len(snippet) and len(snippet[column].encode()) > 1 else "^"
+    dots = "".join("\uff0e" if byte_length(char) > 1 else "." for char in snippet[:column])
+    caret = "\uff3e" if column < len(snippet) and byte_length(snippet[column]) > 1 else "^"
     return f"{text}\n | {snippet}\n | {dots}{caret}"
 
 

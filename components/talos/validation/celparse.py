@@ -8,13 +8,22 @@ description is this parser's own (cel-go's comes from ANTLR); its position and t
 
 from __future__ import annotations
 
+import math
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from .golang import clip
 
 MAX_CODE_POINTS = 100_000  # parser.go expressionSizeCodePointLimit default
 MAX_RECURSION = 250  # parser.go maxRecursionDepth default (depth of nested `expr` rules)
 
 # parser.go reservedIds (true, false, null and in are tokens of their own)
+# what ANTLR lists where an operand is expected (cel-go parser_test.go)
+_OPERAND_EXPECTED = ("{'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, "
+                     "BYTES, IDENTIFIER}")
 RESERVED = frozenset({"as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop",
                       "package", "namespace", "return", "var", "void", "while"})
 
@@ -145,12 +154,44 @@ _OPERATORS = {"||": "_||_", "&&": "_&&_", "<": "_<_", "<=": "_<=_", ">=": "_>=_"
               "!=": "_!=_", "in": "@in", "+": "_+_", "-": "_-_", "*": "_*_", "/": "_/_", "%": "_%_"}
 
 
+@contextmanager
+def deep_enough() -> Iterator[None]:
+    """Room for an expression nested to cel-go's limit (250 levels, ~10 Python frames each here)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 6000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def parse(text: str, *, optional_syntax: bool = False) -> Node:
     """The expression's tree, or CelSyntaxError where cel-go's parser reports an error."""
     if len(text) > MAX_CODE_POINTS:
         raise CelSyntaxError(-1, f"expression code point size exceeds limit: size: {len(text)}, "
                                  f"limit {MAX_CODE_POINTS}")
-    return _Parser(tokenize(text), optional_syntax).start()
+    with deep_enough():
+        return _Parser(tokenize(text), optional_syntax).start()
+
+
+_STRING_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})|\\.")
+
+
+def _unescape_problem(token: Token) -> str | None:
+    """parser/unescape.go: \\u and \\U are not bytes, and must name a valid rune in a string."""
+    text = token.text[1:] if token.kind == "BYTES" else token.text
+    if text[:1] in "rR":
+        return None
+    for match in _STRING_ESCAPE.finditer(text):
+        code = match.group(1)
+        if code is None:
+            continue
+        if token.kind == "BYTES":
+            return "unable to unescape string"
+        value = int(code[1:], 16)
+        if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+            return "invalid unicode code point"
+    return None
 
 
 @dataclass
@@ -184,7 +225,7 @@ class _Parser:
 
     def mismatch(self, wanted: str) -> CelSyntaxError:
         found = self.current
-        text = "<EOF>" if found.kind == "EOF" else found.text
+        text = "<EOF>" if found.kind == "EOF" else clip(found.text)
         return CelSyntaxError(found.offset, f"Syntax error: mismatched input '{text}' expecting {wanted}")
 
     # --- grammar -------------------------------------------------------------------------------------------
@@ -192,7 +233,7 @@ class _Parser:
         node = self.expr()
         if self.current.kind != "EOF":
             raise CelSyntaxError(self.current.offset,
-                                 f"Syntax error: extraneous input '{self.current.text}' expecting <EOF>")
+                                 f"Syntax error: extraneous input '{clip(self.current.text)}' expecting <EOF>")
         return node
 
     def expr(self) -> Node:
@@ -365,7 +406,7 @@ class _Parser:
         kind = {"NUM_INT": "int", "NUM_UINT": "uint", "NUM_FLOAT": "double", "STRING": "string", "BYTES": "bytes",
                 "TRUE": "bool", "FALSE": "bool", "NULL": "null"}.get(token.kind)
         if kind is None:
-            raise self.mismatch("an expression")
+            raise self.mismatch(_OPERAND_EXPECTED)
         self.index += 1
         offset = token.offset - len(sign)
         if kind == "int":
@@ -377,6 +418,10 @@ class _Parser:
             value = int(digits[2:], 16) if digits.startswith("0x") else int(digits)
             if value >= 1 << 64:
                 raise CelSyntaxError(offset, "invalid uint literal")
+        elif kind == "double" and math.isinf(float(token.text)):
+            raise CelSyntaxError(offset, "invalid double literal")  # strconv.ParseFloat: value out of range
+        elif kind in ("string", "bytes") and (problem := _unescape_problem(token)):
+            raise CelSyntaxError(offset, problem)
         return Literal(offset, kind)
 
     # --- macros (parser/macro.go) --------------------------------------------------------------------------
@@ -403,4 +448,6 @@ class _Parser:
     def loop_variable(argument: Node, problem: str) -> str:
         if not isinstance(argument, Ident) or argument.name.startswith("."):
             raise CelSyntaxError(argument.offset, problem)
+        if argument.name == "__result__":  # macro.go AccumulatorName
+            raise CelSyntaxError(argument.offset, "iteration variable overwrites accumulator variable")
         return argument.name

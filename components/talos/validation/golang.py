@@ -50,6 +50,16 @@ def _go_printable(char: str) -> bool:
     return char == " " or unicodedata.category(char)[0] in "LMNPS"
 
 
+def byte_length(text: str) -> int:
+    """Go's len() of a string: UTF-8 bytes (a lone surrogate from a YAML escape counts as Go's U+FFFD, 3)."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def clip(text: str) -> str:
+    """A value echoed unquoted in a message, cut short as ``go_quote`` cuts quoted ones."""
+    return shorten(text, QUOTE_LIMIT)
+
+
 def go_quote_list(items: Iterable[str]) -> str:
     """fmt's %q of a []string: ["a" "b"]."""
     return "[" + " ".join(go_quote(item) for item in items) + "]"
@@ -199,10 +209,10 @@ def parse_bytes(text: str) -> int:
     unit = text[end:].strip(" \t\n\v\f\r\x85\xa0").lower()
     multiplier = _SIZE_UNITS.get(unit)
     if multiplier is None:
-        raise ValueError(f"unhandled size name: {unit}")
+        raise ValueError(f"unhandled size name: {clip(unit)}")
     value *= multiplier
     if value >= 2.0**64:
-        raise ValueError(f"too large: {text}")
+        raise ValueError(f"too large: {clip(text)}")
     return int(value)
 
 
@@ -222,7 +232,7 @@ def is_local_path(path: str) -> bool:
 def split_host_port(hostport: str) -> tuple[str, str]:
     """net.SplitHostPort; ValueError with net.AddrError's message."""
     def refuse(why: str) -> ValueError:
-        return ValueError(f"address {hostport}: {why}" if hostport else why)
+        return ValueError(f"address {clip(hostport)}: {why}" if hostport else why)
 
     last = hostport.rfind(":")
     if last < 0:

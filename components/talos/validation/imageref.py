@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..versions import kubernetes_minor_range
-from .golang import go_quote, parse_uint, parse_url
+from .golang import clip, go_quote, parse_uint, parse_url
 
 _TAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-.ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _REPOSITORY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-./")
@@ -65,7 +65,7 @@ def reference_problem(reference: str) -> str | None:
     """name.ParseReference: why `reference` is not an image reference, or None."""
     if _tag_ok(reference) or _digest_ok(reference):
         return None
-    return f"could not parse reference: {reference}"
+    return f"could not parse reference: {clip(reference)}"
 
 
 def _semver_problem(version: str) -> tuple[tuple[int, int, int] | None, str | None]:

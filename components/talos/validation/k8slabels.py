@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .golang import go_multierror, go_quote
+from .golang import byte_length, go_multierror, go_quote
 
 _DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_SUBDOMAIN = re.compile(rf"{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*")
@@ -20,13 +20,9 @@ RESERVED_ANNOTATIONS = ("talos.dev/owned-annotations", "talos.dev/owned-labels",
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")  # constants.ValidEffects
 
 
-def _length(value: str) -> int:
-    return len(value.encode())  # Go's len() counts bytes
-
-
 def dns1123_subdomain_problem(value: str) -> str | None:
     """labels.ValidateDNS1123Subdomain."""
-    if _length(value) > 253:
+    if byte_length(value) > 253:
         return f"domain name length exceeds limit of 253: {go_quote(value)}"
     if not _DNS1123_SUBDOMAIN.fullmatch(value):
         return f"domain doesn't match required format: {go_quote(value)}"
@@ -47,7 +43,7 @@ def qualified_name_problem(value: str) -> str | None:
             return f"prefix {go_quote(prefix)} is invalid: {problem}"
     if not name:
         return f"name cannot be empty: {go_quote(value)}"
-    if _length(name) > 63:
+    if byte_length(name) > 63:
         return f"name is too long: {go_quote(value)} (limit is 63)"
     if not _QUALIFIED_NAME.fullmatch(name):
         return f"name {go_quote(name)} is invalid"
@@ -56,7 +52,7 @@ def qualified_name_problem(value: str) -> str | None:
 
 def label_value_problem(value: str) -> str | None:
     """labels.ValidateLabelValue."""
-    if _length(value) > 63:
+    if byte_length(value) > 63:
         return f"label value length exceeds limit of 63: {go_quote(value)}"
     if value and not _QUALIFIED_NAME.fullmatch(value):
         return f"label value {go_quote(value)} is invalid"
@@ -84,7 +80,7 @@ def annotations_problem(annotations: dict[Any, Any]) -> str | None:
             problems.append(problem)
         if key in RESERVED_ANNOTATIONS:
             problems.append(f"annotation {go_quote(key)} is reserved")
-        size += _length(key) + _length(value)
+        size += byte_length(key) + byte_length(value)
     if size > TOTAL_ANNOTATION_SIZE_LIMIT:
         problems.append(f"total annotation size exceeds limit of {TOTAL_ANNOTATION_SIZE_LIMIT} bytes")
     return go_multierror(problems) if problems else None

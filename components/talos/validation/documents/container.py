@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..golang import go_quote, parse_bytes, parse_uint
+from ..golang import byte_length, go_quote, parse_bytes, parse_uint
 from ..imageref import reference_problem
 from ..registry import Context, Document, document_check, not_applicable
 from .syscommon import Report, listing, mapping, present, text
@@ -161,7 +161,7 @@ def container_config(document: Document, ctx: Context) -> None:
     name = text(document.get("name"))
     if name == "":
         report.fail("R100", "name is required")
-    elif len(name.encode()) > MAX_NAME:
+    elif byte_length(name) > MAX_NAME:
         report.fail("R101", f"name {go_quote(name)} must be {MAX_NAME} characters or fewer")
     elif not re.fullmatch(r"[a-z0-9-]+", name):
         report.fail("R102", f"name {go_quote(name)}: name can only contain lowercase ASCII letters, digits and "

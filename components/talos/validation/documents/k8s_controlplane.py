@@ -11,7 +11,7 @@ context whose ``local`` attribute is true.
 
 from __future__ import annotations
 
-from ..golang import go_quote
+from ..golang import clip, go_quote
 from ..imageref import kubernetes_image_problem
 from ..pemcheck import CERTIFICATE, assert_valid_pem, certificate_and_key_problem, key_problem
 from ..registry import Context, Document, document_check
@@ -181,7 +181,8 @@ def kube_authorizer_config(document: Document, ctx: Context) -> None:
     if not kind:
         report.fail("R157", "authorizer type is required")
     if kind not in AUTHORIZER_TYPES:
-        report.fail("R158", f"authorizer type {kind} is not allowed, allowed types are [{' '.join(AUTHORIZER_TYPES)}]")
+        allowed = " ".join(AUTHORIZER_TYPES)
+        report.fail("R158", f"authorizer type {clip(kind)} is not allowed, allowed types are [{allowed}]")
     if kind == "Webhook" and not mapping(document.get("webhook")):
         report.fail("R159", "authorizer webhook configuration is required for Webhook authorizer type")
 

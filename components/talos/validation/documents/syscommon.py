@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..celcheck import Environment, check_bool
-from ..golang import format_float, go_quote, go_text, parse_bytes, parse_duration, parse_float, parse_url
+from ..golang import (
+    byte_length,
+    clip,
+    format_float,
+    go_quote,
+    go_text,
+    parse_bytes,
+    parse_duration,
+    parse_float,
+    parse_url,
+)
 from ..registry import Context
 
 Document = dict[str, Any]
@@ -62,7 +72,7 @@ class Report:
     @property
     def doc_id(self) -> str:
         kind = text(self.document.get("kind"))
-        return f"{kind}/{text(self.document.get('name'))}" if kind in NAMED_KINDS else kind
+        return f"{kind}/{clip(text(self.document.get('name')))}" if kind in NAMED_KINDS else kind
 
     def fail(self, rule: str, message: str) -> None:
         self.ctx.fail(rule, f"{self.doc_id}: {message}")
@@ -79,7 +89,7 @@ class Report:
         name = text(value)
         if name.lower() in names:
             return name.lower()
-        self.undecodable(f"{name} does not belong to {enum} values")
+        self.undecodable(f"{clip(name)} does not belong to {enum} values")
         return None
 
     def duration(self, value: Any) -> int | None:
@@ -199,7 +209,7 @@ def name_problems(report: Report, rules: tuple[str, str, str], *, longest: int |
     required, length, charset = rules
     if name == "":
         report.fail(required, "name is required")
-    if longest is not None and not 1 <= len(name.encode()) <= longest:
+    if longest is not None and not 1 <= byte_length(name) <= longest:
         report.fail(length, f"name must be between 1 and {longest} characters long")
     if any(not ((char.isascii() and char.isalnum()) or char in extra) for char in name):
         report.fail(charset, charset_message)
