@@ -527,6 +527,15 @@ def link_locator() -> Environment:
     return Environment("LinkLocator", {"link": message(_LINK)}, {_LINK: _LINK_FIELDS}, functions)
 
 
+def environment(name: str, minor: int) -> Environment:
+    """Talos's environment by its celenv name, as Talos v1.`minor` declares it."""
+    if name == "DiskLocator":
+        return disk_locator(minor)
+    if name == "VolumeLocator":
+        return volume_locator(minor)
+    return {"OOMTrigger": oom_trigger, "OOMCgroupScoring": oom_cgroup_scoring, "LinkLocator": link_locator}[name]()
+
+
 def check_bool(expression: str, env: Environment) -> str | None:
     """cel.ParseBooleanExpression / Expression.ParseBool."""
     return check(expression, env, BOOL)
@@ -537,5 +546,5 @@ def check_double(expression: str, env: Environment) -> str | None:
     return check(expression, env, DOUBLE)
 
 
-__all__ = ["Environment", "check_bool", "check_double", "disk_locator", "link_locator", "oom_cgroup_scoring",
-           "oom_trigger", "volume_locator"]
+__all__ = ["Environment", "check_bool", "check_double", "disk_locator", "environment", "link_locator",
+           "oom_cgroup_scoring", "oom_trigger", "volume_locator"]

@@ -9,7 +9,6 @@ existing and external volume kinds are in ``block_volumes``.
 
 from __future__ import annotations
 
-from ..celcheck import disk_locator
 from ..golang import go_quote, go_quote_list
 from ..registry import Context, Document, document_check, not_applicable
 from .syscommon import Report, listing, mapping, present, text
@@ -29,7 +28,7 @@ def provisioning(report: Report, spec: object, *, required: bool, size_supported
     """ProvisioningSpec.Validate(required, sizeSupported)."""
     spec = mapping(spec)
     match = mapping(spec.get("diskSelector")).get("match")
-    problem = report.cel(match, disk_locator(report.minor))
+    problem = report.cel(match, "DiskLocator")
     if problem:
         report.fail("R075", f"disk selector is invalid: {problem}")
     elif not text(match) and required:

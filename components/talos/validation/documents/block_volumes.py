@@ -8,7 +8,6 @@ are at most 36 (a partition label) minus the 2-byte prefix Talos adds (constants
 
 from __future__ import annotations
 
-from ..celcheck import volume_locator
 from ..golang import go_quote
 from ..registry import Context, Document, document_check
 from .block import (
@@ -85,7 +84,7 @@ def existing_volume_config(document: Document, ctx: Context) -> None:
     report = Report(ctx, document, "*block.ExistingVolumeConfigV1Alpha1")
     name_problems(report, ("R035", "", "R036"), longest=None)
     match = mapping(mapping(document.get("discovery")).get("volumeSelector")).get("match")
-    problem = report.cel(match, volume_locator(ctx.minor))
+    problem = report.cel(match, "VolumeLocator")
     if problem:
         report.fail("R037", f"volume selector is invalid: {problem}")
     elif not text(match):

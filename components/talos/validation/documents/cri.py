@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ..golang import go_quote
 from ..k8slabels import qualified_name_problem
-from ..ocispec import marshal_problem, unmarshal_problem
 from ..pemcheck import certificate_and_key_problem, certificates_in_pool
 from ..registry import Context, Document, document_check
 from .syscommon import Report, listing, mapping, present, text
@@ -73,6 +72,8 @@ def cri_customization_config(document: Document, ctx: Context) -> None:
 @document_check("CRIBaseRuntimeSpecConfig", "R127", "R128")
 def cri_base_runtime_spec_config(document: Document, ctx: Context) -> None:
     """CRIBaseRuntimeSpecConfigV1Alpha1.Validate: the overrides decode as an OCI runtime spec."""
+    from ..ocispec import marshal_problem, unmarshal_problem  # the spec's table loads only for this document
+
     report = Report(ctx, document, "*cri.CRIBaseRuntimeSpecConfigV1Alpha1")
     overrides = mapping(document.get("overrides"))
     if (problem := marshal_problem(overrides)) is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from ..celcheck import check_double, disk_locator, oom_cgroup_scoring, oom_trigger
 from ..golang import go_quote, is_local_path, split_host_port
 from ..registry import Context, Document, document_check, not_applicable
 from .syscommon import Report, listing, mapping, text
@@ -114,10 +113,10 @@ def kmsg_log_config(document: Document, ctx: Context) -> None:
 def oom_config(document: Document, ctx: Context) -> None:
     """OOMV1Alpha1.Validate: the CEL trigger (bool) and ranking (double) expressions, a sample interval >= 0."""
     report = Report(ctx, document, "*runtime.OOMV1Alpha1")
-    if (problem := report.cel(document.get("triggerExpression"), oom_trigger())) is not None:
+    if (problem := report.cel(document.get("triggerExpression"), "OOMTrigger")) is not None:
         report.fail("R384", f"OOM trigger expression is invalid: {problem}")
-    ranking = text(document.get("cgroupRankingExpression"))
-    if ranking and (problem := check_double(ranking, oom_cgroup_scoring())) is not None:
+    ranking = document.get("cgroupRankingExpression")
+    if (problem := report.cel(ranking, "OOMCgroupScoring", output="double")) is not None:
         report.fail("R385", f"OOM cgroup scoring expression is invalid: {problem}")
     interval = report.duration(document.get("sampleInterval"))
     if interval is not None and interval < 0:
@@ -145,7 +144,7 @@ def unattended_install_config(document: Document, ctx: Context) -> None:
     match = mapping(mapping(document.get("provisioning")).get("diskSelector")).get("match")
     if not text(match):
         report.fail("R389", "provisioning.volumeSelector.match is required")
-    elif (problem := report.cel(match, disk_locator(ctx.minor))) is not None:
+    elif (problem := report.cel(match, "DiskLocator")) is not None:
         report.fail("R390", f"provisioning.volumeSelector.match: {problem}")
 
 

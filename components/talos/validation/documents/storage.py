@@ -6,7 +6,6 @@ RAIDProvisioningSpec Validate with their volume selectors) at v1.14.0-rc.1.
 
 from __future__ import annotations
 
-from ..celcheck import volume_locator
 from ..registry import Context, Document, document_check
 from .syscommon import Report, mapping, name_problems, text
 
@@ -22,7 +21,7 @@ def _volume_selector(report: Report, provisioning: object, rules: tuple[str, str
     required, invalid = rules
     if not text(match):
         report.fail(required, "provisioning.volumeSelector.match is required")
-    elif (problem := report.cel(match, volume_locator(report.minor))) is not None:
+    elif (problem := report.cel(match, "VolumeLocator")) is not None:
         report.fail(invalid, f"provisioning.volumeSelector.match: {problem}")
 
 

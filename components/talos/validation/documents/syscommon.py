@@ -13,7 +13,6 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from ..celcheck import Environment, check_bool
 from ..golang import (
     byte_length,
     clip,
@@ -158,10 +157,16 @@ class Report:
             return None
         return parsed, raw
 
-    def cel(self, value: Any, env: Environment) -> str | None:
-        """cel.Expression.ParseBool in `env`: cel-go's complaint, or None (also for an empty expression)."""
+    def cel(self, value: Any, environment: str, *, output: str = "bool") -> str | None:
+        """cel.Expression.ParseBool (ParseDouble for output "double") in the celenv `environment`: cel-go's
+        complaint, or None (also for an empty expression)."""
         expression = text(value)
-        return check_bool(expression, env) if expression else None
+        if not expression:
+            return None
+        from .. import celcheck  # the parser and checker load only for a config that has an expression
+
+        env = celcheck.environment(environment, self.minor)
+        return celcheck.check_double(expression, env) if output == "double" else celcheck.check_bool(expression, env)
 
 
 @dataclass(frozen=True)
