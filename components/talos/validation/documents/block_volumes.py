@@ -60,22 +60,23 @@ def user_volume_config(document: Document, ctx: Context) -> None:
     trim_and_scrub(report, document)
 
 
+def _partition_volume(report: Report, name_rules: tuple[str, str, str]) -> None:
+    """Raw and swap volumes validate alike: a name, a partition to provision, optional encryption."""
+    name_problems(report, name_rules, longest=MAX_VOLUME_NAME)
+    provisioning(report, report.document.get("provisioning"), required=True, size_supported=True)
+    encryption(report, report.document.get("encryption"))
+
+
 @document_check("RawVolumeConfig", "R050", "R051", "R052")
 def raw_volume_config(document: Document, ctx: Context) -> None:
     """RawVolumeConfigV1Alpha1.Validate."""
-    report = Report(ctx, document, "*block.RawVolumeConfigV1Alpha1")
-    name_problems(report, ("R050", "R051", "R052"), longest=MAX_VOLUME_NAME)
-    provisioning(report, document.get("provisioning"), required=True, size_supported=True)
-    encryption(report, document.get("encryption"))
+    _partition_volume(Report(ctx, document, "*block.RawVolumeConfigV1Alpha1"), ("R050", "R051", "R052"))
 
 
 @document_check("SwapVolumeConfig", "R054", "R055", "R056")
 def swap_volume_config(document: Document, ctx: Context) -> None:
     """SwapVolumeConfigV1Alpha1.Validate."""
-    report = Report(ctx, document, "*block.SwapVolumeConfigV1Alpha1")
-    name_problems(report, ("R054", "R055", "R056"), longest=MAX_VOLUME_NAME)
-    provisioning(report, document.get("provisioning"), required=True, size_supported=True)
-    encryption(report, document.get("encryption"))
+    _partition_volume(Report(ctx, document, "*block.SwapVolumeConfigV1Alpha1"), ("R054", "R055", "R056"))
 
 
 @document_check("ExistingVolumeConfig", "R035", "R036", "R037", "R038")

@@ -67,22 +67,24 @@ def kube_apiserver_config(document: Document, ctx: Context) -> None:
     _resources(report, document)
 
 
+def _pod(report: Report, component: str, rules: tuple[str, str]) -> None:
+    """A control plane pod that can be disabled: when enabled, its image and resources."""
+    if not _disabled(report.document):
+        _image(report, report.document, component, rules)
+        _resources(report, report.document)
+
+
 @document_check("KubeControllerManagerConfig", "R167", "R168")
 def kube_controller_manager_config(document: Document, ctx: Context) -> None:
     """KubeControllerManagerConfigV1Alpha1.Validate (nothing when disabled)."""
-    if not _disabled(document):
-        report = Report(ctx, document, "*k8s.KubeControllerManagerConfigV1Alpha1")
-        _image(report, document, "kube-controller-manager", ("R167", "R168"))
-        _resources(report, document)
+    _pod(Report(ctx, document, "*k8s.KubeControllerManagerConfigV1Alpha1"), "kube-controller-manager",
+         ("R167", "R168"))
 
 
 @document_check("KubeSchedulerConfig", "R220", "R221")
 def kube_scheduler_config(document: Document, ctx: Context) -> None:
     """KubeSchedulerConfigV1Alpha1.Validate (nothing when disabled)."""
-    if not _disabled(document):
-        report = Report(ctx, document, "*k8s.KubeSchedulerConfigV1Alpha1")
-        _image(report, document, "scheduler", ("R220", "R221"))
-        _resources(report, document)
+    _pod(Report(ctx, document, "*k8s.KubeSchedulerConfigV1Alpha1"), "scheduler", ("R220", "R221"))
 
 
 @document_check("KubeProxyConfig", "R216", "R217", "R218")
