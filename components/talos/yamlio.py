@@ -189,6 +189,22 @@ def load_all(text: str | bytes) -> list[Any]:
     return [doc for doc in yaml.load_all(_checked(text), Loader=_Loader) if doc is not None]
 
 
+def load_all_with_lines(text: str | bytes) -> list[tuple[Any, int]]:
+    """Each non-null document of a stream with the line of its top node (go-yaml's Node.Line: for a mapping,
+    the line of its first key), as Talos's decoder reports documents."""
+    loader = _Loader(_checked(text))
+    documents: list[tuple[Any, int]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            value = loader.construct_document(node)
+            if value is not None:
+                documents.append((value, node.start_mark.line + 1))
+    finally:
+        loader.dispose()
+    return documents
+
+
 def load(text: str | bytes) -> Any:
     return yaml.load(_checked(text), Loader=_Loader)
 
