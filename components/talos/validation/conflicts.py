@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import goparse
-from .registry import Context, Document, Phase, document_check
+from .registry import Context, Document, Phase, document_check, first_release
 from .values import dig, flag, items, mapping, present, text
 
 Legacy = dict[str, Any]
+first_release(11, "R081")  # the VolumeConfig encryption conflict (git grep of the v1.5.5 ... v1.11.6 tags)
 
 
 @dataclass(frozen=True)

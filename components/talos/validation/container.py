@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .registry import Context, Document, Phase, config_check, kind_of, not_applicable
+from .registry import Context, Document, Phase, config_check, first_release, kind_of, not_applicable
 from .v1alpha1 import is_control_plane
 from .v1alpha1_cluster import discovery_service_enabled
 from .values import dig, flag, items, mapping, present, quote, text
@@ -22,6 +22,8 @@ not_applicable("unreachable: documents with the same kind and name share the dec
 not_applicable("unreachable: every ConflictsWithKinds list is symmetric (the link kinds of network/link.go "
                "conflictingLinkKinds, UserVolumeConfig/ExistingVolumeConfig, Layer2VIPConfig/HCloudVIPConfig), so "
                "the later document always meets container.go:81 (R014) first", "R015")
+
+first_release(11, "R014")  # container.New's ConflictsWithKinds check (git grep of the v1.5.5 ... v1.11.6 tags)
 
 # network/link.go conflictingLinkKinds: each link kind conflicts with the others by name
 _LINK_KINDS = ("BondConfig", "BridgeConfig", "DummyLinkConfig", "LinkConfig", "VethConfig", "VLANConfig", "VRFConfig",

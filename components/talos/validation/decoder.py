@@ -10,6 +10,7 @@ Loading stops at the first of these, as Talos's does.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..schema_fields import KINDS
 from ..strict import document_problems
 from ..versions import Contract
 from . import goparse
-from .registry import Context, Document, Phase, config_check, not_applicable, text_check
+from .registry import Context, Document, Phase, config_check, first_release, not_applicable, text_check
 from .values import dig, quote
 
 _LEGACY_KEYS = ("machine", "cluster", "debug", "persist")  # ManifestDeprecatedKey*: the v1alpha1 document
@@ -33,6 +34,9 @@ not_applicable("unreachable: the pattern (>=|<=|>|<|==)?\\b*(.*)$ matches every 
                "always has three parts", "R442")
 not_applicable("unreachable: the operator group of (>=|<=|>|<|==)?\\b*(.*)$ captures only one of the accepted "
                "operators or nothing", "R443")
+
+
+first_release(8, "R005")  # duplicate documents (git grep of the v1.5.5 ... v1.11.6 tags)
 
 
 @dataclass
@@ -119,7 +123,7 @@ def _decode_error(document: Document, ctx: Context) -> tuple[str, str, tuple[str
         return "R006", "missing apiVersion", ()
     elif kind not in KINDS or KINDS[kind][1] > max(ctx.minor, 6) or version != "v1alpha1":
         # registry.New: every registered kind takes apiVersion v1alpha1 only
-        return "R006", f"{quote(kind)} {quote(version)}: not registered", ()
+        return "R006", f"{quote(kind)} {quote(version)}: not registered{_kind_hint(kind, version, ctx.minor)}", ()
     problems = document_problems(document, Contract(1, ctx.minor))
     unknown = [p for p in problems if "unknown field" in p]
     if unknown:  # xyaml.CheckUnknownKeys
@@ -144,6 +148,16 @@ def _disk_size_error(document: Document) -> str | None:
     rest = condition[len(operator):]
     _, error = goparse.parse_bytes(rest.strip())
     return f"failed to parse disk size {rest}: {error}" if error else None
+
+
+def _kind_hint(kind: str, version: str, minor: int) -> str:
+    """Why the kind is not registered: a newer release's kind, a wrong apiVersion, or a likely typo."""
+    if kind in KINDS and KINDS[kind][1] > minor:
+        return f" (the {kind} document arrived in Talos v1.{KINDS[kind][1]}; this config targets v1.{minor})"
+    if kind in KINDS:
+        return " (every Talos document takes apiVersion v1alpha1)"
+    close = difflib.get_close_matches(kind, [k for k, (_, since) in KINDS.items() if since <= minor], n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _yaml_type(value: Any) -> str:

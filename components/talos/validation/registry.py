@@ -147,6 +147,7 @@ DOCUMENT_CHECKS: dict[str, list[Registered]] = {}  # kind -> checks of one docum
 CONFIG_CHECKS: list[Registered] = []  # checks across all documents (container.Validate and the like)
 TEXT_CHECKS: list[Registered] = []  # readers of a config file's text (the decoder's YAML-level errors)
 NOT_APPLICABLE: dict[str, str] = {}  # rule -> why it cannot apply to a config checked here
+FIRST_RELEASE: dict[str, int] = {}  # rule of v1.12.9 -> the first Talos minor with its site, where after v1.5
 
 
 def document_check(kind: str, *rules: str, phase: Phase = Phase.VALIDATE) -> Callable[[Check], Check]:
@@ -181,6 +182,13 @@ def text_check(*rules: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return register
 
 
+def first_release(minor: int, *rules: str) -> None:
+    """Rules of v1.12.9 whose site first appears in Talos 1.`minor` (checked against the release tags): an older
+    target is not refused by a rule its Talos did not have."""
+    for rule in rules:
+        FIRST_RELEASE[rule] = minor
+
+
 def not_applicable(reason: str, *rules: str) -> None:
     """Record rules that no config checked here can break, and why (runtime-only, needs the machine, ...)."""
     for rule in rules:
@@ -205,13 +213,14 @@ def _minor(text: str) -> int | None:
 def rule_window() -> dict[str, tuple[int, int | None]]:
     """rule -> (oldest, newest) Talos minor that has it, from rules.tsv and rules_extra.tsv.
 
-    The lists reach back to v1.12.9: a rule that v1.12.9 has applies to every older release too (0 here).
+    The lists reach back to v1.12.9: a rule that v1.12.9 has applies to older releases too (0 here), from
+    its first release where first_release() says so. Read once the checks are registered (first use).
     """
     window: dict[str, tuple[int, int | None]] = {}
     for path in (RULES_FILE, EXTRA_RULES_FILE):
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
-                since = 0 if row["since"] == "v1.12" else _minor(row["since"]) or 0
+                since = FIRST_RELEASE.get(row["id"], 0) if row["since"] == "v1.12" else _minor(row["since"]) or 0
                 window[row["id"]] = (since, _minor(row.get("until") or ""))
     return window
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..versions import kubernetes_minor_range
 from . import goparse, labels
-from .registry import LEGACY_KIND, Context, document_check
+from .registry import LEGACY_KIND, Context, document_check, first_release
 from .v1alpha1_cluster import check_cluster, check_cni
 from .v1alpha1_network import check_devices, check_links, worker_vips
 from .values import dig, flag, items, mapping, number, present, quote, text
@@ -33,6 +33,15 @@ _KUBELET_PROTECTED = ("apiVersion", "authentication", "authorization", "cgroupRo
                       "seccompDefault")  # kubelet.ProtectedConfigurationFields
 _EXTENSIONS_DOCS = {14: "https://docs.siderolabs.com/talos/latest/platform-specific-installations/boot-assets",
                     0: "https://www.talos.dev/latest/talos-guides/install/boot-assets/"}
+
+
+# Sites of v1.12.9 that older releases lack (git grep of each message in the v1.5.5 ... v1.11.6 tags): a config
+# for an older Talos is not refused by them. Older releases' own rules are not ported (see the README).
+first_release(6, "R473", "R477", "R487")
+first_release(7, "R455", "R457", "R488")
+first_release(8, "R450", "R451", "R452", "R456", "R472")
+first_release(9, "R426", "R427", "R428", "R430", "R431", "R432", "R438", "R439", "R446", "R461", "R463", "R476",
+              "R478", "R479", "R480", "R481")
 
 
 def machine_type(machine: dict[str, Any]) -> str:
@@ -90,7 +99,7 @@ def install(document: Document, ctx: Context) -> None:
     matcher = selector is not None
     if selector is not None:
         found = disk_selector_error(mapping(selector))
-        if found:
+        if found and ctx.applies("R446"):  # before v1.9 the selector matched names and any type
             ctx.fail("R446", f"install disk selector is invalid: {found[1]}", inner=found[0])
             matcher = False
     if not text(section.get("disk")) and not matcher:
@@ -142,8 +151,10 @@ def machine_type_and_trust(document: Document, ctx: Context) -> None:
     accepted = items(machine.get("acceptedCAs"))
     if ca is None and not accepted:
         ctx.fail("R450", "issuing CA or some accepted CAs are required (.machine.ca, machine.acceptedCAs)")
-    key = mapping(ca).get("key")
+    key, crt = mapping(ca).get("key"), mapping(ca).get("crt")
+    # a shape-only render (placeholder secrets) has empty CA fields: what must be there counts when present
     has_key = key is not None if ctx.placeholder_secrets else bool(text(key))
+    has_crt = crt is not None if ctx.placeholder_secrets else bool(text(crt))
     if kind in ("init", "controlplane"):
         cluster = document.get("cluster")
         # v1.14 checks the CNI only with .cluster.network (KubeNetworkConfig may replace it); v1.13 always
@@ -158,7 +169,7 @@ def machine_type_and_trust(document: Document, ctx: Context) -> None:
         if ca is not None:
             if text(key):
                 ctx.fail("R455", "issuing Talos API CA key is not allowed on non-controlplane nodes (.machine.ca)")
-            if not text(mapping(ca).get("crt")) and not accepted:
+            if not has_crt and not accepted:
                 ctx.fail("R456", "trusted CA certificates are required on non-controlplane nodes (.machine.ca.crt, "
                                  ".machine.acceptedCAs)")
         if text(dig(document, "cluster", "ca", "key")):

@@ -54,7 +54,7 @@ def check_cluster(cluster: Any, control_plane: bool, ctx: Context) -> None:
             _check_etcd(mapping(cluster.get("etcd")), ctx)
         else:
             ctx.fail("R487", "etcd config is only allowed on control plane machines")
-    if cluster.get("ca") is not None and not control_plane and _has_key(cluster.get("ca"), ctx):
+    if cluster.get("ca") is not None and not control_plane and text(mapping(cluster.get("ca")).get("key")):
         ctx.fail("R488", "cluster CA key is not allowed on non-controlplane nodes (.cluster.ca)")
     _check_inline_manifests(items(cluster.get("inlineManifests")), ctx)
     check_discovery(cluster, ctx)
@@ -65,12 +65,6 @@ def check_cluster(cluster: Any, control_plane: bool, ctx: Context) -> None:
             problem = resources_error(dig(cluster, field, "resources"))
             if problem:
                 ctx.fail(rule, f"{name} resource validation failed: {problem}", inner="R440")
-
-
-def _has_key(ca: Any, ctx: Context) -> bool:
-    """len(Key) > 0; a shape-only render (placeholder secrets) counts a present key field."""
-    key = mapping(ca).get("key")
-    return key is not None if ctx.placeholder_secrets else bool(text(key))
 
 
 def check_cni(cluster: dict[str, Any], ctx: Context) -> None:
