@@ -50,6 +50,8 @@ _GO_ONLY_FIELDS = {("v1alpha1.InstallConfig", "bootloader"): "b", ("v1alpha1.Clu
 # []string fields the schemas describe as one enum value (options: [no_read_workqueue]).
 _GO_LISTS = {("block.EncryptionSpec", "options"), ("v1alpha1.EncryptionConfig", "options"),
              ("container.UserVolumeMount", "options"), ("container.ContainerDependsOn", "networks")}
+# []*x509.PEMEncodedCertificate fields the schemas describe as one certificate object.
+_GO_STRUCT_LISTS = {("v1alpha1.MachineConfig", "acceptedCAs"), ("v1alpha1.ClusterConfig", "acceptedCAs")}
 # Plain Go string fields that the schemas give an enum: the decoder takes any string (Validate may refuse it:
 # machine.type init/join are Talos's own aliases, a worker's CNI name is never checked).
 _GO_STRINGS = {("block.EncryptionSpec", "cipher"), ("k8s.KubeAuthorizerConfigV1Alpha1", "type"),
@@ -185,6 +187,8 @@ def _apply_go_structs(shapes: dict[str, dict[str, list[Any]]]) -> None:
         shapes[shape][field][0] = "[s"
     for shape, field in _GO_STRINGS:
         shapes[shape][field][0] = "s"
+    for shape, field in _GO_STRUCT_LISTS:
+        shapes[shape][field][0] = "[" + shapes[shape][field][0]
     for shape, fields in shapes.items():
         for field, entry in fields.items():
             if (shape, field) in _GO_ENUMS:

@@ -174,6 +174,13 @@ def decode_utf8(data: bytes) -> str:
                               "expected a UTF-8 file") from None
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """A YAML file's bytes, at most one byte past MAX_DOCUMENT_BYTES (the parser refuses that size with a clear
+    error): a file that never ends (a device, a FIFO fed forever) is not read to the end."""
+    with open(path, "rb") as stream:
+        return stream.read(MAX_DOCUMENT_BYTES + 1)
+
+
 def read_text(path: str | Path) -> str:
     """A YAML file's text; OSError as usual, StrictYAMLError for a file that is not UTF-8 or too large."""
     with open(path, "rb") as stream:

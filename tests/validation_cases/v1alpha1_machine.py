@@ -10,6 +10,9 @@ from . import Case
 from ._configs import controlplane, typed, with_, worker
 
 _TEST = "types/v1alpha1/v1alpha1_validation_test.go TestValidate"
+# KubeSpan needs the discovery service and the cluster identity (container/validate.go, before: Config.Validate)
+_DISCOVERY = {**worker(), "cluster": {**worker()["cluster"], "id": "Y2x1c3Rlcg==", "secret": "c2VjcmV0",
+                                      "discovery": {"enabled": True}}}
 _NO_CA = {"version": "v1alpha1", "machine": {"type": "worker"},
           "cluster": {"controlPlane": {"endpoint": "https://localhost:6443/"}}}
 
@@ -169,9 +172,9 @@ ACCEPTED = [
     ("MachineInstallDisk", lambda: [_install(disk="/dev/vda")], Mode.METAL),
     ("GoodKubeletSubnet", lambda: [with_(worker(), "machine.kubelet", {"nodeIP": {"validSubnets": [
         "10.0.0.0/8", "!10.0.0.3/32", "!fd00::169:254:2:53/128"]}})], Mode.CLOUD),
-    ("GoodKubeSpanEndpointFilters", lambda: [with_(worker(), "machine.network.kubespan", {"enabled": True, "filters": {
+    ("GoodKubeSpanEndpointFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {"enabled": True, "filters": {
         "endpoints": ["0.0.0.0/0", "!192.168.0.0/16", "2001::/16"]}})], Mode.CLOUD),
-    ("GoodKubeSpanAdvertisedNetworkFilters", lambda: [with_(worker(), "machine.network.kubespan", {
+    ("GoodKubeSpanAdvertisedNetworkFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {
         "enabled": True, "filters": {"excludeAdvertisedNetworks": ["192.168.1.0/24", "2003::/16"]}})], Mode.CLOUD),
     ("address sort algorithm in upper case", lambda: [with_(worker(), "machine.features.nodeAddressSortAlgorithm",
                                                             "V2")], Mode.CLOUD),

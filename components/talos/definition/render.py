@@ -49,9 +49,14 @@ def _factory_image(definition: ClusterDefinition, node: NodeDefinition, field: s
                         bool(spec.get("secureboot")))
 
 
+def image_platform(node: NodeDefinition) -> str:
+    """The Talos platform of the image the node boots: nocloud (Proxmox), vultr, metal, or machineSpec.mode."""
+    return str(_machine_spec(node).get("mode") or _FACTORY_PLATFORM[node.platform])
+
+
 def runtime_mode(node: NodeDefinition) -> Mode:
     """The mode the node's Talos runs in, from the platform of the image it boots (nocloud, vultr: cloud)."""
-    return Mode.of_platform(str(_machine_spec(node).get("mode") or _FACTORY_PLATFORM[node.platform]))
+    return Mode.of_platform(image_platform(node))
 
 
 def node_image(definition: ClusterDefinition, node: NodeDefinition) -> FactoryImage:
