@@ -51,7 +51,8 @@ def test_in_metal_mode_talos_refuses_the_goldens_for_the_reasons_it_states(stabi
             refused[f"{path.parent.name}/{path.name}"] = errors
     no_disk = ["v1alpha1.Config: either install disk or diskSelector should be defined"]
     grub = ["v1alpha1.Config: install.extraKernelArgs and install.grubUseUKICmdline can't be used together"]
-    expected = {f"v1.{minor}/base-{role}.yaml": no_disk for minor in range(6, 14) for role in ("controlplane", "worker")}
+    expected = {f"v1.{minor}/base-{role}.yaml": no_disk for minor in range(6, 14) for role in ("controlplane",
+                                                                                               "worker")}
     expected |= {f"v1.{minor}/overrides-{role}.yaml": grub for minor in (12, 13) for role in ("controlplane", "worker")}
     assert refused == expected
 

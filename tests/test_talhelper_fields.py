@@ -203,8 +203,8 @@ nodes:
 
 def test_a_typed_document_older_talos_does_not_know_is_refused_before_anything_is_written() -> None:
     extra = "    userVolumes: [{name: data, provisioning: {diskSelector: {match: 'true'}, minSize: 1GiB}}]\n"
-    with pytest.raises(Exception, match=r'"UserVolumeConfig" "v1alpha1": not registered \(the UserVolumeConfig document arrived in Talos v1.10; '
-                       r"this config targets v1.9\)"):
+    with pytest.raises(Exception, match=r'"UserVolumeConfig" "v1alpha1": not registered \(the UserVolumeConfig '
+                                        r"document arrived in Talos v1.10; this config targets v1.9\)"):
         parse_definition(_definition("v1.9.6", extra), "talconfig.yaml", environ={})
 
 

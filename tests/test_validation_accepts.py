@@ -24,7 +24,7 @@ Document = dict[str, Any]
 
 
 def _accepted() -> list[tuple[str, Callable[[], list[Document]], Mode]]:
-    found = []
+    found: list[tuple[str, Callable[[], list[Document]], Mode]] = []
     for module in pkgutil.iter_modules(validation_cases.__path__):
         found += getattr(importlib.import_module(f"{validation_cases.__name__}.{module.name}"), "ACCEPTED", [])
     return found
@@ -49,7 +49,8 @@ def rendered(stability_dir) -> dict[tuple[int, str], list[Document]]:
 
 
 def _legacy(documents: list[Document]) -> Document:
-    return next(doc for doc in documents if "kind" not in doc)
+    legacy: Document = next(doc for doc in documents if "kind" not in doc)
+    return legacy
 
 
 def _set(path: str, value: Any) -> Callable[[list[Document]], None]:
@@ -64,7 +65,8 @@ def _set(path: str, value: Any) -> Callable[[list[Document]], None]:
 
 def _first_interface(documents: list[Document]) -> Document:
     network = _legacy(documents)["machine"].setdefault("network", {})
-    return network.setdefault("interfaces", [{"interface": "eth0"}])[0]
+    interface: Document = network.setdefault("interfaces", [{"interface": "eth0"}])[0]
+    return interface
 
 
 def _cidr(documents: list[Document]) -> None:
@@ -109,7 +111,8 @@ VALID: list[tuple[str, str, tuple[int, ...], Callable[[list[Document]], None]]] 
      _set("machine.systemDiskEncryption", _LEGACY_ENCRYPTION)),
     ("a list of LUKS options in a VolumeConfig", "worker", (12, 13, 14), _append(_ENCRYPTED_EPHEMERAL)),
     ("a list of mount options of a container's user volume", "worker", (14,), _append(_USER_VOLUME, _CONTAINER_MOUNT)),
-    ("a CNI name Talos does not ship, on a worker", "worker", (12, 13), _set("cluster.network.cni", {"name": "cilium"})),
+    ("a CNI name Talos does not ship, on a worker", "worker", (12, 13), _set("cluster.network.cni",
+                                                                             {"name": "cilium"})),
     ("KubeSpanEndpointsConfig (the kind Talos registers)", "worker", (12, 13, 14),
      _append(typed("KubeSpanEndpointsConfig", extraAnnouncedEndpoints=["192.0.2.1:51820"]))),
     ("ImageVerificationConfig (v1.13+)", "worker", (13, 14),

@@ -172,7 +172,8 @@ ACCEPTED = [
     ("MachineInstallDisk", lambda: [_install(disk="/dev/vda")], Mode.METAL),
     ("GoodKubeletSubnet", lambda: [with_(worker(), "machine.kubelet", {"nodeIP": {"validSubnets": [
         "10.0.0.0/8", "!10.0.0.3/32", "!fd00::169:254:2:53/128"]}})], Mode.CLOUD),
-    ("GoodKubeSpanEndpointFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {"enabled": True, "filters": {
+    ("GoodKubeSpanEndpointFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {"enabled": True,
+                                                                                            "filters": {
         "endpoints": ["0.0.0.0/0", "!192.168.0.0/16", "2001::/16"]}})], Mode.CLOUD),
     ("GoodKubeSpanAdvertisedNetworkFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {
         "enabled": True, "filters": {"excludeAdvertisedNetworks": ["192.168.1.0/24", "2003::/16"]}})], Mode.CLOUD),

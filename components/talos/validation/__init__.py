@@ -13,8 +13,15 @@ from . import (  # noqa: F401  (register their checks)
            documents,
            v1alpha1,
 )
-from .check import MachineConfigInvalid, check_config, check_loadable, describe, endpoint_problem, validate_text
+from .check import (
+    MachineConfigInvalid,
+    check_config,
+    check_loadable,
+    describe,
+    endpoint_problem,
+    validate_text,
+)
 from .registry import Mode, Problem, messages, run
 
-__all__ = ["MachineConfigInvalid", "Mode", "Problem", "check_config", "check_loadable", "describe", "endpoint_problem", "messages",
-           "run", "validate_text"]
+__all__ = ["MachineConfigInvalid", "Mode", "Problem", "check_config", "check_loadable", "describe", "endpoint_problem",
+           "messages", "run", "validate_text"]
