@@ -138,3 +138,22 @@ def test_the_schema_only_kind_names_are_refused_as_talos_refuses_them(rendered) 
         documents = [*rendered[(14, "worker")], typed(kind)]
         problems = [str(p) for p in run(documents, 14, Mode.METAL) if not p.warning]
         assert len(problems) == 1 and f'"{kind}" "v1alpha1": not registered' in problems[0]
+
+
+@pytest.mark.parametrize("stack", ["homelab", "cross-region", "dev"])
+def test_the_example_stacks_render_configs_their_talos_accepts(stack: str, stability_dir) -> None:
+    """Every node's config as the program renders it (real secrets), checked as that node's Talos checks it when it
+    takes the config: its runtime mode (nocloud, vultr: cloud; metal), Kubernetes versions included."""
+    from components.talos.definition import load_definition, render_node
+    from components.talos.definition.render import runtime_mode
+    from components.talos.versions import parse_contract
+
+    definition = load_definition(f"config/{stack}.yaml", environ={})
+    secrets = SecretsBundle.read(stability_dir / "secrets.yaml")
+    minor = parse_contract(definition.talos_version).minor
+    for node in definition.nodes:
+        documents = render_node(definition, node, secrets)
+        # raises MachineConfigInvalid naming the node and every problem
+        warnings = check_config(documents, minor=minor, mode=runtime_mode(node), source=node.hostname,
+                                talos_version=definition.talos_version)
+        assert warnings == [], (node.hostname, warnings)
