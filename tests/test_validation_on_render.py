@@ -57,7 +57,8 @@ def _check(config: str, validation: dict[str, str] | None):
 
 
 def test_the_node_resource_check_refuses_a_config_its_talos_would_refuse() -> None:
-    config = encode([with_(controlplane(), "cluster.proxy", {"disabled": True}), typed("KubeProxyConfig", enabled=False)])
+    config = encode([with_(controlplane(), "cluster.proxy", {"disabled": True}), typed("KubeProxyConfig",
+                                                                                       enabled=False)])
     reasons = _check(config, {"platform": "nocloud", "talos_version": "v1.14.0", "source": "config/dev.yaml"})
     assert reasons["config"].startswith("config/dev.yaml: node cp-1: Talos v1.14.0 would refuse this config: ")
     assert "cluster proxy config in v1alpha1 config (.machine.cluster.proxy) can't be used with KubeProxyConfig " \
@@ -78,5 +79,6 @@ def test_the_node_s_mode_decides_the_install_checks() -> None:
 
 
 def test_state_from_before_validation_inputs_is_checked_as_before() -> None:
-    config = encode([with_(controlplane(), "cluster.proxy", {"disabled": True}), typed("KubeProxyConfig", enabled=False)])
+    config = encode([with_(controlplane(), "cluster.proxy", {"disabled": True}), typed("KubeProxyConfig",
+                                                                                       enabled=False)])
     assert _check(config, None) == {}
