@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,26 +45,25 @@ def status_of(rule: str) -> tuple[str, str]:
     return "missing", ""
 
 
-def render(upstream: Path) -> str:
+def _table(source: Path, columns: list[str], cells: Callable[[dict[str, str]], list[str]]) -> str:
+    """A TSV with `columns`: per row of `source`, its `cells` and the rule's status and where."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(COLUMNS)
-    with upstream.open(encoding="utf-8", newline="") as handle:
+    writer.writerow(columns)
+    with source.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            writer.writerow([row["id"], row["source"], row["function"], row["message"], since(row),
-                             *status_of(row["id"])])
+            writer.writerow([*cells(row), *status_of(row["id"])])
     return out.getvalue()
+
+
+def render(upstream: Path) -> str:
+    return _table(upstream, COLUMNS, lambda row: [row["id"], row["source"], row["function"], row["message"],
+                                                  since(row)])
 
 
 def render_extra(current: Path) -> str:
     """rules_extra.tsv with its hand-kept columns as they are and status/where from the code."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(EXTRA_COLUMNS)
-    with current.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            writer.writerow([*(row[column] for column in EXTRA_COLUMNS[:6]), *status_of(row["id"])])
-    return out.getvalue()
+    return _table(current, EXTRA_COLUMNS, lambda row: [row[column] for column in EXTRA_COLUMNS[:6]])
 
 
 def main() -> None:
