@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import excerpt
 from .schema_fields import FIELDS, KINDS, LEGACY_SHAPE
 from .versions import Contract
 
@@ -69,7 +70,7 @@ def check_value(value: Any, kind: str, minor: int, path: str, problems: list[str
         # "E": an enumer type, whose UnmarshalText also takes the lower-case form of a name
         given = str(value).lower() if kind[0] == "E" else str(value)
         if value != "" and given not in (allowed if kind[0] == "e" else [a.lower() for a in allowed]):
-            problems.append(f"{path}: expected one of {', '.join(allowed)}, got {value!r}")
+            problems.append(f"{path}: expected one of {', '.join(allowed)}, got {excerpt(value)}")
     elif isinstance(value, (dict, list)) or not _scalar_fits(value, kind):
         problems.append(f"{path}: expected {_SCALAR_NAMES.get(kind, kind)}, got {_describe(value)}")
 
@@ -103,7 +104,7 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{value!r}"
+    return excerpt(value)  # a peer's megabyte value makes no megabyte error
 
 
 def document_problems(document: Document, contract: Contract) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import shorten
 from .registry import Context, Document, Phase, config_check, first_release, kind_of, not_applicable
 from .v1alpha1 import is_control_plane
 from .v1alpha1_cluster import discovery_service_enabled
@@ -55,7 +56,7 @@ def documents_fit_together(ctx: Context) -> None:
             continue
         ident = _document_id(document)
         if ident in conflicting:
-            ctx.fail("R014", f"conflicting documents: {conflicting[ident]} and {ident}")
+            ctx.fail("R014", f"conflicting documents: {shorten(conflicting[ident])} and {shorten(ident)}")
             return
         for other in _CONFLICTS.get(kind, ()):
             conflicting[f"{other}/{text(document.get('name'))}"] = ident
@@ -65,8 +66,8 @@ def documents_fit_together(ctx: Context) -> None:
                 links.append(text(dig(document, "peer", "name")))
             for link in links:
                 if link in claimed:
-                    ctx.fail("R016", f"conflicting link configurations: {claimed[link]} and {ident} both configure "
-                                     f"{quote(link)}")
+                    ctx.fail("R016", f"conflicting link configurations: {shorten(claimed[link])} and {shorten(ident)} "
+                                     f"both configure {quote(link)}")
                     return
                 claimed[link] = ident
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import yamlio
+from ..errors import shorten
 from ..schema_fields import KINDS
 from ..strict import document_problems
 from ..versions import Contract
@@ -82,19 +83,24 @@ def _at(document: Document, ctx: Context) -> str:
     return f" (line {line})" if line else ""
 
 
+def _identity(document: Document) -> tuple[str, str, str]:
+    """documentID: apiVersion, kind ("v1alpha1" when there is none), name."""
+    return _scalar(document.get("apiVersion")), _scalar(document.get("kind")) or "v1alpha1", \
+        _scalar(document.get("name"))
+
+
 def _id(document: Document) -> str:
-    """documentID as the decoder prints it: apiVersion/kind/name, kind "v1alpha1" when there is none."""
-    kind = _scalar(document.get("kind")) or "v1alpha1"
-    return f"{_scalar(document.get('apiVersion'))}/{kind}/{_scalar(document.get('name'))}"
+    """documentID as the decoder prints it, each part cut short (a megabyte name makes no megabyte error)."""
+    return "/".join(shorten(part) for part in _identity(document))
 
 
 @config_check("R005", phase=Phase.DECODE)
 def duplicate_documents(ctx: Context) -> None:
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str]] = set()
     for document in ctx.documents:
-        ident = _id(document)
+        ident = _identity(document)
         if ident in seen:
-            ctx.fail("R005", f"duplicate document {ident} is not allowed{_at(document, ctx)}")
+            ctx.fail("R005", f"duplicate document {_id(document)} is not allowed{_at(document, ctx)}")
             return
         seen.add(ident)
 

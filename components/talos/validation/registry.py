@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import shorten
+
 Document = dict[str, Any]
 RULES_FILE = Path(__file__).with_name("rules.tsv")
 # Rejection sites that Talos's list of v1.14 sites does not hold: sites of v1.12/v1.13 that v1.14 removed,
@@ -129,7 +131,8 @@ def document_id(document: Document) -> str:
     kind = kind_of(document)
     if kind == LEGACY_KIND:
         return LEGACY_LABEL
-    return f"{kind}/{document['name']}" if document.get("name") is not None else kind
+    name = document.get("name")
+    return f"{shorten(kind)}/{shorten(str(name))}" if name is not None else shorten(kind)
 
 
 Check = Callable[[Document, Context], None]
