@@ -26,6 +26,8 @@ def _cni(**cni: Any) -> list[Document]:
 
 # (Talos's test name, the config, Talos's errors, Talos's warnings); messages as Talos's multierror lists them
 TEST_VALIDATE: list[tuple[str, list[Document], list[str], list[str]]] = [
+    ("NoMachine (and nothing after it)", [{"version": "v1alpha1", "machine": None, "persist": False, "cluster": None}],
+     ["machine instructions are required"], []),
     ("BondWrongMode", _interfaces({"interface": "bond0", "bond": {
         "mode": "roundrobin", "updelay": 100, "packetsPerSlave": 8, "adActorSysPrio": 48, "interfaces": ["eth0",
                                                                                                          "eth1"]}}),

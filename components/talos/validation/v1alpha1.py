@@ -337,6 +337,8 @@ def talos_api_access(document: Document, ctx: Context) -> None:
 
 @document_check(LEGACY_KIND, "R476", "R477")
 def features_and_persist(document: Document, ctx: Context) -> None:
+    if _machine(document) is None:
+        return  # Config.Validate stops at "machine instructions are required"
     algorithm = text(dig(document, "machine", "features", "nodeAddressSortAlgorithm"))
     if algorithm and algorithm.lower() not in _ADDRESS_SORT:  # enumer: a name or its lower-case form
         ctx.fail("R476", f"invalid node address sort algorithm: {algorithm} does not belong to AddressSortAlgorithm "
