@@ -1,101 +1,94 @@
-"""Cases for types/container (v1.14): ContainerConfig.
-
-From Talos v1.14.0-rc.1 pkg/machinery/config/types/container/*_test.go, named in each case's source.
-"""
+"""Cases for container.New and Container.validateContainer (pkg/machinery/config/container), from
+container_test.go (TestConflictingDocuments, TestVethLinkConfigs), validate_test.go TestValidateContainer and
+container_deps_test.go TestContainerDependencyCycles."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from components.talos.validation.registry import Mode
+
 from . import Case
+from ._configs import CA, controlplane, typed, with_, worker
 
-Document = dict[str, Any]
-ERRORS_TEST = "container/container_config_test.go TestContainerConfigValidationErrors"
-
-
-def container(**fields: Any) -> Document:
-    fields.setdefault("name", "nginx")
-    fields.setdefault("image", "nginx")
-    return {"apiVersion": "v1alpha1", "kind": "ContainerConfig", **fields}
+_TEST = "container/validate_test.go TestValidateContainer"
 
 
-def tmpfs(destination: str = "/tmp", **fields: Any) -> Document:
-    return {"tmpfs": {"destination": destination, **fields}}
+def _veth(name: str, peer: str) -> dict[str, Any]:
+    return typed("VethConfig", name=name, peer={"name": peer})
 
 
-CASES = [
-    Case("R100", lambda: [container(name="")], "name is required", source=f"{ERRORS_TEST}/no name"),
-    Case("R101", lambda: [container(name="n" * 64)], "must be 63 characters or fewer",
-         source="container/container_config_test.go TestContainerConfigValidateName/name over max length"),
-    Case("R102", lambda: [container(name="NGINX")],
-         'name "NGINX": name can only contain lowercase ASCII letters, digits and hyphens',
-         source=f"{ERRORS_TEST}/uppercase name"),
-    Case("R096", lambda: [container(image="")], "image is required", source=f"{ERRORS_TEST}/no image"),
-    Case("R095", lambda: [container(image="not a ref")],
-         'invalid image reference "not a ref": could not parse reference: not a ref',
-         source=f"{ERRORS_TEST}/unparseable image"),
-    Case("R109", lambda: [container(runAs={"uid": -1})], "runAs.uid must be non-negative, got -1",
-         source=f"{ERRORS_TEST}/negative uid"),
-    Case("R110", lambda: [container(runAs={"gid": -1})], "runAs.gid must be non-negative, got -1",
-         source=f"{ERRORS_TEST}/negative gid"),
-    Case("R097", lambda: [container(environment=["BROKEN"])], 'environment[0]: "BROKEN" must be in KEY=value form',
-         source=f"{ERRORS_TEST}/environment without ="),
-    Case("R105", lambda: [container(mounts=[{}])],
-         "mounts[0]: exactly one of userVolume, tmpfs or hostPath must be set",
-         source=f"{ERRORS_TEST}/mount with no source"),
-    Case("R104", lambda: [container(mounts=[tmpfs("tmp")])],
-         'mounts[0]: tmpfs.destination "tmp" must be an absolute path',
-         source=f"{ERRORS_TEST}/relative destination"),
-    Case("R103", lambda: [container(mounts=[{"hostPath": {"destination": "/dev"}}])],
-         "mounts[0]: hostPath.source is required",
-         source="container/container_config_test.go TestValidateAbsPath/empty path"),
-    Case("R106", lambda: [container(mounts=[{"userVolume": {"destination": "/data"}}])],
-         "mounts[0]: userVolume.name is required",
-         source="container/mounts_test.go TestUserVolumeMountValidate/missing name"),
-    Case("R099", lambda: [container(mounts=[tmpfs(), tmpfs()])], 'mounts[1]: duplicate destination "/tmp"',
-         source=f"{ERRORS_TEST}/duplicate destinations"),
-    Case("R108", lambda: [container(mounts=[tmpfs(options=["ro", "rw"])])],
-         "mounts[0]: mount options ro and rw are mutually exclusive", source=f"{ERRORS_TEST}/ro and rw together"),
-    Case("R107", lambda: [container(mounts=[tmpfs(options=["sync"])])], 'mounts[0]: unsupported mount option "sync"',
-         source=f"{ERRORS_TEST}/unknown mount option"),
-    Case("R119", lambda: [container(security={"profile": "yolo"})],
-         'unsupported security profile "yolo", expected restricted or privileged',
-         source=f"{ERRORS_TEST}/unknown security profile"),
-    Case("R123", lambda: [container(security={"capabilities": {"add": ["CAP_NET_ADMIN"]}})],
-         'capabilities.add: capability "CAP_NET_ADMIN" must be given without the CAP_ prefix',
-         source="container/security_test.go TestValidateCapabilityName/CAP_ prefix"),
-    Case("R120", lambda: [container(security={"capabilities": {"add": ["ALL"]}})],
-         "capabilities.add does not accept ALL, use profile: privileged instead", source=f"{ERRORS_TEST}/ALL in add"),
-    Case("R121", lambda: [container(security={"capabilities": {"add": ["NET_ADMIN"], "drop": ["NET_ADMIN"]}})],
-         'capability "NET_ADMIN" appears in both add and drop', source=f"{ERRORS_TEST}/capability in both lists"),
-    Case("R122", lambda: [container(security={"capabilities": {"add": [""]}})],
-         "capabilities.add: capability name must not be empty",
-         source="container/security_test.go TestValidateCapabilityName/empty capability"),
-    Case("R124", lambda: [container(security={"capabilities": {"drop": ["net_admin"]}})],
-         'capabilities.drop: capability "net_admin" must be upper case',
-         source="container/security_test.go TestValidateCapabilityName/lowercase"),
-    Case("R125", lambda: [container(security={"capabilities": {"add": ["NET_ADMIN2"]}})],
-         'capability "NET_ADMIN2" may only contain upper case letters and underscores',
-         source="container/security_test.go TestValidateCapabilityName/invalid character digit"),
-    Case("R111", lambda: [container(network={"mode": "bridge"})],
-         'unsupported network mode "bridge", expected none or host', source=f"{ERRORS_TEST}/unknown network mode"),
-    Case("R113", lambda: [container(resources={"limits": {"cpu": "2"}})],
-         'limits.cpu "2" must be expressed in millicores, e.g. 1500m', source=f"{ERRORS_TEST}/cpu without millicores"),
-    Case("R114", lambda: [container(resources={"limits": {"cpu": "1.5m"}})],
-         'limits.cpu "1.5m" is not a valid millicore quantity: strconv.ParseUint: parsing "1.5": invalid syntax',
-         source="container/runtime.go parseMillicores"),
-    Case("R115", lambda: [container(resources={"limits": {"cpu": "0m"}})], 'limits.cpu "0m" must be greater than zero',
-         source=f"{ERRORS_TEST}/zero cpu"),
-    Case("R112", lambda: [container(resources={"limits": {"memory": "lots"}})],
-         'limits.memory "lots" is not a valid size: strconv.ParseFloat: parsing "": invalid syntax',
-         source=f"{ERRORS_TEST}/bad memory size"),
-    Case("R116", lambda: [container(dependsOn={"networks": ["dns"]})],
-         'unsupported dependsOn.networks condition "dns"', source=f"{ERRORS_TEST}/unknown network condition"),
-    Case("R104", lambda: [container(dependsOn={"paths": ["var/mnt/data"]})],
-         'dependsOn.paths entry "var/mnt/data" must be an absolute path',
-         source=f"{ERRORS_TEST}/relative dependsOn path"),
-    Case("R117", lambda: [container(dependsOn={"containers": [""]})], "dependsOn.containers entry must not be empty",
-         source="container/runtime.go ContainerDependsOn.Validate"),
-    Case("R118", lambda: [container(dependsOn={"containers": ["nginx"]})], 'container "nginx" cannot depend on itself',
-         source=f"{ERRORS_TEST}/self dependency"),
+def _container(name: str, *depends: str) -> dict[str, Any]:
+    document = typed("ContainerConfig", name=name, image="docker.io/library/nginx:latest")
+    if depends:
+        document["dependsOn"] = {"containers": list(depends)}
+    return document
+
+
+_HOST_DNS = {"enabled": True, "forwardKubeDNSToHost": True}
+_IDENTITY = typed("DiscoveryIdentityConfig", clusterID="MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+                  clusterSecret="vlf2HU1NEZL3Ezi9Tk+RZBLJUbjnsHnTzs3wK9JNk6Q=")
+_DISCOVERY = typed("DiscoveryServiceConfig", name="default", endpoint="https://discovery.api/")
+_KUBESPAN = typed("KubeSpanConfig", enabled=True)
+_DOT = typed("ResolverConfig", nameservers=[{"address": "1.1.1.1", "protocol": "DoT",
+                                               "tlsServerName": "cloudflare-dns.com"}])
+
+CASES: list[Case] = [
+    Case("R014", lambda: [typed("UserVolumeConfig", name="my-user-volume-1"),
+                          typed("ExistingVolumeConfig", name="my-user-volume-1")],
+         "conflicting documents: UserVolumeConfig/my-user-volume-1 and ExistingVolumeConfig/my-user-volume-1",
+         source="container/container_test.go TestConflictingDocuments"),
+    Case("R014", lambda: [typed("LinkConfig", name="eth0"), typed("BondConfig", name="eth0", links=["eth1"])],
+         "conflicting documents: LinkConfig/eth0 and BondConfig/eth0"),
+    Case("R016", lambda: [_veth("veth-host", "veth-router"), typed("LinkConfig", name="veth-router")],
+         'conflicting link configurations: VethConfig/veth-host and LinkConfig/veth-router both configure '
+         '"veth-router"', source="container/container_test.go TestVethLinkConfigs"),
+    Case("R016", lambda: [_veth("veth-host", "veth-router"), _veth("veth-router", "veth-host")],
+         'conflicting link configurations: VethConfig/veth-host and VethConfig/veth-router both configure '
+         '"veth-router"', source="container/container_test.go TestVethLinkConfigs"),
+    Case("R017", lambda: [_container("a", "b"), _container("b", "c"), _container("c", "a")],
+         "container dependsOn cycle detected: a -> b -> c -> a",
+         source="container/container_deps_test.go TestContainerDependencyCycles/three-node cycle"),
+    Case("R018", lambda: [_container("a", "nonexistent")],
+         'container "a" depends on container "nonexistent", which is not configured',
+         source="container/container_deps_test.go TestContainerDependencyCycles/dangling reference"),
+    Case("R019", lambda: [typed("ResolverConfig", nameservers=[{"address": "1.1.1.1"}])],
+         "hostDNS config is required in container mode", mode=Mode.CONTAINER,
+         source=f"{_TEST}/just resolver in container"),
+    Case("R019", list, "hostDNS config is required in container mode", mode=Mode.CONTAINER,
+         source=f"{_TEST}/empty container", text="---\napiVersion: v1alpha1\nkind: KubeSpanConfig\n"),
+    Case("R020", lambda: [with_(worker(), "machine.features.hostDNS", {"forwardKubeDNSToHost": True})],
+         "hostDNS must be enabled in container mode", mode=Mode.CONTAINER),
+    Case("R021", lambda: [typed("ResolverConfig", hostDNS={"enabled": True})],
+         "forwardKubeDNSToHost must be enabled in container mode", mode=Mode.CONTAINER),
+    Case("R022", lambda: [_DOT], "hostDNS must be enabled when using non-default DNS protocols",
+         source=f"{_TEST}/DoT without hostDNS"),
+    Case("R023", lambda: [_DISCOVERY, _KUBESPAN], "cluster ID (.cluster.id or DiscoveryIdentityConfig) should be set "
+         "when cluster discovery (DiscoveryServiceConfig) is enabled", source=f"{_TEST}/discovery without identity"),
+    Case("R024", lambda: [_DISCOVERY, _KUBESPAN], "cluster secret (.cluster.secret or DiscoveryIdentityConfig) should "
+         "be set when cluster discovery (DiscoveryServiceConfig) is enabled",
+         source=f"{_TEST}/discovery without identity"),
+    Case("R025", lambda: [worker(), _KUBESPAN], "KubeSpan requires cluster discovery to be enabled",
+         source=f"{_TEST}/kubespan without discovery"),
+    Case("R026", lambda: [controlplane(), typed("KubeAPIServerCAConfig")],
+         "etcd encryption config is required for control plane machines running kube-apiserver",
+         source=f"{_TEST}/api-server CA without etcd encryption"),
+    Case("R026", lambda: [with_(controlplane(), "cluster.ca", dict(CA))],
+         "etcd encryption config is required for control plane machines running kube-apiserver"),
+    Case("R027", lambda: [typed("KubeEtcdEncryptionConfig", config={"some": "thing"})],
+         "the following document kinds are only allowed on control plane machines: [KubeEtcdEncryptionConfig]",
+         source=f"{_TEST}/controlplane doc only"),
+    Case("R027", lambda: [worker(), typed("KubeProxyConfig", enabled=False), typed("KubeFlannelCNIConfig")],
+         "the following document kinds are only allowed on control plane machines: [KubeFlannelCNIConfig "
+         "KubeProxyConfig]"),
+]
+
+# container/validate_test.go TestValidateContainer's accepted configs, for tests that check nothing valid is refused
+ACCEPTED: list[tuple[str, Any, Mode]] = [
+    ("hostDNS v1alpha1 container", lambda: [with_(worker(), "machine.features.hostDNS", _HOST_DNS)], Mode.CONTAINER),
+    ("just multi-doc with hostDNS", lambda: [typed("ResolverConfig", hostDNS=_HOST_DNS)], Mode.CONTAINER),
+    ("DoT with hostDNS", lambda: [_DOT, with_(worker(), "machine.features.hostDNS", _HOST_DNS)], Mode.METAL),
+    ("discovery with kubespan and identity", lambda: [_DISCOVERY, _IDENTITY, _KUBESPAN], Mode.METAL),
+    ("diamond is a DAG, not a cycle", lambda: [_container("a", "b", "c"), _container("b", "d"), _container("c", "d"),
+                                               _container("d")], Mode.METAL),
 ]
