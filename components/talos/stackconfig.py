@@ -12,8 +12,8 @@ from typing import Any
 
 from .api.modes import APPLY_MODE_NAMES
 from .errors import EXCERPT, TalosError, excerpt
-from .goduration import SECOND
-from .goduration import parse_duration as go_parse_duration
+from .golang.durations import SECOND
+from .golang.durations import parse_duration as go_parse_duration
 
 
 class StackConfigError(TalosError):
@@ -26,12 +26,11 @@ def parse_duration(value: Any, key: str, *, minimum: float, maximum: float) -> f
         raise StackConfigError(f"stack config {key}: {excerpt(value)} is not a duration; expected seconds or a "
                                "Go duration such as 10m, 1h30m or 90s")
     if isinstance(value, str):
-        nanoseconds = go_parse_duration(value)  # Go refuses surrounding spaces too
-        if nanoseconds is not None:
-            seconds = nanoseconds / SECOND
-        else:
+        try:
+            seconds = go_parse_duration(value) / SECOND  # Go refuses surrounding spaces too
+        except ValueError:
             raise StackConfigError(f"stack config {key}: {excerpt(value)} is not a duration; expected seconds or a "
-                                   "Go duration such as 10m, 1h30m or 90s (units ns, us, ms, s, m, h)")
+                                   "Go duration such as 10m, 1h30m or 90s (units ns, us, ms, s, m, h)") from None
     else:
         seconds = float(value)
     if not math.isfinite(seconds) or not minimum <= seconds <= maximum:

@@ -176,11 +176,6 @@ def normalize_kubernetes_version(version: str, source: str = "--kubernetes-versi
     return text
 
 
-def kubernetes_minor_range(talos_minor: int) -> tuple[int, int] | None:
-    """The Kubernetes 1.x minors Talos 1.`talos_minor` supports (compatibility/talosXY), or None if unknown."""
-    return _KUBERNETES_RANGE.get((1, talos_minor))
-
-
 def check_kubernetes_supported(talos_version: str, kubernetes_version: str) -> str | None:
     """None if Talos supports this Kubernetes version, else a sentence saying which range it supports."""
     contract = parse_contract(talos_version)

@@ -15,7 +15,7 @@ from ..definition.fields import DEFAULT_FILENAME_TMPL, output_file_name
 from ..definition.talenv import DEFAULT_ENV_FILES
 from ..errors import ConfigError, SecretsError
 from ..files import confined_name, write_output
-from ..goduration import parse_duration
+from ..golang.durations import parse_duration
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
 from ..talsecret import DEFAULT_SECRET_FILES, find_secret_file, load_talsecret
@@ -32,9 +32,10 @@ def go_duration(text: str) -> datetime.timedelta:
     """time.ParseDuration, as cobra's DurationVar reads ``--crt-ttl 8760h``."""
     if text in ("0", ""):
         raise argparse.ArgumentTypeError("expected a positive duration such as 8760h")
-    nanoseconds = parse_duration(text)
-    if nanoseconds is None:
-        raise argparse.ArgumentTypeError(f'time: invalid duration "{text}"; expected e.g. 8760h or 720h30m')
+    try:
+        nanoseconds = parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}; expected e.g. 8760h or 720h30m") from None
     if nanoseconds <= 0:
         raise argparse.ArgumentTypeError("expected a positive duration such as 8760h")
     return datetime.timedelta(microseconds=nanoseconds // 1000)
