@@ -4,8 +4,6 @@ container, Config.Validate, conflicts), starting from the project's own `gen con
 from __future__ import annotations
 
 import copy
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -17,23 +15,16 @@ from components.talos.secrets import SecretsBundle
 from components.talos.validation import Mode, check_config, run
 from components.talos.versions import Contract
 
-from . import validation_cases
+from .validation_cases import Accepted, all_accepted
 from .validation_cases._configs import typed
 
 Document = dict[str, Any]
 
 
-def _accepted() -> list[tuple[str, Callable[[], list[Document]], Mode]]:
-    found: list[tuple[str, Callable[[], list[Document]], Mode]] = []
-    for module in pkgutil.iter_modules(validation_cases.__path__):
-        found += getattr(importlib.import_module(f"{validation_cases.__name__}.{module.name}"), "ACCEPTED", [])
-    return found
-
-
-@pytest.mark.parametrize("name, documents, mode", _accepted(), ids=lambda v: v if isinstance(v, str) else "")
-def test_talos_s_own_accepted_test_configs_pass(name: str, documents: Callable[[], list[Document]], mode: Mode):
-    problems = run(documents(), 14, mode, local=True)
-    assert [str(p) for p in problems if not p.warning] == [], name
+@pytest.mark.parametrize("config", all_accepted(), ids=lambda config: config.name)
+def test_talos_s_own_accepted_test_configs_pass(config: Accepted) -> None:
+    problems = run(config.documents(), config.minor, config.mode, local=True, last=config.last)
+    assert [str(p) for p in problems if not p.warning] == [], config.name
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +110,8 @@ VALID: list[tuple[str, str, tuple[int, ...], Callable[[list[Document]], None]]] 
      _append(typed("ImageVerificationConfig", rules=[{"image": "docker.io/*", "skip": True}]))),
     ("a DNS protocol in another case (enumer takes the lower-case name)", "worker", (14,),
      _append(typed("ResolverConfig", nameservers=[{"address": "1.1.1.1", "protocol": "do53"}]))),
-    ("HostnameConfig auto: talos-addr (an AutoHostnameKind name)", "worker", (13, 14),
-     _append(typed("HostnameConfig", auto="talos-addr"))),
+    ("HostnameConfig auto: Stable (an AutoHostnameKind name in another case)", "worker", (13, 14),
+     _append(typed("HostnameConfig", auto="Stable"))),
 ]
 
 

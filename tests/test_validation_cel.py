@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.talos.validation.celcheck import (
-    check_bool,
-    check_double,
-    disk_locator,
-    link_locator,
-    oom_cgroup_scoring,
-    oom_trigger,
-    volume_locator,
-)
-from components.talos.validation.celparse import MAX_CODE_POINTS
+from components.talos.validation.cel import compile_selector
+from components.talos.validation.cel.parser import MAX_CODE_POINTS
 
 # Talos v1.14 documentation and examples (website/content/v1.14, types/*/*_doc.go, testdata)
 TALOS_DISK_SELECTORS = [
@@ -35,9 +27,22 @@ TALOS_VOLUME_SELECTORS = [
     'volume.partition_label.startsWith("r-lvm")',
 ]
 TALOS_LINK_SELECTORS = [
-    'glob("00:1a:2b:*", mac(link.permanent_addr))',
+    'glob("00:1a:2b:*", mac(link.permanent_addr))',  # link_alias.go examples
     'link.driver == "e1000"',
     'mac(link.permanent_addr) == "00:1a:2b:3c:4d:5e"',
+]
+# what a user reasonably writes about a link: its proto fields, enums by name, literals of every kind
+VALID_LINK_SELECTORS = [
+    'link.type == 1 && link.link_state && link.speed_megabits >= 1000',
+    '"eth1" in link.alt_names || link.alt_names.exists(n, n.startsWith("enp"))',
+    "link.mtu > 1500u && size(link.alt_names) > 0",
+    "has(link.vlan) ? link.vlan.vlan_id == 10 : false",
+    "link.kind.matches('^(bond|br)') // a comment",
+    r'link.vendor == "\x41\u0042\101" && b"\xff" != link.hardware_addr',
+    r'link.alias == r"\d" || link.alias == """multi"""',
+    "talos.resource.definitions.enums.NethelpersLinkType.LINK_ETHER == link.type",
+    "[1, 2].all(x, x > 0) && {'a': 1}['a'] == 1 && !(link.index == 0u)",
+    "int(link.mtu) - 1 > 1000 && -1 < 0 && 1.5 * 2.0 > 1.0",
 ]
 # what a user reasonably writes with CEL's standard library and macros
 VALID_DISK_SELECTORS = [
@@ -66,17 +71,17 @@ VALID_DISK_SELECTORS = [
 
 @pytest.mark.parametrize("expression", TALOS_DISK_SELECTORS + VALID_DISK_SELECTORS)
 def test_a_disk_selector_cel_go_accepts_is_accepted(expression: str):
-    assert check_bool(expression, disk_locator()) is None
+    assert compile_selector(expression, "DiskLocator", 14) is None
 
 
 @pytest.mark.parametrize("expression", TALOS_VOLUME_SELECTORS)
 def test_a_talos_volume_selector_is_accepted(expression: str):
-    assert check_bool(expression, volume_locator()) is None
+    assert compile_selector(expression, "VolumeLocator", 14) is None
 
 
-@pytest.mark.parametrize("expression", TALOS_LINK_SELECTORS)
-def test_a_talos_link_selector_is_accepted(expression: str):
-    assert check_bool(expression, link_locator()) is None
+@pytest.mark.parametrize("expression", TALOS_LINK_SELECTORS + VALID_LINK_SELECTORS)
+def test_a_link_selector_cel_go_accepts_is_accepted(expression: str):
+    assert compile_selector(expression, "LinkLocator", 14) is None
 
 
 def test_talos_default_oom_expressions_are_accepted():
@@ -86,8 +91,8 @@ def test_talos_default_oom_expressions_are_accepted():
                'time_since_trigger > duration("5s")')
     ranking = ("memory_max.hasValue() ? 0.0 : ({Besteffort: 1.0, Burstable: 0.5, Guaranteed: 0.0, Podruntime: 0.0, "
                "System: 0.0}[class] * double(memory_current.orValue(0u)))")
-    assert check_bool(trigger, oom_trigger()) is None
-    assert check_double(ranking, oom_cgroup_scoring()) is None
+    assert compile_selector(trigger, "OOMTrigger", 14) is None
+    assert compile_selector(ranking, "OOMCgroupScoring", 14, output="double") is None
 
 
 @pytest.mark.parametrize(("expression", "message"), [
@@ -120,34 +125,62 @@ def test_talos_default_oom_expressions_are_accepted():
                                            "'(uint, int)'\n | && disk.size > 1\n | .............^"),
 ])
 def test_a_disk_selector_cel_go_refuses_is_refused_with_its_words(expression: str, message: str):
-    problem = check_bool(expression, disk_locator())
+    problem = compile_selector(expression, "DiskLocator", 14)
     assert problem is not None and message in problem, problem
 
 
+@pytest.mark.parametrize(("expression", "message"), [
+    ("disk.size > 120", "ERROR: <input>:1:1: undeclared reference to 'disk' (in container '')"),
+    ('link.name == "eth0"', "ERROR: <input>:1:5: undefined field 'name'"),
+    ("link.driver", "expression output type is string, expected bool"),
+    ("link.driver == 1", "ERROR: <input>:1:13: found no matching overload for '_==_' applied to '(string, int)'"),
+    # an unterminated string or a bad escape: ANTLR's token recognition error at the string's start
+    ('link.driver == "e1000', "ERROR: <input>:1:16: Syntax error: token recognition error at:"),
+    ('link.driver == "\\q"', "ERROR: <input>:1:16: Syntax error: token recognition error at:"),
+    ("link.driver == 'a' &&", "ERROR: <input>:1:22: Syntax error: mismatched input '<EOF>'"),
+    ("link.driver.foo()", "ERROR: <input>:1:16: undeclared reference to 'foo' (in container '')"),
+    ("frobnicate(link.driver)", "ERROR: <input>:1:11: undeclared reference to 'frobnicate' (in container '')"),
+    ("link.mtu + 1 > 0", "found no matching overload for '_+_' applied to '(uint, int)'"),
+    ("link.alt_names.all(1, true)", "ERROR: <input>:1:20: argument must be a simple name"),
+    ("link.driver == 'a' link", "ERROR: <input>:1:20: Syntax error: extraneous input 'link' expecting <EOF>"),
+])
+def test_a_link_selector_cel_go_refuses_is_refused_with_its_words(expression: str, message: str):
+    problem = compile_selector(expression, "LinkLocator", 14)
+    assert problem is not None and message in problem, problem
+
+
+def test_a_huge_selector_is_refused_without_echoing_it():
+    problem = compile_selector("link.driver == 'x' && " * 5000 + "true", "LinkLocator", 14)
+    assert problem is not None and "exceeds limit" in problem and len(problem) < 200
+
+
 def test_firmware_version_is_a_disk_field_from_v1_14_only():
-    assert check_bool("disk.firmware_version == ''", disk_locator(14)) is None
-    assert "undefined field 'firmware_version'" in str(check_bool("disk.firmware_version == ''", disk_locator(13)))
+    expression = "disk.firmware_version == ''"
+    assert compile_selector(expression, "DiskLocator", 14) is None
+    assert "undefined field 'firmware_version'" in str(compile_selector(expression, "DiskLocator", 13))
 
 
 def test_oom_expressions_are_checked_for_their_own_output_type():
     # runtime/oom_test.go TestOOMValidate/invalid expression
-    assert check_double("disk.transport", oom_cgroup_scoring()) == (
+    assert compile_selector("disk.transport", "OOMCgroupScoring", 14, output="double") == (
         "ERROR: <input>:1:1: undeclared reference to 'disk' (in container '')\n | disk.transport\n | ^")
-    assert check_double("1", oom_cgroup_scoring()) == "expression output type is int, expected double"
-    assert check_bool("memory_full_avg10 > 12", oom_trigger()) is not None
-    assert check_bool("memory_full_avg10 > 12.0 && qos_memory_some_avg10[Burstable] > 0.5", oom_trigger()) is None
+    assert compile_selector("1", "OOMCgroupScoring", 14, output="double") == \
+        "expression output type is int, expected double"
+    assert compile_selector("memory_full_avg10 > 12", "OOMTrigger", 14) is not None
+    assert compile_selector("memory_full_avg10 > 12.0 && qos_memory_some_avg10[Burstable] > 0.5", "OOMTrigger",
+                            14) is None
 
 
 def test_expressions_at_cel_go_limits_are_refused_not_crashed_on():
     deep = "(" * 300 + "true" + ")" * 300
-    assert check_bool(deep, disk_locator()) == "ERROR: <input>:-1:0: expression recursion limit exceeded: 250"
-    assert check_bool("(" * 200 + "true" + ")" * 200, disk_locator()) is None
+    assert compile_selector(deep, "DiskLocator", 14) == "ERROR: <input>:-1:0: expression recursion limit exceeded: 250"
+    assert compile_selector("(" * 200 + "true" + ")" * 200, "DiskLocator", 14) is None
     huge = "system_disk || " * (MAX_CODE_POINTS // 15 + 1) + "true"
-    assert "expression code point size exceeds limit" in str(check_bool(huge, disk_locator()))
+    assert "expression code point size exceeds limit" in str(compile_selector(huge, "DiskLocator", 14))
 
 
 def test_what_this_port_cannot_type_exactly_is_never_refused():
     # dyn, null and optionals: cel-go decides these at finer grain; the port gives them the benefit of the doubt
     for expression in ("dyn(disk.size) == 'x'", "disk.transport == null", "[1, 'a'].size() > 0",
                        "{}.size() == 0", "talos.resource.definitions.block.DiskSpec{} != null"):
-        assert check_bool(expression, disk_locator()) is None, expression
+        assert compile_selector(expression, "DiskLocator", 14) is None, expression

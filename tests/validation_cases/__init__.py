@@ -1,19 +1,22 @@
-"""Cases for Talos's rejection rules: one module per group of rules, each a list ``CASES`` of `Case`.
+"""Cases for Talos's rejection rules: one module per group of rules, each a list ``CASES`` of `Case` and a list
+``ACCEPTED`` of `Accepted`.
 
-A case is a config Talos refuses (or warns about) for exactly the reason its rule states, taken from
-Talos's own Go tests and testdata where they exist (the module says which). ``test_validation_rules``
-runs every case and requires a case for every ported rule.
+A case is a config Talos refuses (or warns about) for exactly the reason its rule states, taken from Talos's own
+Go tests and testdata where they exist (the module says which). ``test_validation_rules`` runs every case and
+requires a case for every ported rule. An accepted config is one Talos's tests or testdata show Talos accepts;
+``test_validation_accepts`` requires that nothing refuses it.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.talos.validation.registry import Mode
+from components.talos.validation.registry import Mode, Phase
 
 Document = dict[str, Any]
 
@@ -33,9 +36,32 @@ class Case:
     local: bool = False  # talosctl validate (validation.WithLocal); else as a node applying the config checks it
 
 
+@dataclass(frozen=True)
+class Accepted:
+    name: str  # the Talos test or testdata file it comes from
+    documents: Callable[[], list[Document]]  # builds the config (fresh each call)
+    mode: Mode = Mode.METAL
+    minor: int = 14
+    # what Talos's test accepts it through: a whole config (Phase.CONTAINER), a document's own Validate
+    # (Phase.VALIDATE: a document of a types/* package's testdata, alone), or only the decoder (Phase.DECODE)
+    last: Phase = Phase.CONTAINER
+
+
+def accepted(name: str, *documents: Document, mode: Mode = Mode.METAL, minor: int = 14,
+             last: Phase = Phase.VALIDATE) -> Accepted:
+    """A document (or documents) Talos's testdata shows its Validate accepts; each call hands out copies."""
+    return Accepted(name, lambda: copy.deepcopy(list(documents)), mode, minor, last)
+
+
+def _modules() -> list[Any]:
+    # _name: helpers shared by the case modules
+    return [importlib.import_module(f"{__name__}.{module.name}") for module in pkgutil.iter_modules(__path__)
+            if not module.name.startswith("_")]
+
+
 def all_cases() -> list[Case]:
-    cases: list[Case] = []
-    for module in pkgutil.iter_modules(__path__):
-        if not module.name.startswith("_"):  # _name: helpers shared by the case modules
-            cases += importlib.import_module(f"{__name__}.{module.name}").CASES
-    return cases
+    return [case for module in _modules() for case in getattr(module, "CASES", [])]
+
+
+def all_accepted() -> list[Accepted]:
+    return [config for module in _modules() for config in getattr(module, "ACCEPTED", [])]

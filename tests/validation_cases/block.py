@@ -176,15 +176,19 @@ CASES = [
          source="block/external_volume_config.go VirtiofsMountSpec.Validate"),
     # values the decoder refuses before Validate runs (decoder.go: error decoding <kind> to <type>)
     Case("R011", lambda: [volume(provisioning={"maxSize": "10 gigs"})],
-         "error decoding VolumeConfig to *block.VolumeConfigV1Alpha1: unhandled size name: gigs",
+         "error decoding VolumeConfig to *block.VolumeConfigV1Alpha1: yaml: construct errors: provisioning.maxSize: "
+         "unhandled size name: gigs",
          source="block/byte_size.go UnmarshalText (humanize.ParseBytes)"),
     Case("R011", lambda: [volume(provisioning={"minSize": "-10GiB"})],
-         'error decoding VolumeConfig to *block.VolumeConfigV1Alpha1: strconv.ParseFloat: parsing "": invalid syntax',
-         minor=12, source="v1.12.9 block/byte_size.go: no negative sizes before v1.13"),
+         "error decoding VolumeConfig to *block.VolumeConfigV1Alpha1: yaml: unmarshal errors: provisioning.minSize: "
+         'strconv.ParseFloat: parsing "": invalid syntax', minor=12,
+         source="v1.12.9 block/byte_size.go: no negative sizes before v1.13"),
     Case("R011", lambda: [user(volumeType="ramdisk")],
-         "error decoding UserVolumeConfig to *block.UserVolumeConfigV1Alpha1: ramdisk does not belong to VolumeType "
-         "values", source="resources/block volumetype_enumer.go VolumeTypeString"),
+         "error decoding UserVolumeConfig to *block.UserVolumeConfigV1Alpha1: yaml: construct errors: volumeType: "
+         "ramdisk does not belong to VolumeType values",
+         source="resources/block volumetype_enumer.go VolumeTypeString"),
     Case("R011", lambda: [doc("FilesystemTrimConfig", interval="weekly")],
-         "error decoding FilesystemTrimConfig to *block.FilesystemTrimConfigV1Alpha1: cannot unmarshal !!str "
-         "`weekly` into time.Duration", source="go-yaml decode.go: a duration is a Go duration string"),
+         "error decoding FilesystemTrimConfig to *block.FilesystemTrimConfigV1Alpha1: yaml: construct errors: "
+         "interval: cannot construct !!str `weekly` into time.Duration",
+         source="go-yaml v4.0.0-rc.6 constructor.go: a duration is a Go duration string"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Case
+from . import Case, accepted
 from .network import doc
 
 Document = dict[str, Any]
@@ -18,6 +18,8 @@ CASES: list[Case] = [
          source="discovery_identity_test.go"),
     Case("R084", doc("DiscoveryIdentityConfig", clusterID=CLUSTER_ID), "clusterSecret is required",
          source="discovery_identity_test.go"),
+    Case("R085", doc("DiscoveryIdentityConfig", clusterID=CLUSTER_ID, clusterSecret="c2hvcnQ="),
+         "invalid clusterSecret: expected 32 bytes, got 5", source="discovery_identity.go:137 wraps R087/R088"),
     Case("R087", doc("DiscoveryIdentityConfig", clusterID=CLUSTER_ID, clusterSecret="not-base64!"),
          "invalid clusterSecret: failed to decode from base64", source="discovery_identity_test.go invalid"),
     Case("R088", doc("DiscoveryIdentityConfig", clusterID=CLUSTER_ID, clusterSecret="c2hvcnQ="),
@@ -63,24 +65,24 @@ CASES: list[Case] = [
          "rule 0: verifier certificates must be specified", minor=13, source="image_verification_test.go"),
 ]
 
-ACCEPTED: list[tuple[str, int, Document]] = [
-    ("discoveryidentityconfig.yaml", 14, {"apiVersion": "v1alpha1", "kind": "DiscoveryIdentityConfig",
+ACCEPTED = [
+    accepted("discoveryidentityconfig.yaml", {"apiVersion": "v1alpha1", "kind": "DiscoveryIdentityConfig",
                                           "clusterID": CLUSTER_ID, "clusterSecret": CLUSTER_SECRET}),
-    ("discoveryserviceconfig.yaml", 14, {"apiVersion": "v1alpha1", "kind": "DiscoveryServiceConfig",
+    accepted("discoveryserviceconfig.yaml", {"apiVersion": "v1alpha1", "kind": "DiscoveryServiceConfig",
                                          "name": "primary", "endpoint": "https://discovery.talos.dev/"}),
-    ("discoveryserviceconfig-multiple.yaml", 14, {"apiVersion": "v1alpha1", "kind": "DiscoveryServiceConfig",
+    accepted("discoveryserviceconfig-multiple.yaml", {"apiVersion": "v1alpha1", "kind": "DiscoveryServiceConfig",
                                                   "name": "grpc-endpoint",
                                                   "endpoint": "grpc://discovery-grpc.talos.dev:6443"}),
-    ("siderolink/testdata/document.yaml", 14, {"apiVersion": "v1alpha1", "kind": "SideroLinkConfig",
+    accepted("siderolink/testdata/document.yaml", {"apiVersion": "v1alpha1", "kind": "SideroLinkConfig",
                                                "apiUrl": "https://siderolink.api/?jointoken=secret&user=alice"}),
-    ("imageverificationconfig.yaml", 14, {
+    accepted("imageverificationconfig.yaml", {
         "apiVersion": "v1alpha1", "kind": "ImageVerificationConfig", "rules": [
             {"image": "ghcr.io/*", "keyless": {"issuer": "https://token.actions.githubusercontent.com",
                                                "subjectRegex": "https://github.com/myorg/.*"}},
             {"image": "my-registry/*", "publicKey": {
                 "certificate": "-----BEGIN CERTIFICATE-----\nMII--Sample Value--\n-----END CERTIFICATE-----"}},
             {"image": "no-verifier/*", "skip": True}, {"image": "deny-all/*", "deny": True}]}),
-    ("trustedrootsconfig.yaml", 14, {"apiVersion": "v1alpha1", "kind": "TrustedRootsConfig", "name": "custom-ca",
+    accepted("trustedrootsconfig.yaml", {"apiVersion": "v1alpha1", "kind": "TrustedRootsConfig", "name": "custom-ca",
                                      "certificates": "-----BEGIN CERTIFICATE-----\nMIIC0DCCAbigAwIBAgIUI7z\n"
                                                      "-----END CERTIFICATE-----"}),
 ]

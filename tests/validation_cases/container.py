@@ -8,7 +8,7 @@ from typing import Any
 
 from components.talos.validation.registry import Mode
 
-from . import Case
+from . import Accepted, Case
 from ._configs import CA, controlplane, typed, with_, worker
 
 _TEST = "container/validate_test.go TestValidateContainer"
@@ -84,11 +84,12 @@ CASES: list[Case] = [
 ]
 
 # container/validate_test.go TestValidateContainer's accepted configs, for tests that check nothing valid is refused
-ACCEPTED: list[tuple[str, Any, Mode]] = [
-    ("hostDNS v1alpha1 container", lambda: [with_(worker(), "machine.features.hostDNS", _HOST_DNS)], Mode.CONTAINER),
-    ("just multi-doc with hostDNS", lambda: [typed("ResolverConfig", hostDNS=_HOST_DNS)], Mode.CONTAINER),
-    ("DoT with hostDNS", lambda: [_DOT, with_(worker(), "machine.features.hostDNS", _HOST_DNS)], Mode.METAL),
-    ("discovery with kubespan and identity", lambda: [_DISCOVERY, _IDENTITY, _KUBESPAN], Mode.METAL),
-    ("diamond is a DAG, not a cycle", lambda: [_container("a", "b", "c"), _container("b", "d"), _container("c", "d"),
-                                               _container("d")], Mode.METAL),
+ACCEPTED = [
+    Accepted("hostDNS v1alpha1 container", lambda: [with_(worker(), "machine.features.hostDNS", _HOST_DNS)],
+             Mode.CONTAINER),
+    Accepted("just multi-doc with hostDNS", lambda: [typed("ResolverConfig", hostDNS=_HOST_DNS)], Mode.CONTAINER),
+    Accepted("DoT with hostDNS", lambda: [_DOT, with_(worker(), "machine.features.hostDNS", _HOST_DNS)], Mode.METAL),
+    Accepted("discovery with kubespan and identity", lambda: [_DISCOVERY, _IDENTITY, _KUBESPAN], Mode.METAL),
+    Accepted("diamond is a DAG, not a cycle", lambda: [_container("a", "b", "c"), _container("b", "d"),
+                                                       _container("c", "d"), _container("d")], Mode.METAL),
 ]

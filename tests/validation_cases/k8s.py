@@ -132,6 +132,11 @@ CASES = [
     Case("R196", lambda: [network(["10.244.0.0/16"], ["10.0.0.0/10"])],
          "service subnets: invalid subnet: 10.0.0.0/10 is too large, it must be at least /12 (at most 20 host "
          "identifier bits)", source=test("network_test.go TestKubeNetworkConfigValidate/service subnet too large")),
+    Case("R191", lambda: [network([], ["10.96.0.0/12"])], "pod subnets: at least one subnet must be specified",
+         source="network.go:183 wraps validateSubnets"),
+    Case("R192", lambda: [network(["10.244.0.0/16"], ["10.0.0.0/8"])],
+         "service subnets: invalid subnet: 10.0.0.0/8 is too large, it must be at least /12",
+         source="network.go:187 wraps validateSubnets"),
     Case("R197", lambda: [network([], [])], "pod subnets: at least one subnet must be specified",
          source=test("network_test.go TestKubeNetworkConfigValidate/empty")),
     Case("R198", lambda: [network(["10.244.0.0/16", "10.245.0.0/16", "fc00::/56"], ["10.96.0.0/12"])],
@@ -149,8 +154,9 @@ CASES = [
          "service subnets: invalid subnet: /30 is too small, it must be larger than /26",
          source="k8s/network.go validateSubnet (minSubnetHostBits)"),
     Case("R011", lambda: [network(["10.244.0.0"], ["10.96.0.0/12"])],
-         "error decoding KubeNetworkConfig to *k8s.KubeNetworkConfigV1Alpha1: netip.ParsePrefix(\"10.244.0.0\"): "
-         "no '/'", source="types/meta/network.go Prefix (netip.Prefix.UnmarshalText)"),
+         "error decoding KubeNetworkConfig to *k8s.KubeNetworkConfigV1Alpha1: yaml: construct errors: podSubnets[0]: "
+         "netip.ParsePrefix(\"10.244.0.0\"): no '/'",
+         source="types/meta/network.go Prefix (netip.Prefix.UnmarshalText)"),
     Case("R204", lambda: [doc("KubeNodeConfig", nodeIP={"validSubnets": ["not-a-subnet"]})],
          'nodeIP subnet is not valid: "not-a-subnet"',
          source=test("node_test.go TestKubeNodeConfigValidate/invalid nodeIP subnet")),

@@ -8,8 +8,9 @@ import functools
 from typing import Any
 
 from components.talos import pki
+from components.talos.validation.registry import Phase
 
-from . import Case
+from . import Case, accepted
 from .network import doc
 
 Document = dict[str, Any]
@@ -40,7 +41,10 @@ CASES: list[Case] = [
     Case("R233", doc("KubeletConfig", extraArgs={"feature-gates": {"a": True}}),
          "extraArgs.feature-gates: arg value must be a string or list of strings", source="args_test.go"),
     Case("R233", lambda: [{"version": "v1alpha1", "machine": {"kubelet": {"extraArgs": {"v": [["2"]]}}}}],
-         ".machine.kubelet.extraArgs.v: arg value must be a string or list of strings"),
+         "machine.kubelet.extraArgs.v: arg value must be a string or list of strings"),
+    Case("X12", lambda: [{"version": "v1alpha1", "machine": {"kubelet": {"extraArgs": {"v": {"x": 1}}}}}],
+         "yaml: construct errors: machine.kubelet.extraArgs.v: arg value must be a string or list of strings",
+         minor=13, source="v1.13.9 v1alpha1_types.go ArgValue.UnmarshalYAML"),
     Case("R234", _issuing(cert=""), "issuing CA: certificate is required"),
     Case("R235", _issuing(key=""), "issuing CA: key is required"),
     Case("R236", _issuing(cert=JUNK_KEY), 'issuing CA: certificate: unexpected PEM block type "EC PRIVATE KEY", '
@@ -52,9 +56,10 @@ CASES: list[Case] = [
     Case("R241", _accepted("MIIC0DCCAbigAwIBAgIUI7z"), "accepted CA #0: no PEM blocks found"),
 ]
 
-# meta/testdata/args_*.yaml: extraArgs as strings, lists, a mix, a single-element list, empty.
-ACCEPTED: list[tuple[str, int, Document]] = [
-    ("args_mixed.yaml", 14, {"apiVersion": "v1alpha1", "kind": "KubeletConfig",
-                             "extraArgs": {"a": "b", "c": ["d", "e"], "f": ["g"], "h": ""}}),
-    ("args_empty.yaml", 14, {"apiVersion": "v1alpha1", "kind": "KubeAPIServerConfig", "extraArgs": {}}),
+# meta/testdata/args_*.yaml (meta/args_test.go decodes them): extraArgs as strings, lists, a mix, empty.
+ACCEPTED = [
+    accepted("args_mixed.yaml", {"apiVersion": "v1alpha1", "kind": "KubeletConfig",
+                                 "extraArgs": {"a": "b", "c": ["d", "e"], "f": ["g"], "h": ""}}, last=Phase.DECODE),
+    accepted("args_empty.yaml", {"apiVersion": "v1alpha1", "kind": "KubeAPIServerConfig", "extraArgs": {}},
+             last=Phase.DECODE),
 ]

@@ -74,6 +74,7 @@ CASES = [
     Case("R415", lambda: [logical(provisioning={"volumeGroup": "vg-pool", "minSize": "100GiB", "maxSize": "50GiB"})],
          "provisioning.minSize must not exceed provisioning.maxSize", source=f"{LV_TEST}/min greater than max"),
     Case("R011", lambda: [logical(type="striped")],
-         "error decoding LVMLogicalVolumeConfig to *storage.LVMLogicalVolumeConfigV1Alpha1: striped does not belong "
-         "to LVMLogicalVolumeType values", source="resources/storage lvmlogicalvolumetype_enumer.go"),
+         "error decoding LVMLogicalVolumeConfig to *storage.LVMLogicalVolumeConfigV1Alpha1: yaml: construct errors: "
+         "type: striped does not belong to LVMLogicalVolumeType values",
+         source="resources/storage lvmlogicalvolumetype_enumer.go"),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from components.talos.validation.registry import Mode
 
-from . import Case
+from . import Accepted, Case
 from ._configs import controlplane, with_, worker
 
 _TEST = "types/v1alpha1/v1alpha1_validation_test.go TestValidate"
@@ -34,8 +34,11 @@ CASES: list[Case] = [
     Case("R484", lambda: [with_(worker(), "cluster", {"clusterName": "a"})],
          "cluster controlplane endpoint is required",
          minor=13, mode=Mode.CLOUD),
-    Case("R485", lambda: [with_(worker(), "cluster.controlPlane.endpoint", "https://[fd00::1:6443")],
-         "invalid controlplane endpoint: "),
+    Case("R485", lambda: [with_(worker(), "cluster.controlPlane.endpoint", "https://fd00::1:6443")],
+         "invalid controlplane endpoint: IPv6 addresses MUST be enclosed by square brackets"),
+    # v1alpha1.Endpoint.UnmarshalYAML parses the URL while decoding: what url.Parse refuses never reaches R485
+    Case("R011", lambda: [with_(worker(), "cluster.controlPlane.endpoint", "https://[fd00::1:6443")],
+         """cluster.controlPlane.endpoint: parse "https://[fd00::1:6443": missing ']' in host"""),
     Case("R485", lambda: [with_(worker(), "cluster.controlPlane.endpoint", "https://10.0.0.1:70000")],
          "invalid controlplane endpoint: port number must be between 1 and 65535"),
     Case("R486", lambda: [with_(worker(), "cluster.network", {"dnsDomain": "cluster .local"})],
@@ -131,16 +134,17 @@ CASES: list[Case] = [
 ]
 
 ACCEPTED = [
-    ("ExternalCloudProviderEnabled", lambda: [with_(worker(), "cluster.externalCloudProvider", {
+    Accepted("ExternalCloudProviderEnabled", lambda: [with_(worker(), "cluster.externalCloudProvider", {
         "enabled": True, "manifests": ["https://www.example.com/manifest1.yaml"]})], Mode.CLOUD),
-    ("GoodEtcdSubnet", lambda: _etcd(advertisedSubnets=["10.0.0.0/8", "!1.1.1.1/32"],
+    Accepted("GoodEtcdSubnet", lambda: _etcd(advertisedSubnets=["10.0.0.0/8", "!1.1.1.1/32"],
                                      listenSubnets=["10.0.0.0/8", "1.1.1.1/32"]), Mode.CLOUD),
-    ("etcd subnet (deprecated, still decoded)", lambda: _etcd(subnet="10.0.0.0/8"), Mode.CLOUD),
-    ("a worker's CNI name is not Talos's to check", lambda: [with_(worker(), "cluster.network.cni",
+    Accepted("etcd subnet (deprecated, still decoded)", lambda: _etcd(subnet="10.0.0.0/8"), Mode.CLOUD),
+    Accepted("a worker's CNI name is not Talos's to check", lambda: [with_(worker(), "cluster.network.cni",
                                                                    {"name": "cilium"})], Mode.CLOUD),
-    ("allowSchedulingOnMasters (deprecated, still decoded)", lambda: [with_(controlplane(),
+    Accepted("allowSchedulingOnMasters (deprecated, still decoded)", lambda: [with_(controlplane(),
                                                                             "cluster.allowSchedulingOnMasters", True)],
      Mode.CLOUD),
-    ("custom CNI with urls", lambda: _cni(name="custom", urls=["https://example.com/cni.yaml"]), Mode.CLOUD),
-    ("no cni: flannel", lambda: [with_(controlplane(), "cluster.network", {"dnsDomain": "cluster.local"})], Mode.CLOUD),
+    Accepted("custom CNI with urls", lambda: _cni(name="custom", urls=["https://example.com/cni.yaml"]), Mode.CLOUD),
+    Accepted("no cni: flannel", lambda: [with_(controlplane(), "cluster.network", {"dnsDomain": "cluster.local"})],
+             Mode.CLOUD),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from components.talos.validation.registry import Mode
 
-from . import Case
+from . import Accepted, Case
 from ._configs import controlplane, typed, with_, worker
 
 _TEST = "types/v1alpha1/v1alpha1_validation_test.go TestValidate"
@@ -128,7 +128,7 @@ CASES: list[Case] = [
          "failed to marshal base runtime spec overrides: json: unsupported value: NaN"),
     Case("R479", lambda: [with_(worker(), "machine.baseRuntimeSpecOverrides", {"process": {"cwd": ["/"]}})],
          "failed to unmarshal base runtime spec overrides: json: cannot unmarshal array into Go struct field "
-         "Spec.process.cwd of type string"),
+         "Process.process.cwd of type string"),  # the innermost struct, as cri/base_runtime_spec_test.go has it
     Case("R480", lambda: [with_(worker(), "machine.registries", {"config": {"ghcr.io": None}})],
          'registries.config["ghcr.io"] is null'),
     Case("R481", lambda: [with_(worker(), "machine.registries", {"mirrors": {"docker.io": None}})],
@@ -164,24 +164,24 @@ CASES: list[Case] = [
 
 # TestValidate's configs Talos accepts (no error), for the test that nothing valid is refused
 ACCEPTED = [
-    ("JoinMachineType", lambda: [with_(worker(), "machine.type", "join")], Mode.CLOUD),
-    ("init machine type", lambda: [with_(controlplane(), "machine.type", "init")], Mode.CLOUD),
-    ("WorkerOnlyAcceptedCAs", lambda: [with_(with_(worker(), "machine.ca", None), "machine.acceptedCAs",
+    Accepted("JoinMachineType", lambda: [with_(worker(), "machine.type", "join")], Mode.CLOUD),
+    Accepted("init machine type", lambda: [with_(controlplane(), "machine.type", "init")], Mode.CLOUD),
+    Accepted("WorkerOnlyAcceptedCAs", lambda: [with_(with_(worker(), "machine.ca", None), "machine.acceptedCAs",
                                              [{"crt": "Zm9v"}])], Mode.CLOUD),
-    ("NoMachineInstallNotRequired", lambda: [worker()], Mode.CLOUD),
-    ("MachineInstallDisk", lambda: [_install(disk="/dev/vda")], Mode.METAL),
-    ("GoodKubeletSubnet", lambda: [with_(worker(), "machine.kubelet", {"nodeIP": {"validSubnets": [
+    Accepted("NoMachineInstallNotRequired", lambda: [worker()], Mode.CLOUD),
+    Accepted("MachineInstallDisk", lambda: [_install(disk="/dev/vda")], Mode.METAL),
+    Accepted("GoodKubeletSubnet", lambda: [with_(worker(), "machine.kubelet", {"nodeIP": {"validSubnets": [
         "10.0.0.0/8", "!10.0.0.3/32", "!fd00::169:254:2:53/128"]}})], Mode.CLOUD),
-    ("GoodKubeSpanEndpointFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {"enabled": True,
+    Accepted("GoodKubeSpanEndpointFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {"enabled": True,
                                                                                             "filters": {
         "endpoints": ["0.0.0.0/0", "!192.168.0.0/16", "2001::/16"]}})], Mode.CLOUD),
-    ("GoodKubeSpanAdvertisedNetworkFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {
+    Accepted("GoodKubeSpanAdvertisedNetworkFilters", lambda: [with_(_DISCOVERY, "machine.network.kubespan", {
         "enabled": True, "filters": {"excludeAdvertisedNetworks": ["192.168.1.0/24", "2003::/16"]}})], Mode.CLOUD),
-    ("address sort algorithm in upper case", lambda: [with_(worker(), "machine.features.nodeAddressSortAlgorithm",
-                                                            "V2")], Mode.CLOUD),
-    ("os:meta:writer from v1.14", lambda: [with_(controlplane(), "machine.features.kubernetesTalosAPIAccess", {
+    Accepted("address sort algorithm in upper case",
+             lambda: [with_(worker(), "machine.features.nodeAddressSortAlgorithm", "V2")], Mode.CLOUD),
+    Accepted("os:meta:writer from v1.14", lambda: [with_(controlplane(), "machine.features.kubernetesTalosAPIAccess", {
         "enabled": True, "allowedRoles": ["os:meta:writer", "os:image:verifier"]})], Mode.CLOUD),
-    ("disk selector size", lambda: [_install(diskSelector={"size": ">= 100GB", "type": "ssd"})], Mode.METAL),
-    ("KubeNodeConfig next to a v1.14 worker", lambda: [worker(), typed("KubeNodeConfig", labels={"a": "b"})],
+    Accepted("disk selector size", lambda: [_install(diskSelector={"size": ">= 100GB", "type": "ssd"})], Mode.METAL),
+    Accepted("KubeNodeConfig next to a v1.14 worker", lambda: [worker(), typed("KubeNodeConfig", labels={"a": "b"})],
      Mode.CLOUD),
 ]

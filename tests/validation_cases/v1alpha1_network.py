@@ -8,7 +8,7 @@ from typing import Any
 
 from components.talos.validation.registry import Mode
 
-from . import Case
+from . import Accepted, Case
 from ._configs import controlplane, with_, worker
 
 _TEST = "types/v1alpha1/v1alpha1_validation_test.go TestValidate"
@@ -154,13 +154,13 @@ CASES: list[Case] = [
 ]
 
 ACCEPTED = [
-    ("BondDefaultConfig", lambda: _bond(), Mode.CLOUD),
-    ("interface cidr (deprecated, still decoded)", lambda: _interfaces({"interface": "eth0", "cidr": "10.0.0.1/8"}),
-     Mode.CLOUD),
-    ("vlan cidr (deprecated, still decoded)", lambda: _interfaces({"interface": "eth0", "vlans": [
+    Accepted("BondDefaultConfig", lambda: _bond(), Mode.CLOUD),
+    Accepted("interface cidr (deprecated, still decoded)",
+             lambda: _interfaces({"interface": "eth0", "cidr": "10.0.0.1/8"}), Mode.CLOUD),
+    Accepted("vlan cidr (deprecated, still decoded)", lambda: _interfaces({"interface": "eth0", "vlans": [
         {"vlanId": 25, "cidr": "10.0.0.1/24"}]}), Mode.CLOUD),
-    ("deviceSelector with physical: false only", lambda: _interfaces({"deviceSelector": {"physical": False},
+    Accepted("deviceSelector with physical: false only", lambda: _interfaces({"deviceSelector": {"physical": False},
                                                                       "dhcp": True}), Mode.CLOUD),
-    ("valid routes", lambda: _interfaces({"interface": "eth0", "routes": [{"network": "0.0.0.0/0",
+    Accepted("valid routes", lambda: _interfaces({"interface": "eth0", "routes": [{"network": "0.0.0.0/0",
                                                                            "gateway": "10.0.0.1"}]}), Mode.CLOUD),
 ]

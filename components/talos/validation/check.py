@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigError
+from ..golang.url import endpoint_uri_error
 from .decoder import load_text
-from .goparse import endpoint_uri_error
 from .registry import Document, Mode, Phase, Problem, run
 
 

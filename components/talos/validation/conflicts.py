@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import goparse
+from ..golang import error_of, netip
 from .registry import Context, Document, Phase, document_check, first_release
 from .values import dig, flag, items, mapping, present, text
 
@@ -58,8 +58,8 @@ def _admission_plugins(legacy: Legacy, _: Document) -> bool:
 
 def _nameservers(legacy: Legacy, _: Document) -> bool:
     """Config.Resolvers() != nil: at least one .machine.network.nameservers entry parses as an address."""
-    return any(goparse.parse_addr(text(ns))[0] is not None for ns in items(dig(legacy, "machine", "network",
-                                                                                 "nameservers")))
+    nameservers = items(dig(legacy, "machine", "network", "nameservers"))
+    return any(error_of(netip.parse_addr, text(server)) is None for server in nameservers)
 
 
 def _resolver_host_dns(legacy: Legacy, resolver: Document) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import shorten
+from ..golang.strconv import quote
 from .registry import Context, Document, Phase, config_check, first_release, kind_of, not_applicable
 from .v1alpha1 import is_control_plane
 from .v1alpha1_cluster import discovery_service_enabled
-from .values import dig, flag, items, mapping, present, quote, text
+from .values import dig, flag, items, mapping, present, text
 
 not_applicable("unreachable: two v1alpha1 documents share the decoder's id /v1alpha1/, which the decoder refuses "
                "first (R005, decoder.go:128)", "R012")
@@ -86,11 +87,6 @@ def host_dns(ctx: Context) -> dict[str, Any] | None:
         if legacy is not None and present(legacy, "machine", "features", "hostDNS") else None
 
 
-def _has_secret(document: Any, *path: str, ctx: Context) -> bool:
-    """A secret field is set; a shape-only render (empty secrets) only has to carry the field."""
-    return present(document, *path) if ctx.placeholder_secrets else bool(text(dig(document, *path)))
-
-
 def discovery_enabled(ctx: Context) -> bool:
     """len(Container.DiscoveryServiceConfigs()) > 0: the v1alpha1 discovery service, or a typed document."""
     legacy = ctx.legacy
@@ -102,13 +98,13 @@ def discovery_enabled(ctx: Context) -> bool:
 def _identity(ctx: Context) -> tuple[bool, bool]:
     """Container.DiscoveryIdentityConfig: (cluster ID set, cluster secret set)."""
     cluster = mapping((ctx.legacy or {}).get("cluster"))
-    legacy = (_has_secret(cluster, "id", ctx=ctx), _has_secret(cluster, "secret", ctx=ctx))
+    legacy = (ctx.has_secret(cluster.get("id")), ctx.has_secret(cluster.get("secret")))
     if any(legacy):
         return legacy
     typed = _typed(ctx, "DiscoveryIdentityConfig")
     if typed is None:
         return False, False
-    return _has_secret(typed, "clusterID", ctx=ctx), _has_secret(typed, "clusterSecret", ctx=ctx)
+    return ctx.has_secret(typed.get("clusterID")), ctx.has_secret(typed.get("clusterSecret"))
 
 
 def kubespan_enabled(ctx: Context) -> bool:
@@ -190,8 +186,8 @@ def control_plane_documents(ctx: Context) -> None:
     control_plane = _control_plane(ctx)
     if control_plane and _api_server_ca(ctx):
         cluster = mapping(dig(ctx.legacy, "cluster"))
-        legacy_encryption = _has_secret(cluster, "secretboxEncryptionSecret", ctx=ctx) or \
-            _has_secret(cluster, "aescbcEncryptionSecret", ctx=ctx)
+        legacy_encryption = ctx.has_secret(cluster.get("secretboxEncryptionSecret")) or \
+            ctx.has_secret(cluster.get("aescbcEncryptionSecret"))
         if not legacy_encryption and not ctx.of_kind("KubeEtcdEncryptionConfig"):
             ctx.fail("R026", "etcd encryption config is required for control plane machines running kube-apiserver")
     only = sorted({kind_of(d) for d in ctx.documents if kind_of(d) in _CONTROL_PLANE_ONLY})

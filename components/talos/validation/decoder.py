@@ -11,17 +11,20 @@ Loading stops at the first of these, as Talos's does.
 from __future__ import annotations
 
 import difflib
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import yamlio
 from ..errors import shorten
+from ..golang.strconv import quote
 from ..schema_fields import KINDS
 from ..strict import document_problems
 from ..versions import Contract
-from . import goparse
-from .registry import Context, Document, Phase, config_check, not_applicable, text_check
-from .values import dig, quote
+from . import decoder_values
+from .registry import LEGACY_LABEL, Context, Document, Phase, config_check, not_applicable, text_check
+from .values import items, mapping
 
 _LEGACY_KEYS = ("machine", "cluster", "debug", "persist")  # ManifestDeprecatedKey*: the v1alpha1 document
 
@@ -127,30 +130,79 @@ def _decode_error(document: Document, ctx: Context) -> tuple[str, str, tuple[str
     elif kind not in KINDS or KINDS[kind][1] > max(ctx.minor, 6) or version != "v1alpha1":
         # registry.New: every registered kind takes apiVersion v1alpha1 only
         return "R006", f"{quote(kind)} {quote(version)}: not registered{_kind_hint(kind, version, ctx.minor)}", ()
-    problems = document_problems(document, Contract(1, ctx.minor))
-    unknown = [p for p in problems if "unknown field" in p]
-    if unknown:  # xyaml.CheckUnknownKeys
-        return "R006", "unknown keys found during decoding: " + "; ".join(unknown), ()
-    if kind == "v1alpha1" and (size_error := _disk_size_error(document)):
-        return "R444", f"error decoding  to *v1alpha1.Config: {size_error}", ("R011", "R006")
-    if problems:  # yaml.v4 Decode into the kind's Go struct
+    problems = document_problems(document, Contract(1, ctx.minor), enums=False)
+    shape_problems = [(p.partition(":")[0], p, "") for p in problems if "unknown field" not in p]
+    refused = _refused_values(document, kind, ctx.minor)
+    if shape_problems or refused:  # manifest.Decode into the kind's Go struct: every error of the document
+        entries = [text for _, text, _ in sorted(shape_problems + refused, key=_document_order(document))]
+        sites = tuple(dict.fromkeys(rule for _, _, rule in refused if rule))
         target = "" if kind == "v1alpha1" else kind  # decode() prints its kind variable: empty for v1alpha1
-        shape = "v1alpha1.Config" if kind == "v1alpha1" else KINDS[kind][0]
-        return "R011", f"error decoding {target} to *{shape}: yaml: unmarshal errors: " + "; ".join(problems), \
-            ("R006",)
+        shape = LEGACY_LABEL if kind == "v1alpha1" else KINDS[kind][0]
+        header = "yaml: unmarshal errors:" if ctx.minor <= 12 else "yaml: construct errors:"  # go-yaml v4 rc.3, rc.4+
+        error = f"error decoding {target} to *{shape}: {header} " + "; ".join(entries)
+        return (sites[0], error, (*sites[1:], "R011", "R006")) if sites else ("R011", error, ("R006",))
+    unknown = [p for p in problems if "unknown field" in p]
+    if unknown:  # xyaml.CheckUnknownKeys, after the decode
+        return "R006", "unknown keys found during decoding: " + "; ".join(unknown), ()
     return None
 
 
-def _disk_size_error(document: Document) -> str | None:
-    """InstallDiskSizeMatcher.UnmarshalYAML (v1alpha1_types.go): ``[op]<size>`` with a go-humanize size."""
-    size = dig(document, "machine", "install", "diskSelector", "size")
-    if size is None or isinstance(size, (dict, list)):
-        return None
-    condition = _scalar(size).strip()
-    operator = next((op for op in (">=", "<=", ">", "<", "==") if condition.startswith(op)), "")
-    rest = condition[len(operator):]
-    _, error = goparse.parse_bytes(rest.strip())
-    return f"failed to parse disk size {rest}: {error}" if error else None
+def _refused_values(document: Document, kind: str, minor: int) -> list[tuple[str, str, str]]:
+    """(path, "path: Talos's text", site rule) for each value the kind's Go types refuse (decoded_fields.py)."""
+    from .decoded_fields import FIELDS  # the generated table loads with the first config to check
+
+    release = min(max(minor, 12), 14)  # older releases decode as v1.12, newer as v1.14
+    refused: list[tuple[str, str, str]] = []
+    for pattern, parsers in FIELDS.get(kind, {}).items():
+        code = next((code for code, minors in parsers if release in minors), None)
+        if code is None:
+            continue
+        parse = decoder_values.parser(code)
+        for path, value in _values_at(document, _steps(pattern), ""):
+            if (found := parse(value, minor)) is not None:
+                refused.append((path, f"{path}: {found[0]}", found[1]))
+    return refused
+
+
+@functools.cache
+def _steps(pattern: str) -> tuple[str, ...]:
+    """"a.b[].c{}" -> ("a", "b", "[]", "c", "{}")."""
+    steps: list[str] = []
+    for segment in pattern.split("."):
+        name = segment.rstrip("[]{}")
+        steps += [name] if name else []
+        steps += [segment[index:index + 2] for index in range(len(name), len(segment), 2)]
+    return tuple(steps)
+
+
+def _values_at(value: Any, steps: tuple[str, ...], path: str) -> Iterator[tuple[str, Any]]:
+    if not steps:
+        yield path, value
+    elif steps[0] == "[]":
+        for index, item in enumerate(items(value)):
+            yield from _values_at(item, steps[1:], f"{path}[{index}]")
+    elif steps[0] == "{}":
+        for key, item in mapping(value).items():
+            yield from _values_at(item, steps[1:], f"{path}.{key}")
+    elif isinstance(value, dict) and steps[0] in value:
+        yield from _values_at(value[steps[0]], steps[1:], f"{path}.{steps[0]}" if path else steps[0])
+
+
+def _document_order(document: Document) -> Callable[[tuple[str, str, str]], int]:
+    """Sort key: where a path is in the document (go-yaml reports errors in the order it meets them)."""
+    order: dict[str, int] = {}
+
+    def visit(value: Any, path: str) -> None:
+        order[path] = len(order)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, f"{path}[{index}]")
+
+    visit(document, "")
+    return lambda entry: order.get(entry[0], len(order))
 
 
 def _kind_hint(kind: str, version: str, minor: int) -> str:
@@ -167,7 +219,8 @@ def _yaml_type(value: Any) -> str:
     return "map" if isinstance(value, dict) else "seq"
 
 
-@config_check("R006", "R008", "R010", "R011", "R444", phase=Phase.DECODE)
+@config_check("R006", "R008", "R010", "R011", "R444", "R047", "R048", "R049", "R233", "R306", "R307", "R308", "X12",
+              phase=Phase.DECODE)
 def decodable_documents(ctx: Context) -> None:
     for document in ctx.documents:
         found = _decode_error(document, ctx)

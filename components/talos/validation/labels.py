@@ -1,36 +1,29 @@
-"""Kubernetes label, annotation and taint checks as Talos makes them (siderolabs/talos pkg/machinery/labels
-validate.go, v1.14.0-rc.1), with Talos's wording. Each returns the list of errors Talos's multierror holds,
-keys in sorted order as Talos walks them."""
+"""Kubernetes names, labels, annotations and taints as Talos checks them (pkg/machinery/labels/validate.go,
+v1.14.0-rc.1). Each collection check returns every problem, keys in sorted order as Talos walks them; Talos joins
+them as a hashicorp/go-multierror (golang.multierror.format_errors)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-_DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_SUBDOMAIN = re.compile(f"{_DNS1123_LABEL}(\\.{_DNS1123_LABEL})*")
-_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FMT)
-_LABEL_VALUE = re.compile(f"({_QUALIFIED_NAME_FMT})?")
+from ..golang.strconv import byte_length, quote, scalar_text
+
+_DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN = re.compile(rf"{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*")
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+TOTAL_ANNOTATION_SIZE_LIMIT = 256 * (1 << 10)  # TotalAnnotationSizeLimitB
 # constants.AnnotationOwnedAnnotations, AnnotationOwnedLabels, AnnotationOwnedTaints
-_RESERVED_ANNOTATIONS = ("talos.dev/owned-annotations", "talos.dev/owned-labels", "talos.dev/owned-taints")
-_TOTAL_ANNOTATION_SIZE = 256 * (1 << 10)  # TotalAnnotationSizeLimitB
-_VALID_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")  # constants.ValidEffects
+RESERVED_ANNOTATIONS = ("talos.dev/owned-annotations", "talos.dev/owned-labels", "talos.dev/owned-taints")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")  # constants.ValidEffects
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _go_len(text: str) -> int:
-    return len(text.encode("utf-8"))  # Go's len() counts bytes
-
-
-def _dns1123_subdomain(value: str) -> str | None:
-    if _go_len(value) > 253:
-        return f"domain name length exceeds limit of 253: {_q(value)}"
+def dns1123_subdomain_error(value: str) -> str | None:
+    """ValidateDNS1123Subdomain."""
+    if byte_length(value) > 253:
+        return f"domain name length exceeds limit of 253: {quote(value)}"
     if not _DNS1123_SUBDOMAIN.fullmatch(value):
-        return f"domain doesn't match required format: {_q(value)}"
+        return f"domain doesn't match required format: {quote(value)}"
     return None
 
 
@@ -38,77 +31,69 @@ def qualified_name_error(value: str) -> str | None:
     """ValidateQualifiedName: ``[prefix/]name`` as Kubernetes label keys are."""
     parts = value.split("/")
     if len(parts) > 2:
-        return f"invalid format: too many slashes: {_q(value)}"
+        return f"invalid format: too many slashes: {quote(value)}"
     name = parts[-1]
     if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            return f"prefix cannot be empty: {_q(value)}"
-        problem = _dns1123_subdomain(prefix)
-        if problem:
-            return f"prefix {_q(prefix)} is invalid: {problem}"
+        if not parts[0]:
+            return f"prefix cannot be empty: {quote(value)}"
+        if (problem := dns1123_subdomain_error(parts[0])) is not None:
+            return f"prefix {quote(parts[0])} is invalid: {problem}"
     if not name:
-        return f"name cannot be empty: {_q(value)}"
-    if _go_len(name) > 63:
-        return f"name is too long: {_q(value)} (limit is 63)"
+        return f"name cannot be empty: {quote(value)}"
+    if byte_length(name) > 63:
+        return f"name is too long: {quote(value)} (limit is 63)"
     if not _QUALIFIED_NAME.fullmatch(name):
-        return f"name {_q(name)} is invalid"
+        return f"name {quote(name)} is invalid"
     return None
 
 
 def label_value_error(value: str) -> str | None:
-    if _go_len(value) > 63:
-        return f"label value length exceeds limit of 63: {_q(value)}"
-    if not _LABEL_VALUE.fullmatch(value):
-        return f"label value {_q(value)} is invalid"
+    """ValidateLabelValue."""
+    if byte_length(value) > 63:
+        return f"label value length exceeds limit of 63: {quote(value)}"
+    if value and not _QUALIFIED_NAME.fullmatch(value):
+        return f"label value {quote(value)} is invalid"
     return None
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+def _sorted(values: dict[Any, Any]) -> list[tuple[str, str]]:
+    """A map[string]string as the decoder filled it, in Go's sort.Strings order of its keys."""
+    return sorted((scalar_text(key), scalar_text(value)) for key, value in values.items())
 
 
-def label_errors(labels: dict[str, Any]) -> list[str]:
+def label_errors(labels: dict[Any, Any]) -> list[str]:
     """labels.Validate."""
-    errors: list[str] = []
-    for key in sorted(labels):
-        errors += [e for e in (qualified_name_error(key), label_value_error(_text(labels[key]))) if e]
-    return errors
+    return [problem for key, value in _sorted(labels)
+            for problem in (qualified_name_error(key), label_value_error(value)) if problem]
 
 
-def annotation_errors(annotations: dict[str, Any]) -> list[str]:
-    """labels.ValidateAnnotations."""
-    errors: list[str] = []
+def annotation_errors(annotations: dict[Any, Any]) -> list[str]:
+    """labels.ValidateAnnotations: keys, the reserved ones, and the total size."""
+    problems: list[str] = []
     size = 0
-    for key in sorted(annotations):
-        problem = qualified_name_error(key)
-        if problem:
-            errors.append(problem)
-        if key in _RESERVED_ANNOTATIONS:
-            errors.append(f"annotation {_q(key)} is reserved")
-        size += _go_len(key) + _go_len(_text(annotations[key]))
-    if size > _TOTAL_ANNOTATION_SIZE:
-        errors.append(f"total annotation size exceeds limit of {_TOTAL_ANNOTATION_SIZE} bytes")
-    return errors
+    for key, value in _sorted(annotations):
+        if (problem := qualified_name_error(key)) is not None:
+            problems.append(problem)
+        if key in RESERVED_ANNOTATIONS:
+            problems.append(f"annotation {quote(key)} is reserved")
+        size += byte_length(key) + byte_length(value)
+    if size > TOTAL_ANNOTATION_SIZE_LIMIT:
+        problems.append(f"total annotation size exceeds limit of {TOTAL_ANNOTATION_SIZE_LIMIT} bytes")
+    return problems
 
 
-def taint_errors(taints: dict[str, Any]) -> list[str]:
-    """labels.ValidateTaints: ``key: [value:]effect``."""
-    errors: list[str] = []
-    for key in sorted(taints):
-        problem = qualified_name_error(key)
-        if problem:
-            errors.append(problem)
+def taint_errors(taints: dict[Any, Any]) -> list[str]:
+    """labels.ValidateTaints: ``key: [value:]Effect``."""
+    problems: list[str] = []
+    for key, text in _sorted(taints):
+        if (problem := qualified_name_error(key)) is not None:
+            problems.append(problem)
             continue
-        value, found, effect = _text(taints[key]).partition(":")
+        value, found, effect = text.partition(":")
         if not found:
             effect = value
-        if effect not in _VALID_EFFECTS:
-            errors.append(f"invalid taint effect: {_q(effect)}")
-            continue
-        if found:
-            problem = label_value_error(value)
-            if problem:
-                errors.append(problem)
-    return errors
-
+        if effect not in TAINT_EFFECTS:
+            problems.append(f"invalid taint effect: {quote(effect)}")
+        elif found and (problem := label_value_error(value)) is not None:
+            problems.append(problem)
+    return problems

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import shorten
+from ..golang.strconv import scalar_text
 
 Document = dict[str, Any]
 RULES_FILE = Path(__file__).with_name("rules.tsv")
@@ -112,6 +113,17 @@ class Context:
         if self.applies(rule):
             self.problems.append(Problem(rule, message, warning=True, document=self.document_label))
 
+    def has_secret(self, value: Any) -> bool:
+        """A secret field is set: non-empty, or in a shape-only render (placeholder secrets, all empty) present."""
+        if self.placeholder_secrets:
+            return value is not None
+        return value is not None and not isinstance(value, (dict, list)) and scalar_text(value) != ""
+
+    def secret_unknown(self, value: Any) -> bool:
+        """A shape-only render's secret: present but empty, so there is no content to check."""
+        return self.placeholder_secrets and value is not None and not isinstance(value, (dict, list)) \
+            and scalar_text(value) == ""
+
     @property
     def legacy(self) -> Document | None:
         """The v1alpha1 document (Talos keeps one: container.New refuses a second)."""
@@ -126,13 +138,16 @@ def kind_of(document: Document) -> str:
     return LEGACY_KIND if "kind" not in document else str(document["kind"])
 
 
-def document_id(document: Document) -> str:
-    """container.go docID: the kind, and ``/name`` for a named document."""
+def document_id(document: Document, minor: int = 14) -> str:
+    """container.go docID: the kind, and ``/name`` for a kind whose Go type names itself (config.NamedDocument)."""
+    from .decoded_fields import NAMED_KINDS  # generated with the decoder's table; loads with the first check
+
     kind = kind_of(document)
     if kind == LEGACY_KIND:
         return LEGACY_LABEL
-    name = document.get("name")
-    return f"{shorten(kind)}/{shorten(str(name))}" if name is not None else shorten(kind)
+    if min(max(minor, 12), 14) in NAMED_KINDS.get(kind, ()):
+        return f"{shorten(kind)}/{shorten(scalar_text(document.get('name')))}"
+    return shorten(kind)
 
 
 Check = Callable[[Document, Context], None]
@@ -257,7 +272,7 @@ def run(documents: list[Document], minor: int, mode: Mode, *, placeholder_secret
         for document in ordered:
             for registered in DOCUMENT_CHECKS.get(kind_of(document), ()):
                 if registered.phase is phase:
-                    ctx.document_label = document_id(document) if phase is Phase.VALIDATE else ""
+                    ctx.document_label = document_id(document, minor) if phase is Phase.VALIDATE else ""
                     registered.function(document, ctx)
         ctx.document_label = ""
         new = ctx.problems[before:]

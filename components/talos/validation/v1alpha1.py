@@ -8,16 +8,17 @@ v1alpha1_network.py; the rule ids are registered here.
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
 
-from ..versions import kubernetes_minor_range
-from . import goparse, labels
+from ..golang import error_of, humanize, netip, url
+from ..golang.multierror import format_errors
+from ..golang.strconv import quote
+from . import labels
+from .kubernetes import KUBELET_PROTECTED_FIELDS, image_version_error, talos_roles
 from .registry import LEGACY_KIND, Context, document_check, first_release
 from .v1alpha1_cluster import check_cluster, check_cni
 from .v1alpha1_network import check_devices, check_links, worker_vips
-from .values import dig, flag, items, mapping, number, present, quote, text
+from .values import dig, flag, items, mapping, number, present, text
 
 Document = dict[str, Any]
 
@@ -25,12 +26,7 @@ _TYPES = {"init": "init", "controlplane": "controlplane", "worker": "worker", "j
           "unknown": "unknown"}  # machine.ParseType
 _KUBESPAN_MIN_MTU = 1280  # constants.KubeSpanLinkMinimumMTU
 _DISK_SELECTOR_TYPES = ("nvme", "sd", "hdd", "ssd")  # InstallConfig.DiskMatchExpression
-_ROLES = ("os:admin", "os:operator", "os:reader", "os:etcd:backup", "os:impersonator")  # role.All (v1.13.9)
-_ROLES_SINCE_14 = ("os:image:verifier", "os:meta:writer")  # role.All gained these in v1.14
 _ADDRESS_SORT = ("v1", "v2")  # nethelpers.AddressSortAlgorithm names (enumer: name or lower-case name)
-_KUBELET_PROTECTED = ("apiVersion", "authentication", "authorization", "cgroupRoot", "kind", "kubeletCgroups", "port",
-                      "protectKernelDefaults", "resolvConf", "rotateCertificates", "systemCgroups", "staticPodPath",
-                      "seccompDefault")  # kubelet.ProtectedConfigurationFields
 _EXTENSIONS_DOCS = {14: "https://docs.siderolabs.com/talos/latest/platform-specific-installations/boot-assets",
                     0: "https://www.talos.dev/latest/talos-guides/install/boot-assets/"}
 
@@ -151,9 +147,7 @@ def machine_type_and_trust(document: Document, ctx: Context) -> None:
     if ca is None and not accepted:
         ctx.fail("R450", "issuing CA or some accepted CAs are required (.machine.ca, machine.acceptedCAs)")
     key, crt = mapping(ca).get("key"), mapping(ca).get("crt")
-    # a shape-only render (placeholder secrets) has empty CA fields: what must be there counts when present
-    has_key = key is not None if ctx.placeholder_secrets else bool(text(key))
-    has_crt = crt is not None if ctx.placeholder_secrets else bool(text(crt))
+    has_key, has_crt = ctx.has_secret(key), ctx.has_secret(crt)
     if kind in ("init", "controlplane"):
         cluster = document.get("cluster")
         # v1.14 checks the CNI only with .cluster.network (KubeNetworkConfig may replace it); v1.13 always
@@ -210,10 +204,10 @@ def disks(document: Document, ctx: Context) -> None:
 
 def _disk_size(value: Any) -> int:
     """v1alpha1.DiskSize: an integer or a human-readable size ("100 GB")."""
-    if isinstance(value, str):
-        size, _ = goparse.parse_bytes(value)
-        return size or 0
-    return number(value)
+    try:
+        return humanize.parse_bytes(value) if isinstance(value, str) else number(value)
+    except ValueError:
+        return 0
 
 
 @document_check(LEGACY_KIND, "R543", "R544")
@@ -224,10 +218,10 @@ def kubelet(document: Document, ctx: Context) -> None:
         return
     for cidr in map(text, items(dig(config, "nodeIP", "validSubnets"))):
         cidr = cidr.removeprefix("!")
-        if goparse.parse_subnet_or_address(cidr):
+        if error_of(netip.parse_subnet_or_address, cidr):
             ctx.fail("R543", f"kubelet nodeIP subnet is not valid: {quote(cidr)}")
     extra = mapping(mapping(config).get("extraConfig"))
-    for field in _KUBELET_PROTECTED:
+    for field in KUBELET_PROTECTED_FIELDS:
         if field in extra:
             ctx.fail("R544", f"kubelet configuration field {quote(field)} can't be overridden")
 
@@ -263,14 +257,14 @@ def kubespan_filters(document: Document, ctx: Context) -> None:
         if not flag(dig(cluster, "discovery", "enabled")):
             ctx.fail("X07", ".cluster.discovery should be enabled when .machine.network.kubespan is enabled")
         for field, rule in (("id", "X08"), ("secret", "X09")):
-            if (not present(cluster, field)) if ctx.placeholder_secrets else not text(cluster.get(field)):
+            if not ctx.has_secret(cluster.get(field)):
                 ctx.fail(rule, f".cluster.{field} should be set when .machine.network.kubespan is enabled")
     for cidr in map(text, items(dig(kubespan, "filters", "endpoints"))):
         cidr = cidr.removeprefix("!")
-        if goparse.parse_subnet_or_address(cidr):
+        if error_of(netip.parse_subnet_or_address, cidr):
             ctx.fail("R468", f"KubeSpan endpoint filter is not valid: {quote(cidr)}")
     for cidr in map(text, items(dig(kubespan, "filters", "excludeAdvertisedNetworks"))):
-        if goparse.parse_prefix(cidr):
+        if error_of(netip.parse_prefix, cidr):
             ctx.fail("R469", f"KubeSpan exclude advertised networks filter is not valid: {quote(cidr)}")
 
 
@@ -279,14 +273,17 @@ def logging(document: Document, ctx: Context) -> None:
     """LoggingConfig.Validate."""
     for destination in map(mapping, items(dig(document, "machine", "logging", "destinations"))):
         endpoint = text(destination.get("endpoint"))
-        url = goparse.parse_url(endpoint)[0] if endpoint else None
-        if url is None:
+        try:
+            parsed = url.parse(endpoint) if endpoint else None
+        except ValueError:  # url.Parse refuses it: Talos's check reads a nil URL as empty
+            parsed = None
+        if parsed is None:
             ctx.fail("R434", "empty logging endpoint")
         else:
-            if not url.host:
+            if not parsed.host:
                 ctx.fail("R435", "empty logging endpoint's host")
-            if url.scheme not in ("tcp", "udp"):
-                ctx.fail("R436", f"unexpected logging endpoint scheme {quote(url.scheme)}")
+            if parsed.scheme not in ("tcp", "udp"):
+                ctx.fail("R436", f"unexpected logging endpoint scheme {quote(parsed.scheme)}")
         log_format = text(destination.get("format"))
         if log_format != "json_lines":  # constants.LoggingFormatJSONLines
             ctx.fail("R437", f"unknown logging format {quote(log_format)}")
@@ -317,7 +314,7 @@ def node_labels(document: Document, ctx: Context) -> None:
             ("nodeTaints", "R473", "taints", labels.taint_errors)):
         found = errors(mapping(machine.get(field)))
         if found:
-            ctx.fail(rule, f"invalid machine node {what}: {goparse.multierror(found)}")
+            ctx.fail(rule, f"invalid machine node {what}: {format_errors(found)}")
 
 
 @document_check(LEGACY_KIND, "R474", "R475")
@@ -328,9 +325,8 @@ def talos_api_access(document: Document, ctx: Context) -> None:
         return
     if not is_control_plane(machine):
         ctx.fail("R474", "feature Kubernetes Talos API Access can only be enabled on control plane machines")
-    roles = _ROLES + (_ROLES_SINCE_14 if ctx.minor >= 14 else ())
     for role in map(text, items(mapping(access).get("allowedRoles"))):
-        if role not in roles:
+        if role not in talos_roles(ctx.minor):
             ctx.fail("R475", f"invalid role {quote(role)} in allowed roles for Kubernetes Talos API Access")
 
 
@@ -346,72 +342,16 @@ def features_and_persist(document: Document, ctx: Context) -> None:
         ctx.fail("R477", ".persist should be enabled")
 
 
-# opencontainers/runtime-spec specs-go config.go: the JSON types of Spec's fields and of the Process
-# fields most often overridden; json.Unmarshal refuses a value of another JSON type there.
-_SPEC_FIELDS = {"ociVersion": ("string", "string"), "process": ("object", "specs.Process"),
-                "root": ("object", "specs.Root"), "hostname": ("string", "string"),
-                "domainname": ("string", "string"), "mounts": ("array", "[]specs.Mount"),
-                "hooks": ("object", "specs.Hooks"), "annotations": ("object", "map[string]string"),
-                "linux": ("object", "specs.Linux"), "solaris": ("object", "specs.Solaris"),
-                "windows": ("object", "specs.Windows"), "vm": ("object", "specs.VM"),
-                "zos": ("object", "specs.ZOS")}
-_PROCESS_FIELDS = {"terminal": ("boolean", "bool"), "user": ("object", "specs.User"), "args": ("array", "[]string"),
-                   "commandLine": ("string", "string"), "env": ("array", "[]string"), "cwd": ("string", "string"),
-                   "capabilities": ("object", "specs.LinuxCapabilities"), "rlimits": ("array", "[]specs.POSIXRlimit"),
-                   "noNewPrivileges": ("boolean", "bool"), "apparmorProfile": ("string", "string"),
-                   "oomScoreAdj": ("number", "int"), "selinuxLabel": ("string", "string")}
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _unsupported_json(value: Any) -> str | None:
-    """encoding/json Marshal's UnsupportedValueError: NaN and infinities (YAML .nan, .inf) have no JSON form."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return next((found for child in children if (found := _unsupported_json(child))), None)
-
-
-def _spec_error(spec: dict[str, Any]) -> str | None:
-    """json.Unmarshal of the overrides into specs.Spec: the first field of the wrong JSON type."""
-    for fields, owner, value in ((_SPEC_FIELDS, "Spec", spec), (_PROCESS_FIELDS, "Spec.process",
-                                                                 mapping(spec.get("process")))):
-        for field, (expected, go_type) in fields.items():
-            if field not in value or value[field] is None:
-                continue
-            actual = _json_type(value[field])
-            if actual != {"boolean": "bool"}.get(expected, expected):
-                return f"json: cannot unmarshal {actual} into Go struct field {owner}.{field} of type {go_type}"
-            if go_type in ("[]string", "map[string]string"):
-                members = value[field] if isinstance(value[field], list) else list(value[field].values())
-                bad = next((m for m in members if m is not None and not isinstance(m, str)), None)
-                if bad is not None:
-                    return f"json: cannot unmarshal {_json_type(bad)} into Go struct field {owner}.{field} of type " \
-                           "string"
-    return None
-
-
 @document_check(LEGACY_KIND, "R478", "R479")
 def base_runtime_spec(document: Document, ctx: Context) -> None:
     overrides = mapping(dig(document, "machine", "baseRuntimeSpecOverrides"))
     if not overrides:
         return
-    unsupported = _unsupported_json(overrides)
-    if unsupported:
-        ctx.fail("R478", f"failed to marshal base runtime spec overrides: json: unsupported value: {unsupported}")
-        return
-    problem = _spec_error(overrides)
-    if problem:
+    from .ocispec import marshal_problem, unmarshal_problem  # the spec's table loads only for a config with one
+
+    if (problem := marshal_problem(overrides)) is not None:
+        ctx.fail("R478", f"failed to marshal base runtime spec overrides: {problem}")
+    elif (problem := unmarshal_problem(overrides)) is not None:
         ctx.fail("R479", f"failed to unmarshal base runtime spec overrides: {problem}")
 
 
@@ -424,31 +364,6 @@ def registries(document: Document, ctx: Context) -> None:
                 ctx.fail(rule, f"registries.{field}[{quote(str(name))}] is null")
 
 
-_IMAGE_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?P<suffix>[-+].*)?$")  # semver.ParseTolerant
-
-
-def kubernetes_image_error(image: str, minor: int, talos_version: str) -> str | None:
-    """compatibility.ValidateKubernetesImageTag: the image's Kubernetes version is supported by the target."""
-    index = image.rfind(":v")
-    if index < 0:
-        return f"failed to parse Kubernetes version from image reference {quote(image)}: invalid image reference: " \
-               f"{quote(image)}"
-    version = image[index + 2:].split("@", 1)[0].strip()
-    match = _IMAGE_VERSION.match(version)
-    if not match:
-        return f"failed to parse Kubernetes version from image reference {quote(image)}: Invalid character(s) found " \
-               f"in version {quote(version)}"
-    low, high = kubernetes_minor_range(1, minor)
-    core = tuple(int(part or 0) for part in match.groups()[:3])
-    talos = talos_version.removeprefix("v") or f"1.{minor}.0"
-    shown = ".".join(str(part) for part in core) + (match.group("suffix") or "")
-    if core < (1, low, 0):
-        return f"version of Kubernetes {shown} is too old to be used with Talos {talos}"
-    if core >= (1, high, 99):
-        return f"version of Kubernetes {shown} is too new to be used with Talos {talos}"
-    return None
-
-
 @document_check(LEGACY_KIND, "R548", "R549", "X10", "X11")
 def kubernetes_versions(document: Document, ctx: Context) -> None:
     """Config.ValidateKubernetesVersions (v1.14: Validate unless local; before: RuntimeValidate on the node)."""
@@ -457,7 +372,7 @@ def kubernetes_versions(document: Document, ctx: Context) -> None:
     machine = _machine(document)
     kubelet_rule, image_rule = ("R548", "R549") if ctx.minor >= 14 else ("X10", "X11")
     kubelet_image = text(dig(machine, "kubelet", "image"))
-    if kubelet_image and (problem := kubernetes_image_error(kubelet_image, ctx.minor, ctx.talos_version)):
+    if kubelet_image and (problem := image_version_error(kubelet_image, ctx.minor, ctx.talos_version)):
         ctx.fail(kubelet_rule, f"kubelet image is not valid: {problem}")
     cluster = document.get("cluster")
     if machine is None or cluster is None or not is_control_plane(machine):
@@ -465,5 +380,5 @@ def kubernetes_versions(document: Document, ctx: Context) -> None:
     for field, name in (("apiServer", "kube-apiserver"), ("controllerManager", "kube-controller-manager"),
                         ("scheduler", "kube-scheduler")):
         image = text(dig(cluster, field, "image"))
-        if image and (problem := kubernetes_image_error(image, ctx.minor, ctx.talos_version)):
+        if image and (problem := image_version_error(image, ctx.minor, ctx.talos_version)):
             ctx.fail(image_rule, f"{name} image is not valid: {problem}")

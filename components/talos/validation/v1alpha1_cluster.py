@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import goparse
+from ..golang import error_of, netip, url
+from ..golang.strconv import quote
+from .kubernetes import AUTHORIZER_TYPES, resources_error
 from .registry import Context
-from .values import dig, flag, items, mapping, present, quote, text
+from .values import dig, flag, items, mapping, text
 
 # v1alpha1_validation.go rxDNSNameRegexp
 _DNS_NAME = re.compile(r"([a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})(\.[a-zA-Z0-9_][a-zA-Z0-9_-]{0,62})*[._]?")
 _CNI_NAMES = ("flannel", "custom", "none")  # constants.FlannelCNI, CustomCNI, NoneCNI
-_AUTHORIZER_TYPES = ("Node", "RBAC", "Webhook")  # allowedAuthorizationAuthorizerTypes
 
 
 def _valid_dns_name(name: str) -> bool:
@@ -41,7 +42,7 @@ def check_cluster(cluster: Any, control_plane: bool, ctx: Context) -> None:
         if endpoint is None:
             ctx.fail("R484", "cluster controlplane endpoint is required")
             return
-        problem = goparse.endpoint_uri_error(text(endpoint))
+        problem = url.endpoint_uri_error(text(endpoint))
         if problem:
             ctx.fail("R485", f"invalid controlplane endpoint: {problem}")
     domain = text(dig(cluster, "network", "dnsDomain"))
@@ -92,9 +93,8 @@ def check_cni(cluster: dict[str, Any], ctx: Context) -> None:
         ctx.fail("R492" if name == "none" else "R494",
                  f'"flannelKubeNetworkPoliciesEnabled" should not be enabled for "{name}" CNI')
     if name == "custom":
-        for url in urls:
-            problem = goparse.endpoint_uri_error(url)
-            if problem:
+        for manifest in urls:
+            if problem := url.endpoint_uri_error(manifest):
                 ctx.fail("X02", problem)
 
 
@@ -103,10 +103,9 @@ def _check_external_cloud_provider(provider: dict[str, Any], ctx: Context) -> No
     if not flag(provider.get("enabled")) and manifests:
         ctx.fail("R496", "external cloud provider is disabled, but manifests are provided")
         return
-    for url in manifests:
-        problem = goparse.endpoint_uri_error(url)
-        if problem:
-            ctx.fail("R497", f"invalid external cloud provider manifest url {quote(url)}: {problem}")
+    for manifest in manifests:
+        if problem := url.endpoint_uri_error(manifest):
+            ctx.fail("R497", f"invalid external cloud provider manifest url {quote(manifest)}: {problem}")
 
 
 def _check_etcd(etcd: dict[str, Any], ctx: Context) -> None:
@@ -120,11 +119,11 @@ def _check_etcd(etcd: dict[str, Any], ctx: Context) -> None:
     # EtcdConfig.AdvertisedSubnets/ListenSubnets: the deprecated .subnet stands in for advertisedSubnets
     for cidr in advertised or ([subnet] if subnet else []):
         cidr = cidr.removeprefix("!")
-        if goparse.parse_subnet_or_address(cidr):
+        if error_of(netip.parse_subnet_or_address, cidr):
             ctx.fail("R546", f"etcd advertised subnet is not valid: {quote(cidr)}")
     for cidr in listen or advertised:
         cidr = cidr.removeprefix("!")
-        if goparse.parse_subnet_or_address(cidr):
+        if error_of(netip.parse_subnet_or_address, cidr):
             ctx.fail("R547", f"etcd listen subnet is not valid: {quote(cidr)}")
 
 
@@ -151,24 +150,14 @@ def check_discovery(cluster: dict[str, Any], ctx: Context) -> None:
     if not discovery_service_enabled(cluster):
         return
     endpoint = text(dig(cluster, "discovery", "registries", "service", "endpoint")) or "https://discovery.talos.dev/"
-    url, problem = goparse.parse_url(endpoint, request=True)
-    if url is None:
-        ctx.fail("R500", f"cluster discovery service registry endpoint is invalid: {problem}")
-    elif url.path not in ("", "/"):
-        ctx.fail("R501", "cluster discovery service path should be empty")
+    try:
+        if url.parse(endpoint, request=True).path not in ("", "/"):
+            ctx.fail("R501", "cluster discovery service path should be empty")
+    except ValueError as error:
+        ctx.fail("R500", f"cluster discovery service registry endpoint is invalid: {error}")
     for field, rule in (("id", "R502"), ("secret", "R503")):
-        missing = (not present(cluster, field)) if ctx.placeholder_secrets else not text(cluster.get(field))
-        if missing:
+        if not ctx.has_secret(cluster.get(field)):
             ctx.fail(rule, f"cluster discovery service requires .cluster.{field}")
-
-
-def resources_error(resources: Any) -> str | None:
-    """ResourcesConfig.Validate: requests and limits name cpu and memory only."""
-    for part in ("requests", "limits"):
-        for key in mapping(mapping(resources).get(part)):
-            if key not in ("memory", "cpu"):
-                return f"unsupported pod resource {quote(str(key))}"
-    return None
 
 
 def _authorizer_error(authorizer: dict[str, Any]) -> tuple[str, str] | None:
@@ -177,8 +166,8 @@ def _authorizer_error(authorizer: dict[str, Any]) -> tuple[str, str] | None:
         return "R430", "authorizer type must be set"
     if not name:
         return "R431", "authorizer name must be set"
-    if kind not in _AUTHORIZER_TYPES:
-        return "R432", f"authorizer type {kind} is not allowed, allowed types are [{' '.join(_AUTHORIZER_TYPES)}]"
+    if kind not in AUTHORIZER_TYPES:
+        return "R432", f"authorizer type {kind} is not allowed, allowed types are [{' '.join(AUTHORIZER_TYPES)}]"
     return None
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import goparse
+from ..golang import netip
+from ..golang.encoding import base64_decoded_length
+from ..golang.strconv import quote
 from .registry import Context, not_applicable
-from .values import dig, flag, items, mapping, number, present, quote, text
+from .values import dig, flag, items, mapping, number, present, text
 
 not_applicable("unreachable: ValidateNetworkDevices returns \"empty device\" (R504) for a null device before it "
                "calls the per-device checks", "R505", "R532", "R538")
@@ -148,9 +150,10 @@ def check_bond(bond: dict[str, Any], ctx: Context) -> None:
 def _key_error(key: str, *, secret: bool) -> str | None:
     """checkWireguard's checkKey: base64 of exactly 32 bytes. A private key is never echoed (the project's
     rule: no secret in an error), where Talos quotes it."""
-    length, error = goparse.base64_decode(key)
-    if error:
-        return error
+    try:
+        length = base64_decoded_length(key)
+    except ValueError as error:
+        return str(error)
     if length != 32:
         shown = "(the private key, not shown)" if secret else quote(key)
         return f"wrong key {shown} length: {length}"
@@ -167,10 +170,10 @@ def _check_wireguard(wireguard: dict[str, Any], ctx: Context) -> None:
         if problem:
             ctx.fail("R525", f"public key invalid: {problem}", inner="R523" if "wrong key" in problem else ())
         endpoint = text(peer.get("endpoint"))
-        if endpoint and not goparse.address_contains_port(endpoint):
+        if endpoint and not netip.address_contains_port(endpoint):
             ctx.fail("R526", f"peer endpoint {quote(endpoint)} is invalid")
         for allowed in map(text, items(peer.get("allowedIPs"))):
-            problem = goparse.parse_cidr(allowed)
+            problem = netip.cidr_error(allowed)
             if problem:
                 ctx.fail("R527", f"peer allowed IP {quote(allowed)} is invalid: {problem}")
 
@@ -178,9 +181,9 @@ def _check_wireguard(wireguard: dict[str, Any], ctx: Context) -> None:
 def ip_or_cidr_error(address: str) -> tuple[str, tuple[str, ...]] | None:
     """validateIPOrCIDR: the error, and R531 when it is the "failed to parse IP address" one."""
     if "/" in address:
-        problem = goparse.parse_cidr(address)
+        problem = netip.cidr_error(address)
         return (problem, ()) if problem else None
-    if goparse.parse_ip(address) is None:
+    if netip.parse_ip(address) is None:
         return f"failed to parse IP address {quote(address)}", ("R531",)
     return None
 
@@ -219,7 +222,7 @@ def _check_addressing(device: dict[str, Any], secondary: dict[str, str], ctx: Co
             ctx.fail("R536", f"[networking.os.device.addresses] {quote(name)}: {found[0]}", inner=found[1])
     if device.get("vip") is not None:
         ip = text(mapping(device.get("vip")).get("ip"))
-        if goparse.parse_ip(ip) is None:
+        if netip.parse_ip(ip) is None:
             ctx.fail("R537", f"[networking.os.device.vip] failed to parse {quote(ip)} as IP address")
 
 
@@ -228,13 +231,13 @@ def _check_routes(device: dict[str, Any], ctx: Context) -> None:
         route = mapping(route)
         where = f"networking.os.device.route[{index}]"
         network, gateway, source = text(route.get("network")), text(route.get("gateway")), text(route.get("source"))
-        if network and goparse.parse_cidr(network):
+        if network and netip.cidr_error(network):
             ctx.fail("R539", f"[{where}.network] {quote(network)}: {_INVALID_ADDRESS}")
-        if gateway and goparse.parse_ip(gateway) is None:
+        if gateway and netip.parse_ip(gateway) is None:
             ctx.fail("R540", f"[{where}.gateway] {quote(gateway)}: {_INVALID_ADDRESS}")
         if not gateway and not network:
             ctx.fail("R541", f"[{where}]: either network or gateway should be set")
-        if source and goparse.parse_ip(source) is None:
+        if source and netip.parse_ip(source) is None:
             ctx.fail("R542", f"[{where}.source] {quote(source)}: {_INVALID_ADDRESS}")
 
 

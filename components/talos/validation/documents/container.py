@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
-from ..golang import byte_length, go_quote, parse_bytes, parse_uint
+from ...golang.humanize import parse_bytes
+from ...golang.strconv import byte_length, parse_uint, quote
 from ..imageref import reference_problem
-from ..registry import Context, Document, document_check, not_applicable
-from .syscommon import Report, listing, mapping, present, text
+from ..registry import Context, Document, document_check
+from ..values import items, mapping, number, present, text
 
 MAX_NAME = 63
 MOUNT_OPTIONS = ("ro", "rw", "noexec", "nosuid", "nodev", "noatime", "rbind", "rshared")  # validMountOptions
@@ -26,13 +27,13 @@ def abs_path_problem(kind: str, path: str) -> str | None:
     if path == "":
         return f"{kind} is required"
     if not path.startswith("/"):
-        return f"{kind} {go_quote(path)} must be an absolute path"
+        return f"{kind} {quote(path)} must be an absolute path"
     return None
 
 
 def mount_options_problems(options: list[str]) -> list[tuple[str, str]]:
     """ValidateMountOptions: (rule, message) for each unsupported option, and ro with rw."""
-    problems = [("R107", f"unsupported mount option {go_quote(option)}") for option in options
+    problems = [("R107", f"unsupported mount option {quote(option)}") for option in options
                 if option not in MOUNT_OPTIONS]
     if "ro" in options and "rw" in options:
         problems.append(("R108", "mount options ro and rw are mutually exclusive"))
@@ -53,21 +54,21 @@ def _mount_problems(mount: dict[str, object]) -> tuple[str, list[tuple[str, str]
         problem = abs_path_problem(field, text(spec.get(field.split(".")[1])))
         if problem:
             problems.append(("R104" if "absolute" in problem else "R103", problem))
-    problems += mount_options_problems([text(option) for option in listing(spec.get("options"))])
+    problems += mount_options_problems([text(option) for option in items(spec.get("options"))])
     return text(spec.get("destination")), problems
 
 
-def _mounts(report: Report, mounts: list[object]) -> None:
+def _mounts(ctx: Context, mounts: list[object]) -> None:
     """ValidateMounts: each mount, then no destination twice."""
     destinations: set[str] = set()
     for index, mount in enumerate(mounts):
         destination, problems = _mount_problems(mapping(mount))
         for rule, message in problems:
-            report.fail(rule, f"mounts[{index}]: {message}")  # R098 wraps each: mounts[%d]: %w
+            ctx.fail("R098", f"mounts[{index}]: {message}", inner=rule)
         if problems:
             continue
         if destination in destinations:
-            report.fail("R099", f"mounts[{index}]: duplicate destination {go_quote(destination)}")
+            ctx.fail("R099", f"mounts[{index}]: duplicate destination {quote(destination)}")
         destinations.add(destination)
 
 
@@ -76,52 +77,52 @@ def capability_problem(field: str, capability: str) -> tuple[str, str] | None:
     if capability == "":
         return "R122", f"{field}: capability name must not be empty"
     if capability.startswith("CAP_"):
-        return "R123", f"{field}: capability {go_quote(capability)} must be given without the CAP_ prefix"
+        return "R123", f"{field}: capability {quote(capability)} must be given without the CAP_ prefix"
     if capability.upper() != capability:
-        return "R124", f"{field}: capability {go_quote(capability)} must be upper case"
+        return "R124", f"{field}: capability {quote(capability)} must be upper case"
     if not re.fullmatch(r"[A-Z_]*", capability):
-        return "R125", f"{field}: capability {go_quote(capability)} may only contain upper case letters and " \
+        return "R125", f"{field}: capability {quote(capability)} may only contain upper case letters and " \
                        "underscores"
     return None
 
 
-def _security(report: Report, security: dict[str, object]) -> None:
+def _security(ctx: Context, security: dict[str, object]) -> None:
     """ContainerSecurity.Validate."""
     profile = text(security.get("profile"))
     if profile not in ("", "restricted", "privileged"):
-        report.fail("R119", f"unsupported security profile {go_quote(profile)}, expected restricted or privileged")
+        ctx.fail("R119", f"unsupported security profile {quote(profile)}, expected restricted or privileged")
     if not present(security, "capabilities"):
         return
     capabilities = mapping(security.get("capabilities"))
-    add = [text(c) for c in listing(capabilities.get("add"))]
-    drop = [text(c) for c in listing(capabilities.get("drop"))]
+    add = [text(c) for c in items(capabilities.get("add"))]
+    drop = [text(c) for c in items(capabilities.get("drop"))]
     for capability in add:
         if capability == "ALL":
-            report.fail("R120", "capabilities.add does not accept ALL, use profile: privileged instead")
+            ctx.fail("R120", "capabilities.add does not accept ALL, use profile: privileged instead")
         elif problem := capability_problem("capabilities.add", capability):
-            report.fail(*problem)
+            ctx.fail(*problem)
     for capability in drop:
         if capability != "ALL" and (problem := capability_problem("capabilities.drop", capability)):
-            report.fail(*problem)
+            ctx.fail(*problem)
     for capability in add:
         if capability in drop:
-            report.fail("R121", f"capability {go_quote(capability)} appears in both add and drop")
+            ctx.fail("R121", f"capability {quote(capability)} appears in both add and drop")
 
 
 def millicores_problem(value: str) -> tuple[str, str] | None:
     """parseMillicores."""
     if not value.endswith("m"):
-        return "R113", f"limits.cpu {go_quote(value)} must be expressed in millicores, e.g. 1500m"
+        return "R113", f"limits.cpu {quote(value)} must be expressed in millicores, e.g. 1500m"
     try:
         millicores = parse_uint(value[:-1])
     except ValueError as error:
-        return "R114", f"limits.cpu {go_quote(value)} is not a valid millicore quantity: {error}"
+        return "R114", f"limits.cpu {quote(value)} is not a valid millicore quantity: {error}"
     if millicores == 0:
-        return "R115", f"limits.cpu {go_quote(value)} must be greater than zero"
+        return "R115", f"limits.cpu {quote(value)} must be greater than zero"
     return None
 
 
-def _resources(report: Report, resources: dict[str, object]) -> None:
+def _resources(ctx: Context, resources: dict[str, object]) -> None:
     """ContainerResources.Validate."""
     if not present(resources, "limits"):
         return
@@ -131,67 +132,62 @@ def _resources(report: Report, resources: dict[str, object]) -> None:
         try:
             parse_bytes(memory)
         except ValueError as error:
-            report.fail("R112", f"limits.memory {go_quote(memory)} is not a valid size: {error}")
+            ctx.fail("R112", f"limits.memory {quote(memory)} is not a valid size: {error}")
     if cpu and (problem := millicores_problem(cpu)):
-        report.fail(*problem)
+        ctx.fail(*problem)
 
 
-def _depends_on(report: Report, depends_on: dict[str, object], own_name: str) -> None:
+def _depends_on(ctx: Context, depends_on: dict[str, object], own_name: str) -> None:
     """ContainerDependsOn.Validate."""
-    for path in listing(depends_on.get("paths")):
+    for path in items(depends_on.get("paths")):
         problem = abs_path_problem("dependsOn.paths entry", text(path))
         if problem:
-            report.fail("R104" if "absolute" in problem else "R103", problem)
-    for condition in map(text, listing(depends_on.get("networks"))):
+            ctx.fail("R104" if "absolute" in problem else "R103", problem)
+    for condition in map(text, items(depends_on.get("networks"))):
         if condition not in NETWORK_CONDITIONS:
-            report.fail("R116", f"unsupported dependsOn.networks condition {go_quote(condition)}")
-    for name in map(text, listing(depends_on.get("containers"))):
+            ctx.fail("R116", f"unsupported dependsOn.networks condition {quote(condition)}")
+    for name in map(text, items(depends_on.get("containers"))):
         if name == "":
-            report.fail("R117", "dependsOn.containers entry must not be empty")
+            ctx.fail("R117", "dependsOn.containers entry must not be empty")
         elif name == own_name:
-            report.fail("R118", f"container {go_quote(own_name)} cannot depend on itself")
+            ctx.fail("R118", f"container {quote(own_name)} cannot depend on itself")
 
 
-@document_check("ContainerConfig", "R095", "R096", "R097", "R099", "R100", "R101", "R102", "R103", "R104",
+@document_check("ContainerConfig", "R095", "R096", "R097", "R098", "R099", "R100", "R101", "R102", "R103", "R104",
                 "R105", "R106", "R107", "R108", "R109", "R110", "R111", "R112", "R113", "R114", "R115", "R116",
                 "R117", "R118", "R119", "R120", "R121", "R122", "R123", "R124", "R125")
 def container_config(document: Document, ctx: Context) -> None:
     """ContainerConfigV1Alpha1.Validate."""
-    report = Report(ctx, document, "*container.ContainerConfigV1Alpha1")
     name = text(document.get("name"))
     if name == "":
-        report.fail("R100", "name is required")
+        ctx.fail("R100", "name is required")
     elif byte_length(name) > MAX_NAME:
-        report.fail("R101", f"name {go_quote(name)} must be {MAX_NAME} characters or fewer")
+        ctx.fail("R101", f"name {quote(name)} must be {MAX_NAME} characters or fewer")
     elif not re.fullmatch(r"[a-z0-9-]+", name):
-        report.fail("R102", f"name {go_quote(name)}: name can only contain lowercase ASCII letters, digits and "
+        ctx.fail("R102", f"name {quote(name)}: name can only contain lowercase ASCII letters, digits and "
                             "hyphens")
     image = text(document.get("image"))
     if image == "":
-        report.fail("R096", "image is required")
+        ctx.fail("R096", "image is required")
     elif (problem := reference_problem(image)) is not None:
-        report.fail("R095", f"invalid image reference {go_quote(image)}: {problem}")
-    for index, variable in enumerate(map(text, listing(document.get("environment")))):
+        ctx.fail("R095", f"invalid image reference {quote(image)}: {problem}")
+    for index, variable in enumerate(map(text, items(document.get("environment")))):
         if "=" not in variable:
-            report.fail("R097", f"environment[{index}]: {go_quote(variable)} must be in KEY=value form")
-    _mounts(report, listing(document.get("mounts")))
+            ctx.fail("R097", f"environment[{index}]: {quote(variable)} must be in KEY=value form")
+    _mounts(ctx, items(document.get("mounts")))
     if present(document, "security"):
-        _security(report, mapping(document.get("security")))
+        _security(ctx, mapping(document.get("security")))
     if present(document, "network"):
         mode = text(mapping(document.get("network")).get("mode"))
         if mode not in ("", "none", "host"):
-            report.fail("R111", f"unsupported network mode {go_quote(mode)}, expected none or host")
+            ctx.fail("R111", f"unsupported network mode {quote(mode)}, expected none or host")
     if present(document, "resources"):
-        _resources(report, mapping(document.get("resources")))
+        _resources(ctx, mapping(document.get("resources")))
     if present(document, "dependsOn"):
-        _depends_on(report, mapping(document.get("dependsOn")), name)
+        _depends_on(ctx, mapping(document.get("dependsOn")), name)
     if present(document, "runAs"):
         run_as = mapping(document.get("runAs"))
         for field, rule in (("uid", "R109"), ("gid", "R110")):
-            value = run_as.get(field)
-            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-                report.fail(rule, f"runAs.{field} must be non-negative, got {value}")
+            if (value := number(run_as.get(field))) < 0:
+                ctx.fail(rule, f"runAs.{field} must be non-negative, got {value}")
 
-
-not_applicable("a wrapper, not a check of its own: it prefixes mounts[i]: to the errors of R103-R108, which are "
-               "reported under their own rule with that prefix", "R098")

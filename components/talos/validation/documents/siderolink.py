@@ -4,19 +4,16 @@ v1.14.0-rc.1): the API URL Omni's SideroLink joins through."""
 from __future__ import annotations
 
 from ..registry import Context, Document, document_check
-from .netcommon import Report, optional_url
+from ..values import url_of
 
 
 @document_check("SideroLinkConfig", "R402", "R403", "R404")
 def siderolink_config(document: Document, ctx: Context) -> None:
     """ConfigV1Alpha1.Validate returns at its first problem."""
-    report = Report(ctx, document)
-    url = optional_url(document.get("apiUrl"))
+    url = url_of(document.get("apiUrl"))
     if url is None:
-        if not document.get("apiUrl"):  # a URL that does not parse is the decoder's error
-            report.fail("R402", "apiUrl is required")
-        return
-    if url.scheme not in ("https", "grpc"):
-        report.fail("R403", "apiUrl scheme must be https:// or grpc://")
+        ctx.fail("R402", "apiUrl is required")
+    elif url.scheme not in ("https", "grpc"):
+        ctx.fail("R403", "apiUrl scheme must be https:// or grpc://")
     elif url.path not in ("", "/"):
-        report.fail("R404", "apiUrl path must be empty")
+        ctx.fail("R404", "apiUrl path must be empty")

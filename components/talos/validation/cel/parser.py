@@ -2,7 +2,7 @@
 
 Follows cel-go parser/gen/CEL.g4 (tokens, precedence, literals), parser/parser.go (reserved identifiers, literal
 ranges, optional syntax, the recursion and size limits) and parser/macro.go (has, all, exists, exists_one, map,
-filter). Errors carry the offset cel-go reports them at; ``celcheck`` formats them as cel-go does. A syntax error's
+filter). Errors carry the offset cel-go reports them at; ``checker.py formats them as cel-go does. A syntax error's
 description is this parser's own (cel-go's comes from ANTLR); its position and the verdict are cel-go's.
 """
 
@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .golang import clip
+from ...golang.strconv import clip
+from .lexer import CelSyntaxError, Token, tokenize
 
 MAX_CODE_POINTS = 100_000  # parser.go expressionSizeCodePointLimit default
 MAX_RECURSION = 250  # parser.go maxRecursionDepth default (depth of nested `expr` rules)
@@ -26,13 +27,6 @@ _OPERAND_EXPECTED = ("{'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NU
                      "BYTES, IDENTIFIER}")
 RESERVED = frozenset({"as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop",
                       "package", "namespace", "return", "var", "void", "while"})
-
-
-class CelSyntaxError(Exception):
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
 
 
 @dataclass
@@ -90,62 +84,6 @@ class Comprehension(Node):
     variable: str
     predicate: Node | None  # all/exists/exists_one/filter, and map's optional filter
     transform: Node | None = None  # map
-
-
-@dataclass
-class Token:
-    kind: str
-    text: str
-    offset: int
-
-
-_PUNCTUATION = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "[", "]", "{", "}", "(", ")", ".", ",", "-", "!",
-                "?", ":", "+", "*", "/", "%"]
-_ESCAPE = r"(?:\\[abfnrtv\"'\\?`]|\\[0-3][0-7][0-7]|\\[xX][0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})"
-_STRING = (
-    r'(?:[rR]"""[\s\S]*?"""|[rR]\'\'\'[\s\S]*?\'\'\'|[rR]"[^"\n\r]*"|[rR]\'[^\'\n\r]*\''
-    rf'|"""(?:{_ESCAPE}|[^\\])*?"""|\'\'\'(?:{_ESCAPE}|[^\\])*?\'\'\''
-    rf'|"(?:{_ESCAPE}|[^\\"\n\r])*"|\'(?:{_ESCAPE}|[^\\\'\n\r])*\')'
-)
-# CEL.g4 lexer rules, longest match first as ANTLR's lexer picks them
-_LEXER = [
-    ("BYTES", re.compile(r"[bB]" + _STRING)),
-    ("STRING", re.compile(_STRING)),
-    ("NUM_FLOAT", re.compile(r"[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|\.[0-9]+(?:[eE][+-]?[0-9]+)?")),
-    ("NUM_UINT", re.compile(r"0x[0-9A-Fa-f]+[uU]|[0-9]+[uU]")),
-    ("NUM_INT", re.compile(r"0x[0-9A-Fa-f]+|[0-9]+")),
-    ("IDENTIFIER", re.compile(r"[A-Za-z_][A-Za-z0-9_]*")),
-    ("ESC_IDENTIFIER", re.compile(r"`[A-Za-z0-9_.\-/ ]+`")),
-]
-_SKIP = re.compile(r"(?:[\t \r\n\f]+|//[^\n]*)+")
-_KEYWORDS = {"true": "TRUE", "false": "FALSE", "null": "NULL", "in": "in"}
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    position = 0
-    while True:
-        skipped = _SKIP.match(text, position)
-        if skipped:
-            position = skipped.end()
-        if position >= len(text):
-            tokens.append(Token("EOF", "<EOF>", position))
-            return tokens
-        best: tuple[str, str] | None = None
-        for kind, pattern in _LEXER:
-            match = pattern.match(text, position)
-            if match and (best is None or len(match.group(0)) > len(best[1])):
-                best = (kind, match.group(0))
-        for punctuation in _PUNCTUATION:
-            if text.startswith(punctuation, position) and (best is None or len(punctuation) > len(best[1])):
-                best = (punctuation, punctuation)
-        if best is None:
-            raise CelSyntaxError(position, f"Syntax error: token recognition error at: '{text[position]}'")
-        kind, lexeme = best
-        if kind == "IDENTIFIER":
-            kind = _KEYWORDS.get(lexeme, kind)
-        tokens.append(Token(kind, lexeme, position))
-        position += len(lexeme)
 
 
 # precedence levels of CEL.g4: conditionalOr, conditionalAnd, relation, calc (+ -), calc (* / %)
