@@ -48,7 +48,7 @@ PARSERS: dict[tuple[str, str], str] = {
     (META, "URL"): "url", (V1ALPHA1, "Endpoint"): "url",  # UnmarshalYAML: url.Parse
     (NETHELPERS, "HardwareAddr"): "hwaddr",  # UnmarshalText: hex after removing ':'
     (NETHELPERS, "FailOverMAC"): "failovermac",  # FailOverMACByName, or a number 0-2
-    (BLOCK, "ByteSize"): "bytesize", (BLOCK, "Size"): "size", (BLOCK, "PercentageSize"): "percentage",
+    (BLOCK, "ByteSize"): "bytesize", (BLOCK, "Size"): "size",  # Size: a PercentageSize when it has a '%'
     (V1ALPHA1, "DiskSize"): "humanize", (V1ALPHA1, "InstallDiskSizeMatcher"): "disksize",
     (V1ALPHA1, "Base64Bytes"): "base64",
     (NETWORK, "PortRange"): "portrange",
@@ -82,10 +82,35 @@ class Decl:
     fields: list[tuple[str, str, str]] = field(default_factory=list)  # (Go name, type, tag)
 
 
+class Blobs:
+    """Files of a release read through one ``git cat-file --batch`` (hundreds of files, one process)."""
+
+    def __init__(self, repo: str, tag: str) -> None:
+        self.process = subprocess.Popen(["git", f"--git-dir={repo}", "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE)
+        self.tag = tag
+
+    def read(self, path: str) -> str:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{self.tag}:{path}\n".encode())
+        self.process.stdin.flush()
+        header = self.process.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            raise SystemExit(f"{self.tag}:{path}: not in the repository")
+        data = self.process.stdout.read(int(header[2]) + 1)[:-1]  # the blob, then a newline
+        return data.decode("utf-8")
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
 @dataclass
 class Source:
     tag: str
     repo: str
+    blobs: Blobs
     decls: dict[tuple[str, str], Decl] = field(default_factory=dict)
     unmarshalers: set[tuple[str, str]] = field(default_factory=set)
     named: set[tuple[str, str]] = field(default_factory=set)  # types with a Name() string method
@@ -126,9 +151,10 @@ def read_package(source: Source, package: str) -> None:
     listing = _git(source.repo, "ls-tree", "--name-only", f"{source.tag}:{package}").split()
     for name in listing:
         if name.endswith(".go") and not name.endswith(("_test.go", "_doc.go", "_docs.go", "deep_copy.generated.go")):
-            _parse_file(source, package, _git(source.repo, "show", f"{source.tag}:{package}/{name}"))
+            text = source.blobs.read(f"{package}/{name}")
+            _parse_file(source, package, text)
             if name.endswith("_enumer.go"):
-                _parse_enums(source, package, _git(source.repo, "show", f"{source.tag}:{package}/{name}"))
+                _parse_enums(source, package, text)
 
 
 def _parse_file(source: Source, package: str, text: str) -> None:
@@ -250,7 +276,7 @@ class Walker:
 
 def release_tables(repo: str, minor: int) -> tuple[dict[str, dict[str, str]], dict[str, list[str]], set[str]]:
     """kind -> path -> parser; enum -> names; the kinds whose type has Name()."""
-    source = Source(RELEASES[minor], repo)
+    source = Source(RELEASES[minor], repo, Blobs(repo, RELEASES[minor]))
     for package in sorted(p for p in _git(repo, "ls-tree", "-d", "-r", "--name-only", source.tag, TYPES).split()
                           if "/internal" not in p and "testdata" not in p):
         read_package(source, package)
@@ -268,6 +294,7 @@ def release_tables(repo: str, minor: int) -> tuple[dict[str, dict[str, str]], di
         tables[kind] = dict(sorted(walker.rows.items()))
         if (package, name) in source.named:
             named.add(kind)
+    source.blobs.close()
     enums = {name: names for (_, name), names in sorted(source.enums.items())}
     return tables, enums, named
 

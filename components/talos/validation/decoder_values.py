@@ -115,12 +115,12 @@ def _byte_size(text: str, minor: int) -> Refusal:
 
 
 def _sized(kind: str) -> Callable[[Any, int], Refusal]:
-    """block.ByteSize, block.PercentageSize, or block.Size (a percentage when the text has a '%')."""
+    """block.ByteSize, or block.Size (a PercentageSize when the text has a '%')."""
     def refuse(value: Any, minor: int) -> Refusal:
         text = scalar_text(value)
         if not _is_scalar(value) or text == "":
             return None
-        if kind == "percentage" or (kind == "size" and "%" in text):
+        if kind == "size" and "%" in text:
             return _percentage(text, minor)
         return _byte_size(text, minor)
     return refuse
@@ -220,7 +220,6 @@ _PARSERS: dict[str, Callable[[Any, int], Refusal]] = {
     "failovermac": _text_parser(_fail_over_mac),
     "bytesize": _sized("bytesize"),
     "size": _sized("size"),
-    "percentage": _sized("percentage"),
     "humanize": _text_parser(humanize.parse_bytes),
     "disksize": _disk_size_matcher,
     "base64": _base64,
