@@ -77,8 +77,9 @@ EXAMPLES: list[tuple[str, str, dict[str, Any], Any, str, Any]] = [
      "vlanID: cannot construct !!int `-1` into uint16", 10),
 ]
 _REFUSED = {"duration": "3 minutes", "addr": "10.0.0.300", "prefix": ["10.244.0.0/255.255.0.0"],
-            "addrport": ["192.0.2.1:x"], "url": "tcp://[::1", "hwaddr": "00:1", "failovermac": "sometimes", "bytesize": "10 gigs",
-            "size": "150%", "portrange": ["80"], "args": {"v": {"level": 2}}, "enum": "uuid", "int": -1}
+            "addrport": ["192.0.2.1:x"], "url": "tcp://[::1", "hwaddr": "00:1", "failovermac": "sometimes",
+            "bytesize": "10 gigs", "size": "150%", "portrange": ["80"], "args": {"v": {"level": 2}}, "enum": "uuid",
+            "int": -1}
 # the v1alpha1 types, with a worker config around them
 _LEGACY = {"humanize": ("machine.disks", [{"device": "/dev/sdb", "partitions": [{"size": "10 gigs"}]}],
                         "machine.disks[0].partitions[0].size: unhandled size name: gigs",
