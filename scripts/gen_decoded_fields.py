@@ -314,6 +314,7 @@ def render(repo: str) -> str:
             named.setdefault(kind, []).append(minor)
     rows = {kind: {path: tuple((parser, tuple(minors)) for parser, minors in parsers.items())
                    for path, parsers in sorted(paths.items())} for kind, paths in sorted(fields.items())}
+    used = {parser for paths in fields.values() for parsers in paths.values() for parser in parsers}
     header = (
         '"""Talos\'s Go config types as its decoder sees them: per document kind, each yaml path whose Go type can\n'
         "refuse a value while decoding, and the parser that refuses it (decoder_values.py); the names of each enumer\n"
@@ -326,11 +327,21 @@ def render(repo: str) -> str:
     )
     return (header + "FIELDS: dict[str, dict[str, tuple[tuple[str, tuple[int, ...]], ...]]] = "
             + pprint.pformat(rows, width=120)
-            + "\n\n# enumer type -> minor -> its names (UnmarshalText takes a name, or a name in another case)\n"
-            + "ENUMS: dict[str, dict[int, tuple[str, ...]]] = " + pprint.pformat(dict(sorted(enums.items())), width=120)
+            + "\n\n# enumer type -> ((the minors, their names), ...); UnmarshalText takes a name in any case\n"
+            + "ENUMS: dict[str, tuple[tuple[tuple[int, ...], tuple[str, ...]], ...]] = "
+            + pprint.pformat({enum: _by_names(per_minor) for enum, per_minor in sorted(enums.items())
+                              if f"enum:{enum}" in used}, width=120)
             + "\n\n# kind -> the minors whose Go type has Name() (Talos names those documents Kind/name)\n"
             + "NAMED_KINDS: dict[str, tuple[int, ...]] = "
             + pprint.pformat({kind: tuple(minors) for kind, minors in sorted(named.items())}, width=120) + "\n")
+
+
+def _by_names(per_minor: dict[int, tuple[str, ...]]) -> tuple[tuple[tuple[int, ...], tuple[str, ...]], ...]:
+    """The releases grouped by equal names: ((12, 13, 14), names) where nothing changed."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for minor, names in sorted(per_minor.items()):
+        groups.setdefault(names, []).append(minor)
+    return tuple((tuple(minors), names) for names, minors in groups.items())
 
 
 def main() -> None:

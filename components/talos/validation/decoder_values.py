@@ -203,7 +203,8 @@ def _enum(go_type: str) -> Callable[[Any, int], Refusal]:
         text = scalar_text(value)
         if not _is_scalar(value):
             return None
-        names = ENUMS[go_type].get(min(max(minor, 12), 14), ())
+        release = min(max(minor, 12), 14)
+        names = next((names for minors, names in ENUMS[go_type] if release in minors), ())
         if text in names or text.lower() in {name.lower() for name in names}:
             return None
         return f"{clip(text)} does not belong to {go_type} values", ""  # enumer's XString
