@@ -141,6 +141,12 @@ def test_sizes_go_humanize_refuses_are_refused_with_its_words(text: str, error: 
     assert error_of(humanize.parse_bytes, text) == error
 
 
+@pytest.mark.parametrize(("size", "shown"), [(34359738368, "34 GB"), (1500, "1.5 kB"), (9, "9 B"), (10, "10 B"),
+                                             (999_999, "1000 kB")])
+def test_sizes_are_printed_as_go_humanize_bytes_prints_them(size: int, shown: str) -> None:
+    assert humanize.format_bytes(size) == shown
+
+
 @pytest.mark.parametrize(("text", "length", "error"), [
     ("Zm9v", 3, None), ("Zm8=", 2, None), ("Zg==", 1, None), ("Zm9v\nYmFy", 6, None), ("", 0, None),
     ("Zm9", 0, "illegal base64 data at input byte 0"), ("Zm9v!", 0, "illegal base64 data at input byte 4"),

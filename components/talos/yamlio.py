@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from .errors import shorten
+from .errors import EXCERPT
+from .golang.strconv import quote
 
 Document = dict[str, Any]
 
@@ -110,7 +111,7 @@ def _check_events(text: str | bytes) -> None:
         if frame[1] and frame[2] % 2 == 0 and key is not None:
             seen: dict[str, int] = frame[3]
             if key in seen:
-                raise StrictYAMLError(f"line {line}: mapping key {_go_quote(key)} already defined at line "
+                raise StrictYAMLError(f"line {line}: mapping key {quote(key, EXCERPT)} already defined at line "
                                       f"{seen[key]}")
             seen[key] = line
         frame[2] += 1
@@ -149,10 +150,6 @@ def _check_events(text: str | bytes) -> None:
         elif isinstance(event, yaml.DocumentEndEvent):
             weights.clear()  # anchors are per document
             decode_count = alias_count = 0
-
-
-def _go_quote(text: str) -> str:
-    return '"' + shorten(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _checked(text: str | bytes) -> str | bytes:

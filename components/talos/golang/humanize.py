@@ -1,6 +1,9 @@
-"""dustin/go-humanize ``ParseBytes`` (bytes.go): "100 GB", "1.5TiB", with the library's error texts."""
+"""dustin/go-humanize (bytes.go): ``ParseBytes`` ("100 GB", "1.5TiB", with the library's error texts) and
+``Bytes`` (SI units, as talosctl prints disk sizes)."""
 
 from __future__ import annotations
+
+import math
 
 from .strconv import clip, parse_float, quote
 
@@ -28,3 +31,13 @@ def parse_bytes(text: str) -> int:
     if value >= 2.0**64:
         raise ValueError(f"too large: {clip(text)}")
     return int(value)
+
+
+def format_bytes(size: int) -> str:
+    """humanize.Bytes: SI units, one decimal below 10 (34359738368 -> "34 GB", 1500 -> "1.5 kB")."""
+    units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+    if size < 10:
+        return f"{size} B"
+    exponent = min(math.floor(math.log(size, 1000)), len(units) - 1)
+    value = math.floor(size / 1000**exponent * 10 + 0.5) / 10
+    return f"{value:.0f} {units[exponent]}" if value >= 10 else f"{value:.1f} {units[exponent]}"
