@@ -23,7 +23,7 @@ from .providers.kubernetes_upgrade import KubernetesUpgrade
 from .providers.machine_config import MachineConfigApply
 from .talos.backups.settings import EtcdBackups
 from .talos.definition.model import ClusterDefinition, NodeDefinition
-from .talos.definition.render import render_node_text
+from .talos.definition.render import image_platform, render_node_text
 from .talos.documents import decode, kubespan_enabled
 from .talos.errors import ConfigError
 from .talos.masking import bundle_secret_values, masked_config
@@ -126,6 +126,8 @@ class TalosCluster(pulumi.ComponentResource):
                     apply_mode=options.apply_mode, timeout=options.apply_timeout,
                     reset_on_destroy=options.reset_on_destroy,
                     cert_fingerprints=list(options.cert_fingerprints.get(hostname, ())),
+                    validation={"platform": image_platform(node), "talos_version": definition.talos_version,
+                                "source": definition.source},
                     opts=pulumi.ResourceOptions(parent=self, depends_on=machine + previous))
                 current.append(applies[hostname])
             previous = current

@@ -8,18 +8,12 @@ short excerpt of the value.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from .api.modes import APPLY_MODE_NAMES
 from .errors import EXCERPT, TalosError, excerpt
-
-# Go's time.ParseDuration units (src/time/format.go unitMap): "µs" is U+00B5, "μs" U+03BC.
-_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-# time.ParseDuration: [-+]? then one or more "number unit" terms; a number is digits, optionally with a
-# fraction (".5" and "1." are valid, "." is not); a lone "0" needs no unit.
-_TERM = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
-_DURATION = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+")
+from .golang.durations import SECOND
+from .golang.durations import parse_duration as go_parse_duration
 
 
 class StackConfigError(TalosError):
@@ -32,15 +26,11 @@ def parse_duration(value: Any, key: str, *, minimum: float, maximum: float) -> f
         raise StackConfigError(f"stack config {key}: {excerpt(value)} is not a duration; expected seconds or a "
                                "Go duration such as 10m, 1h30m or 90s")
     if isinstance(value, str):
-        text = value  # Go refuses surrounding spaces too
-        if text in ("0", "+0", "-0"):
-            seconds = 0.0
-        elif _DURATION.fullmatch(text):
-            seconds = sum(float(number) * _UNITS[unit] for number, unit in _TERM.findall(text))
-            seconds = -seconds if text.startswith("-") else seconds
-        else:
+        try:
+            seconds = go_parse_duration(value) / SECOND  # Go refuses surrounding spaces too
+        except ValueError:
             raise StackConfigError(f"stack config {key}: {excerpt(value)} is not a duration; expected seconds or a "
-                                   "Go duration such as 10m, 1h30m or 90s (units ns, us, ms, s, m, h)")
+                                   "Go duration such as 10m, 1h30m or 90s (units ns, us, ms, s, m, h)") from None
     else:
         seconds = float(value)
     if not math.isfinite(seconds) or not minimum <= seconds <= maximum:

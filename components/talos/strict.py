@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ConfigError
+from .errors import excerpt
 from .schema_fields import FIELDS, KINDS, LEGACY_SHAPE
 from .versions import Contract
 
@@ -47,8 +47,10 @@ def unknown_keys(mapping: dict[str, Any], known: list[str] | tuple[str, ...], pa
             for key in mapping if key not in known]
 
 
-def check_value(value: Any, kind: str, minor: int, path: str, problems: list[str], table: Table = FIELDS) -> None:
-    """Append a line to ``problems`` for each key or value Talos 1.<minor> would refuse."""
+def check_value(value: Any, kind: str, minor: int, path: str, problems: list[str], table: Table = FIELDS, *,
+                enums: bool = True) -> None:
+    """Append a line to ``problems`` for each key or value Talos 1.<minor> would refuse (without `enums`, the
+    names of enum values are left to a reader that knows Talos's Go types: validation/decoder.py)."""
     if value is None or kind in ("?", ""):
         return
     if kind.startswith("["):
@@ -56,32 +58,37 @@ def check_value(value: Any, kind: str, minor: int, path: str, problems: list[str
             problems.append(f"{path}: expected a list, got {_describe(value)}")
             return
         for index, item in enumerate(value):
-            check_value(item, kind[1:], minor, f"{path}[{index}]", problems, table)
+            check_value(item, kind[1:], minor, f"{path}[{index}]", problems, table, enums=enums)
     elif kind.startswith("@"):
         if not isinstance(value, dict):
             problems.append(f"{path}: expected a mapping, got {_describe(value)}")
             return
-        check_mapping(value, kind[1:], minor, path, problems, table)
+        check_mapping(value, kind[1:], minor, path, problems, table, enums=enums)
     elif kind == "m":
         if not isinstance(value, dict):
             problems.append(f"{path}: expected a mapping, got {_describe(value)}")
-    elif kind.startswith("e") and not isinstance(value, (dict, list)):
+    elif kind[:1] in ("e", "E") and not isinstance(value, (dict, list)):
+        if not enums:
+            return
         allowed = kind[1:].split("|")
-        if value != "" and str(value) not in allowed:
-            problems.append(f"{path}: expected one of {', '.join(allowed)}, got {value!r}")
+        # "E": an enumer type, whose UnmarshalText also takes the lower-case form of a name
+        given = str(value).lower() if kind[0] == "E" else str(value)
+        if value != "" and given not in (allowed if kind[0] == "e" else [a.lower() for a in allowed]):
+            problems.append(f"{path}: expected one of {', '.join(allowed)}, got {excerpt(value)}")
     elif isinstance(value, (dict, list)) or not _scalar_fits(value, kind):
         problems.append(f"{path}: expected {_SCALAR_NAMES.get(kind, kind)}, got {_describe(value)}")
 
 
 def check_mapping(mapping: dict[str, Any], shape: str, minor: int, path: str, problems: list[str],
-                  table: Table = FIELDS) -> None:
+                  table: Table = FIELDS, *, enums: bool = True) -> None:
     known = fields_at(shape, minor, table)
     if any(key not in known for key in mapping):
         problems += unknown_keys(mapping, tuple(known), path)
     for key, value in mapping.items():
-        # a document's kind is checked against the kinds Talos registers, not the schema's enum
-        if key in known and not (path == "" and key == "kind"):
-            check_value(value, known[key], minor, f"{path}.{key}" if path else str(key), problems, table)
+        # a document's kind and apiVersion are checked against the kinds Talos registers, not the schema's enum
+        if key in known and not (path == "" and key in ("kind", "apiVersion")):
+            check_value(value, known[key], minor, f"{path}.{key}" if path else str(key), problems, table,
+                        enums=enums)
 
 
 def _scalar_fits(value: Any, kind: str) -> bool:
@@ -102,16 +109,16 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{value!r}"
+    return excerpt(value)  # a peer's megabyte value makes no megabyte error
 
 
-def document_problems(document: Document, contract: Contract) -> list[str]:
+def document_problems(document: Document, contract: Contract, *, enums: bool = True) -> list[str]:
     """What Talos ``contract`` would refuse in one document (empty when it decodes)."""
     # no schema predates v1.6: older releases are checked against v1.6's field set
     minor = max(contract.minor, 6) if contract.major == 1 else 99
     problems: list[str] = []
     if "kind" not in document:
-        check_mapping(document, LEGACY_SHAPE, minor, "", problems)
+        check_mapping(document, LEGACY_SHAPE, minor, "", problems, enums=enums)
         return problems
     kind = str(document.get("kind"))
     entry = KINDS.get(kind)
@@ -119,15 +126,6 @@ def document_problems(document: Document, contract: Contract) -> list[str]:
         known = [name for name, (_, since) in KINDS.items() if since <= minor]
         problems.append(f"kind {kind}: not a config document Talos {contract} knows{_suggest(kind, known)}")
         return problems
-    check_mapping(document, entry[0], minor, "", problems)
+    check_mapping(document, entry[0], minor, "", problems, enums=enums)
     return problems
 
-
-def check_documents(documents: list[Document], contract: Contract, label: str) -> None:
-    """Raise ConfigError naming ``label`` and every refused key, before a config is written or applied."""
-    lines: list[str] = []
-    for index, document in enumerate(documents):
-        ident = str(document.get("kind") or "v1alpha1")
-        lines += [f"document {index} ({ident}): {line}" for line in document_problems(document, contract)]
-    if lines:
-        raise ConfigError(f"{label}: Talos {contract} would refuse this config: " + "; ".join(lines))

@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from .errors import shorten
+from .errors import EXCERPT
 from .files import read_regular_file
+from .golang.strconv import quote
 
 Document = dict[str, Any]
 
@@ -111,7 +112,7 @@ def _check_events(text: str | bytes) -> None:
         if frame[1] and frame[2] % 2 == 0 and key is not None:
             seen: dict[str, int] = frame[3]
             if key in seen:
-                raise StrictYAMLError(f"line {line}: mapping key {_go_quote(key)} already defined at line "
+                raise StrictYAMLError(f"line {line}: mapping key {quote(key, EXCERPT)} already defined at line "
                                       f"{seen[key]}")
             seen[key] = line
         frame[2] += 1
@@ -152,10 +153,6 @@ def _check_events(text: str | bytes) -> None:
             decode_count = alias_count = 0
 
 
-def _go_quote(text: str) -> str:
-    return '"' + shorten(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _checked(text: str | bytes) -> str | bytes:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise StrictYAMLError(f"the file is {len(text)} bytes; expected at most {MAX_DOCUMENT_BYTES} "
@@ -173,6 +170,13 @@ def decode_utf8(data: bytes) -> str:
     except UnicodeDecodeError as error:
         raise StrictYAMLError(f"not UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}; "
                               "expected a UTF-8 file") from None
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A YAML file's bytes, at most one byte past MAX_DOCUMENT_BYTES (the parser refuses that size with a clear
+    error): a file that never ends (a device, a FIFO fed forever) is not read to the end."""
+    with open(path, "rb") as stream:
+        return stream.read(MAX_DOCUMENT_BYTES + 1)
 
 
 def read_text(path: str | Path) -> str:
@@ -197,6 +201,22 @@ def read_named(path: str | Path, source: str) -> str:
 def load_all(text: str | bytes) -> list[Any]:
     """Parse a multi-document stream; empty documents are dropped, as Talos does."""
     return [doc for doc in yaml.load_all(_checked(text), Loader=_Loader) if doc is not None]
+
+
+def load_all_with_lines(text: str | bytes) -> list[tuple[Any, int]]:
+    """Each non-null document of a stream with the line of its top node (go-yaml's Node.Line: for a mapping,
+    the line of its first key), as Talos's decoder reports documents."""
+    loader = _Loader(_checked(text))
+    documents: list[tuple[Any, int]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            value = loader.construct_document(node)
+            if value is not None:
+                documents.append((value, node.start_mark.line + 1))
+    finally:
+        loader.dispose()
+    return documents
 
 
 def load(text: str | bytes) -> Any:

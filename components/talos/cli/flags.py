@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ConfigError
+from ..golang.durations import SECOND, parse_duration
 
 
 def parse_bool(text: str) -> bool:
@@ -28,16 +29,9 @@ def string_slice(values: list[str] | None) -> list[str]:
 
 
 def seconds(duration: str, flag: str) -> float:
-    """Go durations as talosctl takes them: 90s, 20m, 1h30m."""
-    total, number = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1}
-    for char in duration:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total, number = total + float(number) * units[char], ""
-        else:
-            raise ConfigError(f"{flag} {duration!r}: expected a duration such as 90s, 20m or 1h")
-    if number:
-        raise ConfigError(f"{flag} {duration!r}: missing unit (s, m or h)")
-    return total
+    """A duration flag as cobra's DurationVar reads it (time.ParseDuration: 90s, 20m, 1h30m), in seconds."""
+    try:
+        return parse_duration(duration) / SECOND
+    except ValueError as error:
+        raise ConfigError(f"invalid argument {duration!r} for {flag}: {error}; expected a duration such as 90s, "
+                          "20m or 1h") from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import difflib
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from ..definition.problems import redacted
 from ..definition.talenv import DEFAULT_ENV_FILES
 from ..errors import ConfigError, SecretsError, TalosError
 from ..files import check_output_target, confined_name, write_output
+from ..golang.durations import parse_duration
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
 from ..talsecret import DEFAULT_SECRET_FILES, find_secret_file, load_talsecret
@@ -26,17 +26,19 @@ from .gitignore import append_gitignore, ignore_line
 # cmd/genconfig.go --talos-mode: talhelper validates for metal by default; the definitions here always
 # install to a disk, which is what metal mode checks.
 TALOS_MODES = ("metal",)
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def go_duration(text: str) -> datetime.timedelta:
     """time.ParseDuration, as cobra's DurationVar reads ``--crt-ttl 8760h``."""
     if text in ("0", ""):
         raise argparse.ArgumentTypeError("expected a positive duration such as 8760h")
-    if _DURATION.sub("", text) != "" or not _DURATION.search(text):
-        raise argparse.ArgumentTypeError(f'time: invalid duration "{text}"; expected e.g. 8760h or 720h30m')
-    return datetime.timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(text)))
+    try:
+        nanoseconds = parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}; expected e.g. 8760h or 720h30m") from None
+    if nanoseconds <= 0:
+        raise argparse.ArgumentTypeError("expected a positive duration such as 8760h")
+    return datetime.timedelta(microseconds=nanoseconds // 1000)
 
 
 def add_env_file(parser: Any) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from .. import documents
 from ..api import calls, operations
 from ..api.client import TalosClient
 from ..errors import ConfigError, TalosError, terminal_safe
+from ..golang.humanize import format_bytes
 from ..kube.client import read_kubeconfig
 from ..kube.health import STAGE_API, KubernetesChecks, cni_disabled, forced_server
 from .flags import add_bool, seconds, string_slice
@@ -48,16 +48,6 @@ def _version(args: argparse.Namespace) -> int:
 _DISK_TYPES = {0: "UNKNOWN", 1: "SSD", 2: "HDD", 3: "NVME", 4: "SD", 5: "CD"}
 
 
-def _si_bytes(size: int) -> str:
-    """go-humanize's Bytes (SI units), as talosctl disks prints SIZE: 34359738368 → "34 GB"."""
-    units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
-    if size < 10:
-        return f"{size} B"
-    exponent = min(math.floor(math.log(size, 1000)), len(units) - 1)
-    value = math.floor(size / 1000**exponent * 10 + 0.5) / 10
-    return f"{value:.0f} {units[exponent]}" if value >= 10 else f"{value:.1f} {units[exponent]}"
-
-
 def _disks(args: argparse.Namespace) -> int:
     """talosctl disks (v1.6–v1.7, cmd/talosctl/cmd/talos/disks.go): the NODE column only when the reply
     names its node, i.e. not in maintenance mode; "-" for empty text, "*" for read-only and system disks."""
@@ -69,7 +59,7 @@ def _disks(args: argparse.Namespace) -> int:
         for disk in disks:
             row = [disk["device"], *(disk[key] or "-" for key in ("model", "serial")),
                    _DISK_TYPES.get(disk["type"], "UNKNOWN"),
-                   *(disk[key] or "-" for key in ("uuid", "wwid", "modalias", "name")), _si_bytes(disk["size"]),
+                   *(disk[key] or "-" for key in ("uuid", "wwid", "modalias", "name")), format_bytes(disk["size"]),
                    disk["bus_path"] or "-", disk["subsystem"] or "-", "*" if disk["readonly"] else "",
                    "*" if disk["system_disk"] else ""]
             rows.append(row if session.insecure else [node, *row])

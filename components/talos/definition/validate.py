@@ -208,7 +208,7 @@ def _check_patches(definition: ClusterDefinition, problems: ProblemList) -> None
         try:
             render_node(definition, node, placeholder)
         except MachineConfigInvalid as error:
-            nodes_by_message.setdefault(describe(error.problems), []).append(node)
+            nodes_by_message.setdefault(describe(error.problems, error.talos), []).append(node)
         except PatchError as error:
             nodes_by_message.setdefault(f"patch does not apply: {error}", []).append(node)
         except TalosError as error:
