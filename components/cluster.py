@@ -20,7 +20,7 @@ from .providers.health import ClusterHealth
 from .providers.kubernetes_upgrade import KubernetesUpgrade
 from .providers.machine_config import MachineConfigApply
 from .talos.definition.model import ClusterDefinition, NodeDefinition
-from .talos.definition.render import render_node_text
+from .talos.definition.render import image_platform, render_node_text
 from .talos.documents import decode, kubespan_enabled
 from .talos.errors import ConfigError
 from .talos.masking import masked_config
@@ -114,6 +114,8 @@ class TalosCluster(pulumi.ComponentResource):
                     apply_mode=options.apply_mode, timeout=options.apply_timeout,
                     reset_on_destroy=options.reset_on_destroy,
                     cert_fingerprints=list(options.cert_fingerprints.get(hostname, ())),
+                    validation={"platform": image_platform(node), "talos_version": definition.talos_version,
+                                "source": definition.source},
                     opts=pulumi.ResourceOptions(parent=self, depends_on=machine + previous))
                 current.append(applies[hostname])
             previous = current

@@ -197,12 +197,6 @@ def test_genurl_and_validate_talconfig(tmp_path: Path) -> None:
     assert 'field: "nodes[4].ipAddress"' in broken.stdout
 
 
-def test_validate_nodeconfig_is_refused_with_the_talosctl_command_to_use(tmp_path: Path) -> None:
-    result = talos("validate", "nodeconfig", "node.yaml", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "validate nodeconfig is not supported" in result.stderr and "talosctl validate --mode metal" in result.stderr
-
-
 def test_a_missing_sops_named_secret_file_is_an_error_not_a_plaintext_bundle_under_that_name(tmp_path: Path) -> None:
     (tmp_path / "talconfig.yaml").write_text(seed_talconfig("homelab-talos-dev"))
     result = talos("genconfig", "-s", "talsecret.sops.yaml", cwd=tmp_path)

@@ -203,7 +203,8 @@ nodes:
 
 def test_a_typed_document_older_talos_does_not_know_is_refused_before_anything_is_written() -> None:
     extra = "    userVolumes: [{name: data, provisioning: {diskSelector: {match: 'true'}, minSize: 1GiB}}]\n"
-    with pytest.raises(Exception, match=r"kind UserVolumeConfig: not a config document Talos v1.9 knows"):
+    with pytest.raises(Exception, match=r'"UserVolumeConfig" "v1alpha1": not registered \(the UserVolumeConfig '
+                                        r"document arrived in Talos v1.10; this config targets v1.9\)"):
         parse_definition(_definition("v1.9.6", extra), "talconfig.yaml", environ={})
 
 
@@ -576,7 +577,7 @@ def test_a_key_talhelper_would_ignore_is_refused_with_its_path() -> None:
 def test_node_annotations_before_talos_v1_8_are_refused_as_talos_would() -> None:
     text = NODECONFIG_CASE.replace("    nodeLabels: {rack: rack1a, zone: us-east-1a}\n",
                                    "    nodeAnnotations: {rack: rack1a}\n")
-    with pytest.raises(Exception, match=r"Talos v1.5 would refuse this config: .*machine.nodeAnnotations: unknown"):
+    with pytest.raises(Exception, match=r"Talos v1.5.4 would refuse this config: .*machine.nodeAnnotations: unknown"):
         parse_definition(text, "talconfig.yaml", environ={})
 
 

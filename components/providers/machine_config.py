@@ -99,6 +99,21 @@ def resource_id(hostname: str, address: str, machine: str) -> str:
     return f"{hostname}-{fingerprint(address + '|' + machine)}"
 
 
+def check_rendered(documents: list[dict[str, Any]], validation: Any, hostname: str) -> None:
+    """Talos's own checks of the config, as the node's release runs them when it takes it (decoder, container,
+    Config.Validate, each document, conflicts): a config the node would refuse fails the preview, naming the
+    definition file and the node."""
+    if not isinstance(validation, dict) or is_unknown(validation.get("talos_version")):
+        return
+    from ..talos.validation import Mode, check_config
+    from ..talos.versions import parse_contract
+
+    version = str(validation.get("talos_version"))
+    check_config(documents, minor=parse_contract(version, "talosVersion").minor,
+                 mode=Mode.of_platform(str(validation.get("platform", "metal"))),
+                 source=f"{validation.get('source', 'the definition')}: node {hostname}", talos_version=version)
+
+
 class MachineConfigProvider(ResourceProvider):
     # The stack's current config, as the engine passes it to dynamic providers (Configure); None until then.
     talos_settings: Any = None  # the stack's `talos-cluster:talos`, as the engine passes it (Configure)
@@ -128,6 +143,7 @@ class MachineConfigProvider(ResourceProvider):
         if isinstance(config, str) and not is_unknown(config):
             try:
                 documents = decode(config, f"node {hostname} machine config")
+                check_rendered(documents, news.get("validation"), str(hostname))
                 previous = olds.get("config")
                 if isinstance(previous, str) and previous and not is_unknown(previous):
                     # version guards (components/talos/rollout.py): preview fails before any node is touched
@@ -280,7 +296,8 @@ class MachineConfigApply(Resource, module="talos", name="MachineConfigApply"):
                  config: pulumi.Input[str], masked_config: pulumi.Input[str],
                  secrets: pulumi.Input[str], control_plane_count: int, machine: pulumi.Input[str] = "",
                  apply_mode: str = "auto", timeout: float = DEFAULT_TIMEOUT, reset_on_destroy: bool = False,
-                 cert_fingerprints: list[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+                 cert_fingerprints: list[str] | None = None, validation: dict[str, str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         inputs: dict[str, Any] = {
             "hostname": hostname, "role": role, "address": address, "machine": machine,
             "config": pulumi.Output.secret(config), "masked_config": masked_config,
@@ -288,4 +305,6 @@ class MachineConfigApply(Resource, module="talos", name="MachineConfigApply"):
             "apply_mode": apply_mode, "timeout": timeout, "reset_on_destroy": reset_on_destroy}
         if cert_fingerprints:  # pins the first, insecure apply (talosctl apply-config --cert-fingerprint)
             inputs["cert_fingerprints"] = cert_fingerprints
+        if validation:  # how Check validates the config: {mode, talos_version, source} (see check_rendered)
+            inputs["validation"] = validation
         super().__init__(MachineConfigProvider(), name, inputs, opts)

@@ -8,7 +8,6 @@ from typing import Any
 from .documents import encode
 from .generate import ROLES, GenerateInput, Role, generate_config
 from .patching import Patch, apply_patches
-from .strict import check_documents
 
 Document = dict[str, Any]
 
@@ -27,8 +26,10 @@ class PatchSet:
 
 def render_role(gen: GenerateInput, role: Role, patches: PatchSet | None = None) -> list[Document]:
     documents = apply_patches(generate_config(gen, role), (patches or PatchSet()).for_role(role))
-    # talosctl loads patches and the result with Talos's strict decoder: refuse what it would refuse
-    check_documents(documents, gen.contract, f"{role}.yaml")
+    # talosctl loads patches and the result with Talos's decoder and container.New: refuse what they refuse
+    from .validation import check_loadable  # the validation rules load only with a render that needs them
+
+    check_loadable(documents, minor=gen.contract.minor, source=f"{role}.yaml")
     return documents
 
 

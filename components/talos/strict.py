@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ConfigError
+from .errors import excerpt
 from .schema_fields import FIELDS, KINDS, LEGACY_SHAPE
 from .versions import Contract
 
@@ -65,10 +65,12 @@ def check_value(value: Any, kind: str, minor: int, path: str, problems: list[str
     elif kind == "m":
         if not isinstance(value, dict):
             problems.append(f"{path}: expected a mapping, got {_describe(value)}")
-    elif kind.startswith("e") and not isinstance(value, (dict, list)):
+    elif kind[:1] in ("e", "E") and not isinstance(value, (dict, list)):
         allowed = kind[1:].split("|")
-        if value != "" and str(value) not in allowed:
-            problems.append(f"{path}: expected one of {', '.join(allowed)}, got {value!r}")
+        # "E": an enumer type, whose UnmarshalText also takes the lower-case form of a name
+        given = str(value).lower() if kind[0] == "E" else str(value)
+        if value != "" and given not in (allowed if kind[0] == "e" else [a.lower() for a in allowed]):
+            problems.append(f"{path}: expected one of {', '.join(allowed)}, got {excerpt(value)}")
     elif isinstance(value, (dict, list)) or not _scalar_fits(value, kind):
         problems.append(f"{path}: expected {_SCALAR_NAMES.get(kind, kind)}, got {_describe(value)}")
 
@@ -79,8 +81,8 @@ def check_mapping(mapping: dict[str, Any], shape: str, minor: int, path: str, pr
     if any(key not in known for key in mapping):
         problems += unknown_keys(mapping, tuple(known), path)
     for key, value in mapping.items():
-        # a document's kind is checked against the kinds Talos registers, not the schema's enum
-        if key in known and not (path == "" and key == "kind"):
+        # a document's kind and apiVersion are checked against the kinds Talos registers, not the schema's enum
+        if key in known and not (path == "" and key in ("kind", "apiVersion")):
             check_value(value, known[key], minor, f"{path}.{key}" if path else str(key), problems, table)
 
 
@@ -102,7 +104,7 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{value!r}"
+    return excerpt(value)  # a peer's megabyte value makes no megabyte error
 
 
 def document_problems(document: Document, contract: Contract) -> list[str]:
@@ -122,12 +124,3 @@ def document_problems(document: Document, contract: Contract) -> list[str]:
     check_mapping(document, entry[0], minor, "", problems)
     return problems
 
-
-def check_documents(documents: list[Document], contract: Contract, label: str) -> None:
-    """Raise ConfigError naming ``label`` and every refused key, before a config is written or applied."""
-    lines: list[str] = []
-    for index, document in enumerate(documents):
-        ident = str(document.get("kind") or "v1alpha1")
-        lines += [f"document {index} ({ident}): {line}" for line in document_problems(document, contract)]
-    if lines:
-        raise ConfigError(f"{label}: Talos {contract} would refuse this config: " + "; ".join(lines))

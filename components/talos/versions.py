@@ -147,6 +147,14 @@ _KUBERNETES_RANGE: dict[tuple[int, int], tuple[int, int]] = {
 }
 
 
+def kubernetes_minor_range(major: int, minor: int) -> tuple[int, int]:
+    """The Kubernetes minors Talos major.minor supports, inclusive (compatibility/talosXY); releases before
+    the table take its oldest row, after it its newest."""
+    keys = sorted(_KUBERNETES_RANGE)
+    key = min(max((major, minor), keys[0]), keys[-1])
+    return _KUBERNETES_RANGE[key]
+
+
 def default_kubernetes_version(talos_version: str) -> str:
     """The Kubernetes version a given talosctl release generates by default."""
     tag = normalize_tag(talos_version)

@@ -174,6 +174,13 @@ def decode_utf8(data: bytes) -> str:
                               "expected a UTF-8 file") from None
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """A YAML file's bytes, at most one byte past MAX_DOCUMENT_BYTES (the parser refuses that size with a clear
+    error): a file that never ends (a device, a FIFO fed forever) is not read to the end."""
+    with open(path, "rb") as stream:
+        return stream.read(MAX_DOCUMENT_BYTES + 1)
+
+
 def read_text(path: str | Path) -> str:
     """A YAML file's text; OSError as usual, StrictYAMLError for a file that is not UTF-8 or too large."""
     with open(path, "rb") as stream:
@@ -187,6 +194,22 @@ def read_text(path: str | Path) -> str:
 def load_all(text: str | bytes) -> list[Any]:
     """Parse a multi-document stream; empty documents are dropped, as Talos does."""
     return [doc for doc in yaml.load_all(_checked(text), Loader=_Loader) if doc is not None]
+
+
+def load_all_with_lines(text: str | bytes) -> list[tuple[Any, int]]:
+    """Each non-null document of a stream with the line of its top node (go-yaml's Node.Line: for a mapping,
+    the line of its first key), as Talos's decoder reports documents."""
+    loader = _Loader(_checked(text))
+    documents: list[tuple[Any, int]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            value = loader.construct_document(node)
+            if value is not None:
+                documents.append((value, node.start_mark.line + 1))
+    finally:
+        loader.dispose()
+    return documents
 
 
 def load(text: str | bytes) -> Any:

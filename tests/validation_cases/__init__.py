@@ -28,10 +28,14 @@ class Case:
     warning: bool = False  # Talos warns (an error only under --strict)
     source: str = ""  # the Talos test or testdata the case comes from, if any
     extra: dict[str, Any] = field(default_factory=dict)
+    text: str | bytes = ""  # a config file's text, for the rules the decoder applies to text (documents() is unused)
+    strict: bool = False  # talosctl validate --strict
+    local: bool = False  # talosctl validate (validation.WithLocal); else as a node applying the config checks it
 
 
 def all_cases() -> list[Case]:
     cases: list[Case] = []
     for module in pkgutil.iter_modules(__path__):
-        cases += importlib.import_module(f"{__name__}.{module.name}").CASES
+        if not module.name.startswith("_"):  # _name: helpers shared by the case modules
+            cases += importlib.import_module(f"{__name__}.{module.name}").CASES
     return cases

@@ -20,6 +20,7 @@ from . import (
     talosctl,
     upgrade,
     upgrade_k8s,
+    validate,
 )
 from .session import add_global_flags
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_flags(parser, root=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (gen, schematic, conformance, talhelper, talosctl, kubeconfig, resources, configcmd, machineconfig,
-                   upgrade, upgrade_k8s, debug):
+                   upgrade, upgrade_k8s, debug, validate):
         module.register(commands)
     return parser
 

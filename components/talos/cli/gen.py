@@ -16,7 +16,7 @@ from ..files import write_output
 from ..generate import ROLES, GenerateInput
 from ..patching import load_patches
 from ..secrets import SecretsBundle
-from ..validation import check_machine_config
+from ..validation import Mode, check_config
 from ..versions import (
     DEFAULT_TALOS_VERSION,
     default_kubernetes_version,
@@ -125,7 +125,8 @@ def _gen_config(args: argparse.Namespace) -> int:
     configs = {}
     for role in ROLES:  # every role is checked before any file is written
         documents = render_role(gen, role, patches)
-        check_machine_config(documents, f"{role}.yaml")
+        # as `talosctl validate --mode metal` checks it (a gen config output carries its install disk)
+        check_config(documents, minor=contract.minor, mode=Mode.METAL, source=f"{role}.yaml", local=True)
         configs[role] = encode(documents)
     outputs = {"controlplane": configs["controlplane"], "worker": configs["worker"]}
     if "talosconfig" in output_types:

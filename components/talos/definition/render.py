@@ -15,8 +15,7 @@ from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
 from ..patching import StrategicPatch, apply_patches
 from ..secrets import SecretsBundle
-from ..strict import check_documents
-from ..validation import check_machine_config
+from ..validation import Mode, check_config
 from ..versions import parse_contract
 from .fields import (
     extra_manifest_documents,
@@ -48,6 +47,16 @@ def _factory_image(definition: ClusterDefinition, node: NodeDefinition, field: s
     return FactoryImage(schematic_id(schematic, f"{definition.source}: nodes[{node.index}].{field}"),
                         definition.talos_version, mode, str(spec.get("arch") or node.arch),
                         bool(spec.get("secureboot")))
+
+
+def image_platform(node: NodeDefinition) -> str:
+    """The Talos platform of the image the node boots: nocloud (Proxmox), vultr, metal, or machineSpec.mode."""
+    return str(_machine_spec(node).get("mode") or _FACTORY_PLATFORM[node.platform])
+
+
+def runtime_mode(node: NodeDefinition) -> Mode:
+    """The mode the node's Talos runs in, from the platform of the image it boots (nocloud, vultr: cloud)."""
+    return Mode.of_platform(image_platform(node))
 
 
 def node_image(definition: ClusterDefinition, node: NodeDefinition) -> FactoryImage:
@@ -144,10 +153,11 @@ def render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: Se
         text = extra_manifest_documents(list(node.values["extraManifests"]), base_dir, f"nodes[{node.index}]")
         documents += decode(text, f"nodes[{node.index}].extraManifests")
     refuse_templates(documents, label)
-    # a shape-only render (validation, previews) has empty secrets: check their fields' presence only
-    check_machine_config(documents, f"{definition.source}: {label}", placeholder_secrets=not secrets.os.key)
-    # Talos's decoder refuses unknown keys and kinds: so does every config before it is written or applied
-    check_documents(documents, parse_contract(definition.talos_version), "rendered config")
+    # every check the node's Talos makes before it takes the config (decoder, container, validation), so a
+    # refused config fails the render; a shape-only render (empty secrets) checks secret fields' presence only
+    check_config(documents, minor=parse_contract(definition.talos_version).minor, mode=runtime_mode(node),
+                 source=f"{definition.source}: {label}", placeholder_secrets=not secrets.os.key,
+                 talos_version=definition.talos_version)
     return documents
 
 

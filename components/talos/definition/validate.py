@@ -211,7 +211,7 @@ def _check_patches(definition: ClusterDefinition, problems: ProblemList) -> None
         try:
             render_node(definition, node, placeholder)
         except MachineConfigInvalid as error:
-            problems.add(f"nodes[{node.index}] ({node.hostname})", describe(error.problems))
+            problems.add(f"nodes[{node.index}] ({node.hostname})", describe(error.problems, error.talos))
         except PatchError as error:
             problems.add(f"nodes[{node.index}] ({node.hostname})", f"patch does not apply: {error}")
         except TalosError as error:
