@@ -27,42 +27,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from components.talos.patching.merge_rules import METHODS, write_rules  # noqa: E402
+
 TABLE = ROOT / "components" / "talos" / "patching" / "merge_table.py"
 RULES = ROOT / "components" / "talos" / "patching" / "merge_rules.tsv"
 TYPES_DIR = "pkg/machinery/config/types"
 NEWEST = "v1.14.0-rc.1"
 RELEASES = ("v1.12.9", "v1.13.9", NEWEST)
 
-# Types with a Merge method (the `merger` interface of merge.go), by how they merge; a Merge method not
-# listed here stops the generator: a new release's merger needs a decision (and code) first.
-MERGERS = {
-    # runtime/extensions/service_config.go ConfigFileList.Merge: by mountPath, a match merged field by field
-    "extensions.ConfigFileList": "=keyed:mountPath",
-    # v1alpha1_types.go NetworkDeviceList.Merge: by interface, else by an equal deviceSelector; merged
-    "v1alpha1.NetworkDeviceList": "=devices",
-    # v1alpha1_types.go AdmissionPluginConfigList.Merge: by name; merged
-    "v1alpha1.AdmissionPluginConfigList": "=keyed:name",
-    # v1alpha1_types.go VlanList.Merge: by vlanId; merged
-    "v1alpha1.VlanList": "=keyed:vlanId",
-    # security/image_verification.go ImageVerificationRules.Merge: by image; a match is replaced whole
-    "security.ImageVerificationRules": "=rules:image",
-    # meta/args.go (v1alpha1.Args before v1.14) Args.Merge: each key's value replaced whole (maps.Copy)
-    "meta.Args": "=args",
-    "v1alpha1.Args": "=args",
-    # block/byte_size.go, percentage_size.go: the patch's value always, even when the patch leaves it out
-    "block.ByteSize": "=always",
-    "block.PercentageSize": "=always",
-    # meta/network.go Prefix, Addr, AddrPort: atomic, taken unless zero
-    "meta.Prefix": "o",
-    "meta.Addr": "o",
-    "meta.AddrPort": "o",
-}
+# Types with a Merge method (the `merger` interface of merge.go), by how they merge (merge_rules.METHODS, with
+# the source of each); a Merge method not listed there stops the generator: a new release's merger needs a
+# decision (and code) first.
+MERGERS = {name: behaviour for name, (behaviour, _) in METHODS.items()}
 # Types from outside pkg/machinery/config/types, by how merge.go's reflection treats them.
 EXTERNAL = {
     "time.Duration": "s", "os.FileMode": "s", "url.URL": "o", "netip.Prefix": "o", "netip.Addr": "o",
-    "netip.AddrPort": "o", "cel.Expression": "o", "x509.PEMEncodedCertificateAndKey": "@x509.PEMEncodedCertificateAndKey",
-    "x509.PEMEncodedCertificate": "@x509.PEMEncodedCertificate", "x509.PEMEncodedKey": "@x509.PEMEncodedKey",
-    "yaml.Node": "o", "config.ContainerSecurityProfile": "s", "config.ContainerNetworkMode": "s",
+    "netip.AddrPort": "o", "cel.Expression": "o", "yaml.Node": "o", "config.ContainerSecurityProfile": "s",
+    "config.ContainerNetworkMode": "s",
+    **{f"x509.{name}": f"@x509.{name}" for name in ("PEMEncodedCertificateAndKey", "PEMEncodedCertificate",
+                                                     "PEMEncodedKey")},
 }
 # siderolabs/crypto x509: certificates and keys are []byte fields (replaced when set)
 EXTERNAL_STRUCTS = {
@@ -317,7 +302,8 @@ def render_table(source: Source) -> str:
         "# STRUCTS: Go struct -> yaml field -> (Go field for Talos's error wrapping, type code, merge:\"replace\");\n"
         "# a field of an embedded (inline) struct is named Embedded>pkg.EmbeddedType.Field.\n"
         "# Type codes: s string or fmt.Stringer, i number (both taken unless zero), b plain bool (always taken),\n"
-        "# B []byte (replaced), o atomic value with a String() (taken unless zero), u Unstructured (free-form map), ? any, *X pointer to X (taken even when zero),\n"
+        "# B []byte (replaced), o atomic value with a String() (taken unless zero), u Unstructured (free-form map),\n"
+        "# ? any, *X pointer to X (taken even when zero),\n"
         "# [X list of X (appended), {X map of X (merged key by key), @T struct T (merged field by field), =args\n"
         "# key-by-key copy, =always taken even when absent, =keyed:F:[X list merged by field F, =devices:[X network\n"
         "# interfaces (by interface, else deviceSelector), =rules:F:[X list whose items are replaced by field F.\n"
@@ -363,8 +349,8 @@ def rules_rows(repo: str) -> list[list[str]]:
             for go_name, _, tag_text, where in decl.fields:
                 if "replace" in (_tag(tag_text, "merge") or "").split(","):
                     yaml_paths = paths.get((decl.qualified, go_name), [])
-                    rows.append([tag, where, f"{decl.qualified}.{go_name}", " ".join(sorted(yaml_paths)) or "-",
-                                 'merge:"replace"'])
+                    rows.append([tag, where, f"{decl.qualified}.{go_name}", " ".join(sorted(set(yaml_paths))) or "-",
+                                 "replace tag"])
         for qualified, where in sorted(source.mergers.items()):
             rows.append([tag, where, qualified, "-", f"Merge method ({MERGERS.get(qualified, 'unknown')})"])
     return rows
@@ -373,12 +359,9 @@ def rules_rows(repo: str) -> list[list[str]]:
 def main() -> None:
     repo = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TALOS_GIT", "/work/.mirror/siderolabs+talos/repo")
     TABLE.write_text(render_table(read_source(repo, NEWEST)))
-    from components.talos.patching.merge_rules import write_rules  # noqa: PLC0415  (status columns from the code)
-
     write_rules(RULES, rules_rows(repo))
     print(f"wrote {TABLE.relative_to(ROOT)} and {RULES.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

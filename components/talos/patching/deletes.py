@@ -50,7 +50,7 @@ class _Lookup(Exception):
 
 
 def _is_marker(key: Any, value: Any) -> bool:
-    return key == DELETE_KEY and value == DELETE_VALUE
+    return bool(key == DELETE_KEY and value == DELETE_VALUE)
 
 
 def _root_value(root: dict[str, Any], key: str, path: list[str]) -> str:

@@ -105,8 +105,13 @@ def merge(left: Any, right: Any, code: str, replace: bool = False, overwrite: bo
             return copy.deepcopy(right)
         base = left if isinstance(left, list) else []
         return [*base, *copy.deepcopy(right)]
-    if code.startswith("{") or code == "u":
-        return _merge_map(left, right, "?" if code == "u" else code[1:], replace)
+    if code == "u":  # meta.Unstructured: a struct around its map[string]any
+        try:
+            return _merge_map(left, right, "?", replace)
+        except PatchError as error:
+            raise PatchError(f"merge field meta.Unstructured.Object: {error}") from None
+    if code.startswith("{"):
+        return _merge_map(left, right, code[1:], replace)
     if code.startswith("@"):
         return _merge_struct(left, right, code, replace)
     if code == "b":
@@ -212,7 +217,7 @@ def _selector_equal(left: Any, right: Any) -> bool:
 def _merge_method(left: Any, right: Any, code: str) -> Any:
     behaviour, _, rest = code.partition(":")
     if behaviour == "=always":
-        return copy.deepcopy(right)
+        return right if right is ABSENT else copy.deepcopy(right)
     if behaviour == "=args":
         if right is ABSENT or not isinstance(right, dict) or not right:
             return left

@@ -69,8 +69,7 @@ def apply_strategic(documents: list[Document], patch_documents: list[Document],
             index = next((i for i, doc in enumerate(result) if document_id(doc) == item.document_id), None)
             if index is None:
                 continue  # a delete selector for a document that is not there is skipped
-            code = type_code(result[index]) or "?"
-            if not deletes.apply(item, result[index], code):
+            if not deletes.apply(item, result[index], type_code(result[index]) or "?"):
                 del result[index]
             continue
         ident = document_id(item)
@@ -78,11 +77,11 @@ def apply_strategic(documents: list[Document], patch_documents: list[Document],
         if target is None:
             result.append(copy.deepcopy(item))
             continue
-        code = type_code(target)
-        if code is None:  # a kind Talos does not know: its loader refuses it (the decoder check says so)
+        target_type = type_code(target)
+        if target_type is None:  # a kind Talos does not know: its loader refuses it (the decoder check says so)
             target.update(copy.deepcopy(item))
             continue
-        merge(target, item, code)
+        merge(target, item, target_type)
     _check_loadable(result)
     return result
 
