@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import yamlio
 from ..errors import ConfigError, TalosError
-from ..versions import DEFAULT_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
+from ..versions import TALHELPER_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
 from . import envsubst, talenv
 from .contents import machine_files
 from .fields import check_fields, output_file_name
@@ -247,7 +247,7 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         problems.add("talosVersion", "expected a string such as v1.13.9 (quote a bare number)", data["talosVersion"])
     try:
         # talhelper GetTalosVersion: an empty talosVersion is its LatestTalosVersion
-        talos_version = normalize_tag(str(data.get("talosVersion") or DEFAULT_TALOS_VERSION), "talosVersion")
+        talos_version = normalize_tag(str(data.get("talosVersion") or TALHELPER_TALOS_VERSION), "talosVersion")
     except Exception as error:
         if data.get("talosVersion"):
             problems.add("talosVersion", str(error).removeprefix("talosVersion: "), data.get("talosVersion"))
