@@ -4,6 +4,8 @@ the node, the field, the document that replaces it and the fix."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.providers.machine_config import MachineConfigProvider
@@ -50,7 +52,8 @@ def test_the_same_patch_is_valid_where_talos_has_no_hostname_document() -> None:
 
 
 def _check(config: str, validation: dict[str, str] | None):
-    news = {"hostname": "cp-1", "role": "controlplane", "address": "10.0.0.1", "config": config, "secrets": "x"}
+    news: dict[str, Any] = {"hostname": "cp-1", "role": "controlplane", "address": "10.0.0.1", "config": config,
+                            "secrets": "x"}
     if validation is not None:
         news["validation"] = validation
     return {failure.property: failure.reason for failure in MachineConfigProvider().check({}, news).failures}

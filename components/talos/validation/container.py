@@ -16,7 +16,7 @@ from .v1alpha1 import is_control_plane
 from .v1alpha1_cluster import discovery_service_enabled
 from .values import dig, flag, items, mapping, present, quote, text
 
-not_applicable("unreachable: two v1alpha1 documents share the decoder's id //v1alpha1/, which the decoder refuses "
+not_applicable("unreachable: two v1alpha1 documents share the decoder's id /v1alpha1/, which the decoder refuses "
                "first (R005, decoder.go:128)", "R012")
 not_applicable("unreachable: documents with the same kind and name share the decoder's apiVersion/kind/name id "
                "(every kind takes apiVersion v1alpha1 only), which the decoder refuses first (R005)", "R013")

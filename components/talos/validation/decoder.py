@@ -20,7 +20,7 @@ from ..schema_fields import KINDS
 from ..strict import document_problems
 from ..versions import Contract
 from . import goparse
-from .registry import Context, Document, Phase, config_check, first_release, not_applicable, text_check
+from .registry import Context, Document, Phase, config_check, not_applicable, text_check
 from .values import dig, quote
 
 _LEGACY_KEYS = ("machine", "cluster", "debug", "persist")  # ManifestDeprecatedKey*: the v1alpha1 document
@@ -35,9 +35,6 @@ not_applicable("unreachable: the pattern (>=|<=|>|<|==)?\\b*(.*)$ matches every 
                "always has three parts", "R442")
 not_applicable("unreachable: the operator group of (>=|<=|>|<|==)?\\b*(.*)$ captures only one of the accepted "
                "operators or nothing", "R443")
-
-
-first_release(8, "R005")  # duplicate documents (git grep of the v1.5.5 ... v1.11.6 tags)
 
 
 @dataclass

@@ -35,13 +35,12 @@ _EXTENSIONS_DOCS = {14: "https://docs.siderolabs.com/talos/latest/platform-speci
                     0: "https://www.talos.dev/latest/talos-guides/install/boot-assets/"}
 
 
-# Sites of v1.12.9 that older releases lack (git grep of each message in the v1.5.5 ... v1.11.6 tags): a config
-# for an older Talos is not refused by them. Older releases' own rules are not ported (see the README).
-first_release(6, "R473", "R477", "R487")
-first_release(7, "R455", "R457", "R488")
-first_release(8, "R450", "R451", "R452", "R456", "R472")
-first_release(9, "R426", "R427", "R428", "R430", "R431", "R432", "R438", "R439", "R446", "R461", "R463", "R476",
-              "R478", "R479", "R480", "R481")
+# Sites of v1.12.9 that older releases lack (git grep of each message in the v1.5.5 ... v1.11.6 tags), where the
+# older release takes the config and runs it as meant (a disk selector on name, authorizers): such a config for an
+# older Talos is not refused. Where an older release lacks the check but the config cannot work there either (no
+# machine CA, a CA key on a worker, a null disk), the rule applies to it too. Older releases' own rules (other
+# wording, other conditions) are not ported: see the README.
+first_release(9, "R426", "R427", "R428", "R430", "R431", "R432", "R438", "R439", "R446", "R476", "R478", "R479")
 
 
 def machine_type(machine: dict[str, Any]) -> str:
