@@ -169,8 +169,9 @@ def _merge_map(left: Any, right: Any, element: str, replace: bool) -> Any:
             else:
                 merged = merge(current, ABSENT if value is None else value, element)
         except PatchError as error:
-            map_type = "map[string]interface {}" if element == "?" else "map[string]…"
-            raise PatchError(f"merge map key {map_type}[{key}]: {error}") from None
+            # merge.go names the map's Go type; a typed map's element type is not in the table, so only its key
+            where = f"map[string]interface {{}}[{key}]" if element == "?" else f"[{key}]"
+            raise PatchError(f"merge map key {where}: {error}") from None
         target[key] = merged if merged is not ABSENT else current
     return target
 
