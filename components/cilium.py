@@ -1,51 +1,40 @@
 """Cilium as the cluster's CNI and kube-proxy replacement, installed with Helm once Talos reports healthy.
 
-The values are Talos's recommended ones (Talos docs, "Deploying Cilium CNI"): Kubernetes IPAM, kube-proxy
-replacement through KubePrism on localhost:7445, Talos's cgroup mount, and no SYS_MODULE capability.
+The values are Talos's recommended ones, per chart version (cilium_values.py).
+
+The machine configs get what Cilium needs from Talos, written for the target release: no CNI from Talos and no
+kube-proxy on the control planes. Up to v1.13 that is ``cluster.network.cni.name: none`` and
+``cluster.proxy.disabled: true``; from v1.14, whose configs carry kube-proxy and flannel as documents, a
+``KubeProxyConfig`` with ``enabled: false`` and the ``KubeFlannelCNIConfig`` deleted, as Talos's own Cilium test
+patch does (siderolabs/talos v1.14.0-rc.1 hack/test/patches/cilium-kubeproxy.yaml); the legacy field next to
+that document is refused by Talos.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
+from .cilium_values import cilium_values
 from .stack import CiliumSettings
 from .talos.definition.model import ClusterDefinition, NodeDefinition
 from .talos.errors import ConfigError
+from .talos.versions import parse_contract
 
 CILIUM_REPOSITORY = "https://helm.cilium.io/"
-PROXY_DISABLED_PATCH = "cluster:\n  proxy:\n    disabled: true\n"
-TALOS_VALUES: dict[str, Any] = {
-    "ipam": {"mode": "kubernetes"},
-    "kubeProxyReplacement": True,
-    "securityContext": {"capabilities": {
-        "ciliumAgent": ["CHOWN", "KILL", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "SYS_ADMIN", "SYS_RESOURCE",
-                        "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
-        "cleanCiliumState": ["NET_ADMIN", "SYS_ADMIN", "SYS_RESOURCE"],
-    }},
-    "cgroup": {"autoMount": {"enabled": False}, "hostRoot": "/sys/fs/cgroup"},
-    "k8sServiceHost": "localhost",  # KubePrism
-    "k8sServicePort": 7445,
-}
+PROXY_DISABLED_PATCH = "cluster:\n  proxy:\n    disabled: true\n"  # Talos up to v1.13
+# Talos v1.14: hack/test/patches/cilium-kubeproxy.yaml of siderolabs/talos v1.14.0-rc.1
+KUBE_PROXY_DOCUMENT_PATCH = ("apiVersion: v1alpha1\nkind: KubeProxyConfig\nenabled: false\n---\n"
+                             "apiVersion: v1alpha1\nkind: KubeFlannelCNIConfig\n$patch: delete\n")
 
 
-def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    result = copy.deepcopy(base)
-    for key, value in override.items():
-        result[key] = _merged(result[key], value) if isinstance(value, dict) and isinstance(
-            result.get(key), dict) else copy.deepcopy(value)
-    return result
-
-
-def cilium_values(node_count: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Talos's values; the operator's two replicas need two nodes (they use host ports), so one on one node."""
-    values = _merged(TALOS_VALUES, {"operator": {"replicas": 1 if node_count < 2 else 2}})
-    return _merged(values, overrides or {})
+def cilium_patch(talos_version: str) -> str:
+    """The control-plane patch that takes kube-proxy (and, from v1.14, flannel's document) away, per release."""
+    return KUBE_PROXY_DOCUMENT_PATCH if parse_contract(talos_version, "talosVersion").multidoc_kubernetes \
+        else PROXY_DISABLED_PATCH
 
 
 def prepared_for_cilium(definition: ClusterDefinition) -> ClusterDefinition:
@@ -54,11 +43,12 @@ def prepared_for_cilium(definition: ClusterDefinition) -> ClusterDefinition:
     if name != "none":
         raise ConfigError(f"{definition.source}: cniConfig.name is {name!r}, but Cilium is enabled "
                           "(talos-cluster:cilium); expected none, or disable Cilium")
+    patch = cilium_patch(definition.talos_version)
 
     def node(item: NodeDefinition) -> NodeDefinition:
-        if not item.control_plane or PROXY_DISABLED_PATCH in item.patches:
+        if not item.control_plane or patch in item.patches:
             return item
-        return replace(item, patches=[*item.patches, PROXY_DISABLED_PATCH])
+        return replace(item, patches=[*item.patches, patch])
 
     return replace(definition, cni={"name": "none"}, nodes=[node(item) for item in definition.nodes])
 
@@ -74,6 +64,6 @@ class Cilium(pulumi.ComponentResource):
         self.release = Release(
             name, chart="cilium", version=settings.version, name="cilium", namespace="kube-system",
             repository_opts=RepositoryOptsArgs(repo=CILIUM_REPOSITORY),
-            values=cilium_values(node_count, settings.values), timeout=600,
+            values=cilium_values(settings.version, node_count, settings.values), timeout=600,
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=after))  # after Talos health
         self.register_outputs({"status": self.release.status})

@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi
 
+from .cilium_values import talos_capabilities
 from .cluster import ClusterOptions
 from .talos.backups.settings import (
     BACKUPS_KEY,
@@ -26,7 +27,7 @@ from .talos.backups.settings import (
 )
 from .talos.definition.load import load_definition
 from .talos.definition.model import ClusterDefinition
-from .talos.errors import TalosError
+from .talos.errors import ConfigError, TalosError
 from .talos.secrets import SecretsBundle
 from .talos.stackconfig import StackConfigError, parse_bool, parse_talos_options
 from .talos.talsecret import read_talsecret, talsecret_text
@@ -183,6 +184,10 @@ def _cilium(config: pulumi.Config) -> CiliumSettings | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("version"), str) or not _VERSION.match(raw["version"]):
         raise StackConfigError(f"stack config {PROJECT}:cilium.version: expected a pinned chart version such as "
                                "1.20.0")
+    try:
+        talos_capabilities(raw["version"])
+    except ConfigError as error:
+        raise StackConfigError(f"stack config {PROJECT}:cilium.version: {error}") from None
     values = raw.get("values") or {}
     if not isinstance(values, dict):
         raise StackConfigError(f"stack config {PROJECT}:cilium.values: expected an object of Helm values")

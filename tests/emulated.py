@@ -7,11 +7,13 @@ import datetime
 import fcntl
 import os
 import random
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.cilium import cilium_patch
 from components.talos.api import operations
 from components.talos.api.operations import Target
 from components.talos.api.tls import Credentials
@@ -20,7 +22,7 @@ from components.talos.definition import load
 from components.talos.definition.model import ClusterDefinition
 from components.talos.definition.render import render_node_text
 from components.talos.secrets import SecretsBundle
-from components.talos.versions import parse_contract
+from components.talos.versions import TALHELPER_TALOS_VERSION, parse_contract
 
 from .conftest import ROOT
 from .emulator import EmulatedCluster
@@ -119,8 +121,17 @@ def configure(cluster: RenderedCluster) -> None:
     asyncio.run(all_nodes())
 
 
-def example_definition(name: str, subnet: str) -> str:
-    return on_loopback((ROOT / "config" / f"{name}.yaml").read_text(), subnet)
+def example_definition(name: str, subnet: str, cilium: bool = True) -> str:
+    """An example definition on loopback. With `cilium` (each example's stack runs Cilium) it carries the
+    control-plane patch the program adds for Cilium at its Talos version (components/cilium.py
+    prepared_for_cilium), so the configs rendered from it are the stack's."""
+    text = on_loopback((ROOT / "config" / f"{name}.yaml").read_text(), subnet)
+    if not cilium:
+        return text
+    version = re.search(r"(?m)^talosVersion: (\S+)$", text)
+    patch = cilium_patch(version.group(1) if version else TALHELPER_TALOS_VERSION).replace("$", "$$")  # envsubst
+    block = "".join(f"      {line}\n" for line in patch.splitlines())
+    return text.replace("\ncontrolPlane:\n", "\ncontrolPlane:\n  patches:\n    - |-\n" + block, 1)
 
 
 def emulate(rendered: RenderedCluster, *, version: str | None = None, install_seconds: float = 0.2,

@@ -160,7 +160,7 @@ def _invalid_definition_mutations() -> list[tuple[str, Callable[[dict[str, Any],
 
     def addresses(d: dict[str, Any], r: random.Random) -> None:
         _interface(_node(d, r))["addresses"] = copy.deepcopy(
-            r.choice([1.5, [1.5], "192.168.1.9/24", ["192.168.1.9"], [{"a": 1}], ["300.1.1.1/24"]]))
+            r.choice([1.5, [1.5], "192.168.1.9/24", ["192.168.1.9/33"], [{"a": 1}], ["300.1.1.1/24"]]))
 
     def schematic(d: dict[str, Any], r: random.Random) -> None:
         _node(d, r)["schematic"] = copy.deepcopy(r.choice([

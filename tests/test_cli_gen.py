@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.talos.documents import install_image
 from components.talos.secrets import SecretsBundle
 
 from .conftest import talos
@@ -45,8 +46,25 @@ def test_gen_config_writes_the_three_files_with_the_seed_article_patch(secrets_f
 
 
 def test_role_patches_apply_after_common_patches(secrets_file: Path, tmp_path: Path) -> None:
+    """At Talos v1.14 (the default release) node labels live in the KubeNodeConfig document."""
+    labels = "apiVersion: v1alpha1\nkind: KubeNodeConfig\nlabels:\n  {}\n"
     result = talos("gen", "config", "c", "https://10.0.0.1:6443", "--with-secrets", str(secrets_file),
-                   "--config-patch", '{"machine": {"nodeLabels": {"a": "common"}}}',
+                   "--config-patch", labels.format("a: common"),
+                   "--config-patch-control-plane", labels.format("a: cp"),
+                   "--config-patch-worker", labels.format("b: worker"), "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+    def node_labels(name: str) -> dict[str, str]:
+        documents = yaml.safe_load_all((tmp_path / "out" / name).read_text())
+        return dict(next(doc for doc in documents if doc.get("kind") == "KubeNodeConfig")["labels"])
+
+    assert node_labels("controlplane.yaml")["a"] == "cp"
+    assert node_labels("worker.yaml") == {"a": "common", "b": "worker"}
+
+
+def test_role_patches_of_v1alpha1_fields_apply_before_v1_14(secrets_file: Path, tmp_path: Path) -> None:
+    result = talos("gen", "config", "c", "https://10.0.0.1:6443", "--with-secrets", str(secrets_file),
+                   "--talos-version", "v1.13.9", "--config-patch", '{"machine": {"nodeLabels": {"a": "common"}}}',
                    "--config-patch-control-plane", '{"machine": {"nodeLabels": {"a": "cp"}}}',
                    "--config-patch-worker", '{"machine": {"nodeLabels": {"b": "worker"}}}', "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -54,6 +72,21 @@ def test_role_patches_apply_after_common_patches(secrets_file: Path, tmp_path: P
     worker = yaml.safe_load_all((tmp_path / "out/worker.yaml").read_text())
     assert next(iter(controlplane))["machine"]["nodeLabels"]["a"] == "cp"
     assert next(iter(worker))["machine"]["nodeLabels"] == {"a": "common", "b": "worker"}
+
+
+@pytest.mark.parametrize("version, image", [
+    ("v1.14.0", "factory.talos.dev/metal-installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
+                ":v1.14.0"),
+    ("v1.13.9", "ghcr.io/siderolabs/installer:v1.13.9"),
+])
+def test_the_default_installer_is_the_image_factory_s_from_v1_14(secrets_file: Path, tmp_path: Path, version: str,
+                                                                image: str) -> None:
+    """talosctl v1.14 defaults to the Image Factory's metal installer; ghcr.io's installer ends with v1.13."""
+    result = talos("gen", "config", "c", "https://10.0.0.1:6443", "--with-secrets", str(secrets_file),
+                   "--talos-version", version, "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    documents = list(yaml.safe_load_all((tmp_path / "out/worker.yaml").read_text()))
+    assert install_image(documents) == image
 
 
 def test_gen_secrets_writes_0600_and_extracts_from_a_controlplane_config(tmp_path: Path, stability_dir: Path) -> None:

@@ -115,7 +115,7 @@ def test_gen_config_refuses_a_patch_that_breaks_talos_validation_before_writing(
     assert result.returncode == 1
     # machine.type is a Go string: the decoder takes "banana", Config.Validate refuses it (and what a worker must not
     # carry, as the type is not a control plane's)
-    assert result.stderr.startswith("error: controlplane.yaml: Talos v1.13 would refuse this config: "), result.stderr
+    assert result.stderr.startswith("error: controlplane.yaml: Talos v1.14 would refuse this config: "), result.stderr
     assert 'v1alpha1.Config: unknown machine type "banana"' in result.stderr
     assert "v1alpha1.Config: etcd config is only allowed on control plane machines" in result.stderr
     assert result.stderr.count("\n") == 1

@@ -38,8 +38,8 @@ def test_the_base_definition_is_valid() -> None:
 @pytest.mark.parametrize("mutate, expected", [
     (lambda d: d["nodes"][3].update(ipAddress="192.168.1.300"),
      "nodes[3].ipAddress = '192.168.1.300': expected an IP address"),
-    (lambda d: d["nodes"][0]["networkInterfaces"][0].update(addresses=["192.168.1.85"]),
-     "nodes[0].networkInterfaces[0].addresses[0] = '192.168.1.85': expected an address with prefix"),
+    (lambda d: d["nodes"][0]["networkInterfaces"][0].update(addresses=["192.168.1.300"]),
+     "nodes[0].networkInterfaces[0].addresses[0] = '192.168.1.300': expected an IP address or one with its prefix"),
     (lambda d: d["nodes"][3].update(hostname="cp-1"), "nodes[3].hostname = 'cp-1': duplicate: also used by nodes[0]"),
     (lambda d: d["nodes"][3].update(ipAddress="192.168.1.85"),
      "nodes[3].ipAddress = '192.168.1.85': duplicate: also used by nodes[0]"),

@@ -62,3 +62,13 @@ def test_urls_for_iso_disk_image_and_installer() -> None:
     assert FactoryImage("abc", "v1.6.8", platform="vultr").uncompressed_disk_image_url.endswith(
         "/abc/v1.6.8/vultr-amd64.raw")  # Vultr imports raw images only
     assert image.installer_image == f"factory.talos.dev/nocloud-installer/{VANILLA_SCHEMATIC_ID}:v1.13.9"
+
+
+def test_talosctl_s_default_installer_is_ghcr_s_up_to_v1_13_and_the_image_factory_s_from_v1_14() -> None:
+    from components.talos.cli.upgrade import DEFAULT_IMAGE
+    from components.talos.imagefactory import VANILLA_SCHEMATIC_ID, default_installer_image
+    from components.talos.versions import DEFAULT_TALOS_VERSION
+
+    assert default_installer_image("v1.13.9") == "ghcr.io/siderolabs/installer:v1.13.9"
+    assert default_installer_image("v1.14.0") == f"factory.talos.dev/metal-installer/{VANILLA_SCHEMATIC_ID}:v1.14.0"
+    assert default_installer_image(DEFAULT_TALOS_VERSION) == DEFAULT_IMAGE

@@ -55,8 +55,7 @@ def replay(journal: Path) -> list[dict[str, object]]:
 
 def homelab_with_proxy(subnet: str) -> RenderedCluster:
     """The homelab example with kube-proxy and Flannel (Talos's defaults), so every manifest is in play."""
-    text = example_definition("homelab", subnet)
-    return render(text.replace("disabled: true  # Cilium replaces kube-proxy", "disabled: false"))
+    return render(example_definition("homelab", subnet, cilium=False))
 
 
 def test_a_minor_upgrade_goes_control_plane_by_control_plane_then_kubelets_then_manifests(tmp_path):

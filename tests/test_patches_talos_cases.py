@@ -146,3 +146,32 @@ def test_rfc6902_patch_under_a_missing_parent_fails_naming_the_patch() -> None:
 def test_malformed_patches_are_refused_with_the_reason(text: str, message: str) -> None:
     with pytest.raises(PatchError, match=message):
         load_patches([text])
+
+
+def test_one_patch_file_may_name_a_document_several_times_deleting_then_setting_a_list(cases: Path) -> None:
+    """main/v1.14 PatchMixed: the patch loads without validation, duplicates allowed; delete, then set, then merge."""
+    delta = cases / "main-branch-delta" / "patchmixed"
+    output = _apply(delta, "base.yaml", "patch.yaml")
+    assert output == (delta / "expected.yaml").read_text()
+
+
+def test_a_patch_on_an_empty_config_appends_its_documents(cases: Path) -> None:
+    """main/v1.14 ApplyToEmptyConfig."""
+    (patch,) = load_patches([f"@{cases / 'multidoc/strategic2.yaml'}"])
+    assert [doc["kind"] for doc in apply_patches([], [patch])] == ["SideroLinkConfig", "ExtensionServiceConfig"]
+
+
+def test_a_strategic_patch_file_is_one_legacy_document(cases: Path) -> None:
+    """main/v1.14 LoadStrategic: strategic.yaml is one v1alpha1 document and reads back as written."""
+    (patch,) = load_patches([f"@{cases / 'strategic.yaml'}"])
+    assert isinstance(patch, StrategicPatch)
+    assert len(patch.documents) == 1 and "kind" not in patch.documents[0]
+    assert decode((cases / "strategic.yaml").read_text(), "strategic.yaml") == patch.documents
+
+
+def test_rfc6902_add_on_a_single_document_config() -> None:
+    """configpatcher_test.go TestJSON6902."""
+    patches = load_patches(['[{"op": "add", "path": "/machine/kubelet/extraArgs", "value": {"cloud-provider": '
+                            '"external"}}]'])
+    (result,) = apply_patches([{"machine": {"kubelet": {}}}], patches)
+    assert result == {"machine": {"kubelet": {"extraArgs": {"cloud-provider": "external"}}}}

@@ -325,6 +325,9 @@ def _link(kind: str, name: str, **fields: Any) -> dict[str, Any]:
 NETWORK_CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
     ("TestGenerateBondConfigBytes", "[{interface: bond0, bond: {interfaces: [enp1s2], mode: balance-rr}}, "
      "{interface: eth1}]", [_link("BondConfig", "bond0", links=["enp1s2"], bondMode="balance-rr")]),
+    ("TestGenerateAddressConfig", "[{interface: eth0, addresses: [192.168.1.100/24, 10.0.0.1, 2001:db8::1/64]}]",
+     [_link("LinkConfig", "eth0", addresses=[{"address": "192.168.1.100/24"}, {"address": "10.0.0.1/32"},
+                                             {"address": "2001:db8::1/64"}])]),
     ("TestGenerateAddressConfigBytes", "[{interface: eth0, addresses: [192.168.1.100/24]}, {interface: eth1}]",
      [_link("LinkConfig", "eth0", addresses=[{"address": "192.168.1.100/24"}])]),
     ("TestGenerateRouteConfigBytes", "[{interface: eth0, routes: [{network: 10.0.0.0/8, gateway: 192.168.1.1}]}, "

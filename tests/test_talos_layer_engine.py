@@ -106,8 +106,7 @@ def test_a_second_up_with_unchanged_inputs_changes_nothing_and_one_patch_changes
 def test_updates_go_one_control_plane_at_a_time_then_one_worker_at_a_time(homelab):
     text, cluster = homelab
     definition = load.parse_definition(text, "homelab.yaml", environ={})
-    everywhere = text.replace("patches:\n  - |-\n", "patches:\n  - |-\n    machine:\n      nodeLabels:\n"
-                                                    "        zone: z1\n", 1)
+    everywhere = text + "patches:\n  - |-\n    machine:\n      nodeLabels:\n        zone: z1\n"  # a global patch
     with emulate(cluster, apply_seconds=0.4) as emulated, ProviderHost() as host:
         engine = Engine(host)
         engine.up(run_with(engine, definition))

@@ -147,17 +147,27 @@ def decode(text: str | bytes, source: str) -> list[Document]:
     return documents
 
 
+def _typed_or_legacy(documents: list[Document], kind: str, typed_path: tuple[str, ...],
+                     legacy_path: tuple[str, ...]) -> str:
+    """A value from the typed document of `kind` when the config has one, else from the v1alpha1 document:
+    where Talos v1.14 reads it (stdpatches/guess.go: a config with the document uses it)."""
+    typed = next((doc for doc in documents if doc.get("kind") == kind), None)
+    node: Any = typed if typed is not None else next((doc for doc in documents if is_legacy(doc)), {})
+    for key in typed_path if typed is not None else legacy_path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return str(node or "")
+
+
 def install_image(documents: list[Document]) -> str:
-    """``machine.install.image`` of the v1alpha1 document ("" when there is none)."""
-    legacy = next((doc for doc in documents if is_legacy(doc)), {})
-    install = (legacy.get("machine") or {}).get("install") or {}
-    return str(install.get("image") or "")
+    """The installer image: ``UnattendedInstallConfig.installer.image`` (v1.14), else ``machine.install.image``
+    ("" when there is none)."""
+    return _typed_or_legacy(documents, "UnattendedInstallConfig", ("installer", "image"),
+                            ("machine", "install", "image"))
 
 
 def kubelet_image(documents: list[Document]) -> str:
-    """``machine.kubelet.image`` of the v1alpha1 document ("" when there is none)."""
-    legacy = next((doc for doc in documents if is_legacy(doc)), {})
-    return str(((legacy.get("machine") or {}).get("kubelet") or {}).get("image") or "")
+    """The kubelet image: ``KubeletConfig.image`` (v1.14), else ``machine.kubelet.image`` ("" when none)."""
+    return _typed_or_legacy(documents, "KubeletConfig", ("image",), ("machine", "kubelet", "image"))
 
 
 def image_tag(image: str) -> str:

@@ -13,9 +13,11 @@ from typing import Any
 
 from . import yamlio
 from .errors import ConfigError
+from .versions import parse_contract
 
 FACTORY = "factory.talos.dev"
 VANILLA_SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
+LEGACY_INSTALLER_REPOSITORY = "ghcr.io/siderolabs/installer"  # published up to Talos v1.13
 
 # Field order of the schematic structs; `customization` is the only field without omitempty.
 _CUSTOMIZATION_FIELDS = ("embeddedMachineConfiguration", "extraKernelArgs", "meta", "systemExtensions",
@@ -126,3 +128,16 @@ class FactoryImage:
     @property
     def pxe_url(self) -> str:
         return f"https://pxe.{FACTORY}/pxe/{self.schematic_id}/{self.talos_version}/{self.platform}-{self.arch}"
+
+
+def default_installer_image(talos_version: str) -> str:
+    """talosctl's default installer for its release (``gen config --install-image``, ``upgrade --image``).
+
+    Up to v1.13 it is ``ghcr.io/siderolabs/installer:<tag>`` (cmd/talosctl/cmd/mgmt/gen/config.go and
+    cmd/talosctl/cmd/talos/upgrade.go at v1.13.9); from v1.14 that image is no longer published and talosctl
+    defaults to the Image Factory's metal installer of the empty schematic (pkg/images/images.go
+    InstallerImageRepository("metal") and DefaultInstallerImageSchematic at v1.14.0-rc.1).
+    """
+    if parse_contract(talos_version, "talosVersion").multidoc_kubernetes:  # v1.14+
+        return FactoryImage(VANILLA_SCHEMATIC_ID, talos_version).installer_image
+    return f"{LEGACY_INSTALLER_REPOSITORY}:{talos_version}"

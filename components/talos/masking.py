@@ -29,8 +29,11 @@ SECRET_FIELDS = frozenset({
 })
 _SECRET_PARTS = ("secret", "password", "token", "passphrase", "credential")
 # Fields whose whole value (every string below them) is free-form content the renderer cannot judge.
+# From Talos v1.14 inline manifests are KubeInlineManifestConfig.manifest and environments
+# EnvironmentConfig.variables: the same content under new names.
 CONTENT_FIELDS = frozenset({
     "content", "contents", "env", "environment", "extramanifestheaders", "configfiles", "auth", "extraconfig",
+    "manifest", "variables",
 })
 # PEM, raw or base64-encoded ("-----BEGIN" → "LS0tLS1CRUdJTi"), is masked wherever it appears.
 _PEM_PREFIXES = ("-----BEGIN", "LS0tLS1CRUdJT")

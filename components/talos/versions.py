@@ -15,8 +15,12 @@ from .errors import VersionError
 _CONTRACT_RE = re.compile(r"^v?(\d+)\.(\d+)($|\.)")
 _TAG_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$")
 
-# Newest stable Talos release: what `gen` uses when no --talos-version is given.
-DEFAULT_TALOS_VERSION = "v1.13.9"
+# Newest stable Talos release: the release of the talosctl this CLI stands in for (gen config, validate and
+# upgrade defaults when no version is given). v1.14 is the release new clusters start on.
+DEFAULT_TALOS_VERSION = "v1.14.0"
+# talhelper's default for a talconfig.yaml without talosVersion (pkg/config/defaults.go LatestTalosVersion of
+# budimanjojo/talhelper at its newest release): a definition renders what talhelper renders for it.
+TALHELPER_TALOS_VERSION = "v1.13.9"
 
 
 @total_ordering

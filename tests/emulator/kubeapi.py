@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from components.talos import pki
 from components.talos.api.tls import load_identity
 
-from .kubernetes import KubernetesState, legacy_document, now_rfc3339
+from .kubernetes import KubernetesState, legacy_document, now_rfc3339, typed_document
 from .node import peer_organizations
 
 if TYPE_CHECKING:
@@ -79,13 +79,24 @@ def merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _server_context(node: EmulatedNode) -> ssl.SSLContext | None:
-    ca = (legacy_document(node).get("cluster") or {}).get("ca") or {}
-    if not ca.get("key"):
-        return None
+def _kubernetes_ca(node: EmulatedNode) -> tuple[bytes, bytes] | None:
+    """The Kubernetes CA (PEM certificate, key): KubeAPIServerCAConfig.issuingCA from v1.14 (PEM text), else
+    cluster.ca (base64 PEM); None on a worker."""
     import base64
 
-    crt, key = base64.b64decode(ca["crt"]), base64.b64decode(ca["key"])
+    typed = typed_document(node, "KubeAPIServerCAConfig")
+    if typed is not None:
+        issuing = typed.get("issuingCA") or {}
+        return (str(issuing["cert"]).encode(), str(issuing["key"]).encode()) if issuing.get("key") else None
+    ca = (legacy_document(node).get("cluster") or {}).get("ca") or {}
+    return (base64.b64decode(ca["crt"]), base64.b64decode(ca["key"])) if ca.get("key") else None
+
+
+def _server_context(node: EmulatedNode) -> ssl.SSLContext | None:
+    pair = _kubernetes_ca(node)
+    if pair is None:
+        return None
+    crt, key = pair
     issuer = pki.CertificateAndKey(pki.decode_certificate(crt, "cluster.ca.crt"), pki.decode_key(key, "cluster.ca.key"))
     leaf = pki.issue_certificate(issuer, organizations=[], common_name="kube-apiserver",
                                  lifetime=datetime.timedelta(hours=24), server=True, client=False,

@@ -49,14 +49,28 @@ def legacy_document(node: EmulatedNode) -> dict[str, Any]:
     return next((d for d in documents.decode(node.config.text, "machine config") if documents.is_legacy(d)), {})
 
 
+def typed_document(node: EmulatedNode, kind: str) -> dict[str, Any] | None:
+    """The node's Talos v1.14 document of `kind`, if its config has one."""
+    if node.config is None:
+        return None
+    return next((d for d in documents.decode(node.config.text, "machine config") if d.get("kind") == kind), None)
+
+
+# Talos v1.14's documents for the same settings; a config with the document is read from it (container.go)
+_CONFIG_KINDS = {"kube-apiserver": "KubeAPIServerConfig", "kube-controller-manager": "KubeControllerManagerConfig",
+                 "kube-scheduler": "KubeSchedulerConfig", "kube-proxy": "KubeProxyConfig", "kubelet": "KubeletConfig"}
+
+
 def images_of(node: EmulatedNode) -> dict[str, str]:
     """Component → image from the node's applied config (the defaults Talos fills in where it is silent)."""
     legacy = legacy_document(node)
     cluster, machine = legacy.get("cluster") or {}, legacy.get("machine") or {}
-    images = {"kubelet": str((machine.get("kubelet") or {}).get("image") or DEFAULT_IMAGES["kubelet"])}
-    for component, key in _CONFIG_KEYS.items():
-        images[component] = str((cluster.get(key) or {}).get("image") or DEFAULT_IMAGES[component])
-    images["kube-proxy"] = str((cluster.get("proxy") or {}).get("image") or DEFAULT_IMAGES["kube-proxy"])
+    sections = {"kubelet": machine.get("kubelet") or {}, "kube-proxy": cluster.get("proxy") or {},
+                **{component: cluster.get(key) or {} for component, key in _CONFIG_KEYS.items()}}
+    images = {}
+    for component, section in sections.items():
+        typed = typed_document(node, _CONFIG_KINDS[component])
+        images[component] = str((typed if typed is not None else section).get("image") or DEFAULT_IMAGES[component])
     return images
 
 
@@ -360,7 +374,10 @@ class KubernetesState:
                 "name": "bootstrap-token-" + str(cluster.get("token", "x.y")).split(".")[0],
                 "namespace": "kube-system"}, "type": "bootstrap.kubernetes.io/token"}]),
         ]
-        if not (cluster.get("proxy") or {}).get("disabled"):
+        proxy = typed_document(node, "KubeProxyConfig")  # v1.14: `enabled: false` there, else cluster.proxy
+        proxy_on = proxy.get("enabled") is not False if proxy is not None else \
+            not (cluster.get("proxy") or {}).get("disabled")
+        if proxy_on:
             image = images_of(node)["kube-proxy"]
             labels = {"k8s-app": "kube-proxy", "tier": "node"}
             result.append(("10-kube-proxy", [

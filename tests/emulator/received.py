@@ -55,6 +55,16 @@ class ReceivedConfig:
         return hashlib.sha256(self.os_ca_crt).hexdigest()
 
 
+def _install(unattended: dict[str, Any] | None, legacy: dict[str, Any]) -> dict[str, Any]:
+    """{disk, image}: UnattendedInstallConfig (v1.14: installer.image, a dev_path disk selector), else
+    machine.install."""
+    if unattended is None:
+        return legacy
+    match = str(((unattended.get("provisioning") or {}).get("diskSelector") or {}).get("match") or "")
+    disk = match.split('"')[1] if match.startswith("disk.dev_path ==") and match.count('"') == 2 else ""
+    return {"disk": disk, "image": (unattended.get("installer") or {}).get("image", "")}
+
+
 def parse(text: bytes) -> ReceivedConfig:
     try:
         documents = decode(text, "machine config")
@@ -77,22 +87,26 @@ def parse(text: bytes) -> ReceivedConfig:
         problems.append("machine.ca.crt is required")
     if machine_type in ("controlplane", "init") and not ca.get("key"):
         problems.append("machine.ca.key is required on control plane nodes")
-    endpoint = (cluster.get("controlPlane") or {}).get("endpoint", "")
+    by_kind = {doc.get("kind"): doc for doc in documents if not is_legacy(doc)}
+    # Talos v1.14 moved these into documents; its container reads the document where there is one
+    # (siderolabs/talos v1.14.0-rc.1 pkg/machinery/config/container/container.go accessors)
+    kube_cluster = by_kind.get("KubeClusterConfig") or {}
+    endpoint = kube_cluster.get("endpoint") or (cluster.get("controlPlane") or {}).get("endpoint", "")
     if not endpoint:
         problems.append("cluster.controlPlane.endpoint is required")
     if problems:
         raise _validation_failed(problems)
-    by_kind = {doc.get("kind"): doc for doc in documents if not is_legacy(doc)}
     hostname = (by_kind.get("HostnameConfig") or {}).get("hostname") or (machine.get("network") or {}).get("hostname")
-    install = machine.get("install") or {}
+    install = _install(by_kind.get("UnattendedInstallConfig"), machine.get("install") or {})
+    identity = by_kind.get("DiscoveryIdentityConfig") or {}
     return ReceivedConfig(
         text=text,
         machine_type=str(machine_type),
         os_ca_crt=_pem(ca.get("crt")),
         os_ca_key=_pem(ca.get("key")),
         accepted_cas=tuple(_pem(extra.get("crt")) for extra in machine.get("acceptedCAs") or []),
-        cluster_id=str(cluster.get("id", "")),
-        cluster_name=str(cluster.get("clusterName", "")),
+        cluster_id=str(identity.get("clusterID") or cluster.get("id", "")),
+        cluster_name=str(kube_cluster.get("clusterName") or cluster.get("clusterName", "")),
         control_plane_endpoint=str(endpoint),
         cert_sans=tuple(str(san) for san in machine.get("certSANs") or []),
         hostname=str(hostname) if hostname else None,

@@ -14,6 +14,7 @@ from ..documents import encode
 from ..errors import ConfigError
 from ..files import write_output
 from ..generate import ROLES, GenerateInput
+from ..imagefactory import default_installer_image
 from ..patching import load_patches
 from ..secrets import SecretsBundle
 from ..validation import Mode, check_config
@@ -50,7 +51,8 @@ def register(commands: Any) -> None:
     config.add_argument("--additional-sans", action="append", help="extra certificate SANs (comma-separated)")
     config.add_argument("--dns-domain", default="cluster.local")
     config.add_argument("--install-disk", default="/dev/sda")
-    config.add_argument("--install-image", help="installer image (default ghcr.io/siderolabs/installer:<version>)")
+    config.add_argument("--install-image", help="installer image (default: the release's, ghcr.io/siderolabs/"
+                        "installer:<version> up to v1.13, the Image Factory's metal installer from v1.14)")
     config.add_argument("--registry-mirror", action="append", metavar="HOST=URL",
                         help="registry mirror, e.g. docker.io=https://mirror.example (repeatable)")
     config.add_argument("--config-patch", action="append", default=[], help="patch for all machine types")
@@ -117,7 +119,7 @@ def _gen_config(args: argparse.Namespace) -> int:
     gen = GenerateInput(
         cluster_name=args.cluster_name, endpoint=args.endpoint, kubernetes_version=k8s, secrets=bundle,
         contract=contract, additional_sans=string_slice(args.additional_sans), dns_domain=args.dns_domain,
-        install_disk=args.install_disk, install_image=args.install_image or f"ghcr.io/siderolabs/installer:{tag}",
+        install_disk=args.install_disk, install_image=args.install_image or default_installer_image(tag),
         registry_mirrors=_registry_mirrors(args.registry_mirror), discovery_enabled=args.with_cluster_discovery,
         kubespan_enabled=args.with_kubespan,
     )

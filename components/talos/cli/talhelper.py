@@ -11,7 +11,7 @@ from ..definition import ClusterDefinition, NodeDefinition, installer_image, loa
 from ..errors import ConfigError
 from ..secrets import SecretsBundle
 from ..sops import decrypt_file
-from ..versions import parse_contract
+from ..versions import TALHELPER_TALOS_VERSION, parse_contract
 from . import talhelper_extra, talhelper_genconfig
 
 GENCOMMANDS = ("apply", "bootstrap", "kubeconfig", "reset", "upgrade", "upgrade-k8s", "health")
@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
     gensecret = commands.add_parser("gensecret", help="print a new secrets bundle (talhelper gensecret)")
     gensecret.add_argument("-f", "--from-configfile", default="",
                            help="Talos cluster node configuration file to generate secret from")
-    gensecret.add_argument("--talos-version", default="v1.13.9", help="version contract of a new bundle")
+    gensecret.add_argument("--talos-version", default=TALHELPER_TALOS_VERSION, help="version contract of a new bundle")
     gensecret.set_defaults(handler=_gensecret)
 
     talhelper_genconfig.register(commands)

@@ -11,11 +11,12 @@ from .. import yamlio
 from ..definition import DefinitionError, installer_image, load_definition, node_image, parse_definition
 from ..errors import ConfigError
 from ..imagefactory import FACTORY, FactoryImage, schematic_id
+from ..versions import TALHELPER_TALOS_VERSION
 from .flags import string_slice
 from .talhelper_genconfig import add_env_file, env_files
 
 BOOT_METHODS = ("iso", "disk-image", "pxe")
-LATEST_TALOS = "v1.13.9"
+LATEST_TALOS = TALHELPER_TALOS_VERSION
 DEFAULT_TALCONFIG = "talconfig.yaml"
 
 

@@ -13,11 +13,12 @@ from .. import documents, rollout
 from ..api import calls, operations
 from ..api.client import TalosClient
 from ..errors import MESSAGE_LIMIT, ConfigError, terminal_safe
+from ..imagefactory import default_installer_image
 from ..versions import DEFAULT_TALOS_VERSION
 from .flags import add_bool, seconds
 from .session import Session, add_global_flags
 
-DEFAULT_IMAGE = f"ghcr.io/siderolabs/installer:{DEFAULT_TALOS_VERSION}"  # talosctl: metal installer, own tag
+DEFAULT_IMAGE = default_installer_image(DEFAULT_TALOS_VERSION)  # talosctl: the metal installer of its own release
 
 
 async def _facts(client: TalosClient, node: str) -> tuple[str, str]:

@@ -1,9 +1,11 @@
-"""``@file`` contents in a definition (``machineFiles[].content``, ``inlineManifests[].contents``), read as
-talhelper reads them.
+"""Files a definition names, read as talhelper reads them: the one reader of ``@file`` contents.
 
-talhelper pkg/substitute/contentsubst.go SubstituteFileContent: a value starting with ``@`` is the path of a
-file (relative to the definition, pkg/substitute/pathsubst.go), SOPS-decrypted by its extension when
-encrypted, then substituted like the definition unless the entry sets ``skipEnvsubst: true``.
+``machineFiles[].content`` and ``inlineManifests[].contents`` (talhelper pkg/config/loader.go, at load, before
+anything is rendered; pkg/substitute/contentsubst.go SubstituteFileContent): a value starting with ``@`` is the
+path of a file (relative to the definition, pkg/substitute/pathsubst.go), SOPS-decrypted by its extension when
+encrypted (no key: an error, never the ciphertext), then substituted like the definition unless the entry sets
+``skipEnvsubst: true``. ``extraManifests`` files are read as they are (pkg/generate/config.go
+combineExtraManifests: no SOPS, no substitution).
 """
 
 from __future__ import annotations
@@ -12,18 +14,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import yamlio
 from ..errors import ConfigError, TalosError
 from ..sops import decrypt_file
 from .envsubst import SubstitutionError, substitute
+
+
+def _path(name: str, base_dir: Path) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else base_dir / path
 
 
 def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubst: bool) -> str:
     """The content ``value`` stands for: itself, or the named file's (decrypted, substituted) text."""
     if not value.startswith("@"):
         return value
-    path = Path(value[1:])
-    if not path.is_absolute():
-        path = base_dir / path
+    path = _path(value[1:], base_dir)
     if not path.exists():
         raise ConfigError(f"file {path} does not exist")
     text = decrypt_file(path, environ=environ)
@@ -62,3 +68,14 @@ def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]
 def inline_manifests(entries: list[Any], base_dir: Path, environ: Mapping[str, str]) -> list[Any]:
     """inlineManifests (talhelper loader.go: cfg.ClusterInlineManifests[].contents)."""
     return resolve_contents(entries, "contents", base_dir, environ, "inlineManifests")
+
+
+def extra_manifest(name: str, base_dir: Path, where: str) -> str:
+    """An ``extraManifests`` file's text, as it is (talhelper getFileContentByte)."""
+    path = _path(name.removeprefix("@"), base_dir)
+    try:
+        return yamlio.read_text(path)
+    except OSError as error:
+        raise ConfigError(f"{where}: cannot read {path}: {error.strerror}") from None
+    except yamlio.StrictYAMLError as error:
+        raise ConfigError(f"{where}: {path}: {error}") from None

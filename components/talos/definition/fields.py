@@ -12,12 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import yamlio
 from ..errors import ConfigError
-from ..files import read_regular_file
 from ..schema_fields import FIELDS
 from ..strict import check_mapping, check_value
 from ..versions import Contract
+from .contents import extra_manifest
 from .network import hostname_document, network_documents, resolver_document
 
 Document = dict[str, Any]
@@ -89,20 +88,6 @@ def output_file_name(template: str, cluster_name: str, hostname: str, ip_address
     return _FILENAME_ACTION.sub(replace, template)
 
 
-def _contents(value: Any, base_dir: Path, where: str) -> str:
-    """talhelper reads ``@path`` contents from a file next to talconfig.yaml."""
-    text = str(value)
-    if not text.startswith("@"):
-        return text
-    path = base_dir / text[1:]
-    try:
-        return yamlio.decode_utf8(read_regular_file(path, yamlio.MAX_DOCUMENT_BYTES))
-    except OSError as error:
-        raise ConfigError(f"{where}: cannot read {text[1:]}: {error.strerror}") from None
-    except yamlio.StrictYAMLError as error:
-        raise ConfigError(f"{where}: cannot read {text[1:]}: {error}") from None
-
-
 def multidoc_documents(values: dict[str, Any], hostname: str, contract: Contract, where: str) -> list[Document]:
     """genMultiDocs: typed documents for the node, in talhelper's order."""
     documents: list[Document] = []
@@ -137,8 +122,7 @@ def multidoc_documents(values: dict[str, Any], hostname: str, contract: Contract
     return documents
 
 
-def legacy_machine_fields(values: dict[str, Any], hostname: str, contract: Contract, base_dir: Path,
-                          where: str) -> dict[str, Any]:
+def legacy_machine_fields(values: dict[str, Any], hostname: str, contract: Contract) -> dict[str, Any]:
     """applyNodeOverride and GenerateNodeConfig: node fields set on the v1alpha1 machine section."""
     machine: dict[str, Any] = {}
     network: dict[str, Any] = {}
@@ -155,11 +139,9 @@ def legacy_machine_fields(values: dict[str, Any], hostname: str, contract: Contr
         machine["network"] = network
     if values.get("machineDisks"):
         machine["disks"] = values["machineDisks"]
-    if values.get("machineFiles"):
-        machine["files"] = [{key: (_contents(value, base_dir, f"{where}.machineFiles[{i}].content")
-                                   if key == "content" else value)
-                             for key, value in entry.items() if key != "skipEnvsubst"}
-                            for i, entry in enumerate(values["machineFiles"])]
+    if values.get("machineFiles"):  # @file contents were read at load (contents.py)
+        machine["files"] = [{key: value for key, value in entry.items() if key != "skipEnvsubst"}
+                            for entry in values["machineFiles"]]
     return machine
 
 
@@ -184,18 +166,16 @@ def typed_node_documents(machine: dict[str, Any], manifests: list[dict[str, Any]
     return documents
 
 
-def inline_manifests(manifests: list[dict[str, Any]], base_dir: Path) -> list[dict[str, Any]]:
-    """cluster.inlineManifests on every node (pkg/generate/config.go), @file contents read."""
-    return [{"name": manifest.get("name"),
-             "contents": _contents(manifest.get("contents", ""), base_dir, f"inlineManifests[{i}].contents")}
-            for i, manifest in enumerate(manifests)]
+def inline_manifests(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """cluster.inlineManifests on every node (pkg/generate/config.go); @file contents were read at load."""
+    return [{"name": manifest.get("name"), "contents": manifest.get("contents", "")} for manifest in manifests]
 
 
 def extra_manifest_documents(files: list[str], base_dir: Path, where: str) -> str:
     """pkg/generate/config.go combineExtraManifests: the files' documents, appended after all patches."""
     texts = []
     for index, name in enumerate(files):
-        text = _contents("@" + str(name).removeprefix("@"), base_dir, f"{where}.extraManifests[{index}]")
+        text = extra_manifest(str(name), base_dir, f"{where}.extraManifests[{index}]")
         if "{{" in text:
             raise ConfigError(f"{where}.extraManifests[{index}]: Go templates in extra manifests are not "
                               "rendered here; write the values out")

@@ -11,9 +11,9 @@ from typing import Any
 
 from .. import yamlio
 from ..errors import ConfigError, TalosError
-from ..versions import DEFAULT_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
+from ..versions import TALHELPER_TALOS_VERSION, normalize_kubernetes_version, normalize_tag
 from . import envsubst, talenv
-from .contents import machine_files
+from .contents import inline_manifests, machine_files
 from .fields import check_fields, output_file_name
 from .model import (
     GROUP_FIELDS,
@@ -258,7 +258,7 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
         problems.add("talosVersion", "expected a string such as v1.13.9 (quote a bare number)", data["talosVersion"])
     try:
         # talhelper GetTalosVersion: an empty talosVersion is its LatestTalosVersion
-        talos_version = normalize_tag(str(data.get("talosVersion") or DEFAULT_TALOS_VERSION), "talosVersion")
+        talos_version = normalize_tag(str(data.get("talosVersion") or TALHELPER_TALOS_VERSION), "talosVersion")
     except Exception as error:
         if data.get("talosVersion"):
             problems.add("talosVersion", str(error).removeprefix("talosVersion: "), data.get("talosVersion"))
@@ -304,15 +304,23 @@ def parse_definition(text: str, source: str, environ: Mapping[str, str] | None =
     )
     definition.environ = environ
     definition.secret_labels = labels
-    _read_machine_files(definition, problems)
+    _read_contents(definition, problems)
     validate(definition, problems)
     if problems:
         raise DefinitionError(source, list(problems), definition.secret_labels)
     return definition
 
 
-def _read_machine_files(definition: ClusterDefinition, problems: ProblemList) -> None:
+def _read_contents(definition: ClusterDefinition, problems: ProblemList) -> None:
+    """talhelper's loader reads @file contents before anything is rendered: inlineManifests, then each node's
+    machineFiles (pkg/config/loader.go); a file that cannot be read or decrypted is a problem of the field."""
     base_dir = Path(definition.source).parent
+    if definition.inline_manifests:
+        try:
+            definition.inline_manifests = inline_manifests(definition.inline_manifests, base_dir, definition.environ)
+        except TalosError as error:
+            where, _, message = str(error).partition(": ")
+            problems.add(where, message)
     for node in definition.nodes:
         entries = node.values.get("machineFiles")
         if not entries:

@@ -49,13 +49,30 @@ def _doc(kind: str, name: str | None = None, **fields: Any) -> Document:
 
 
 def _prefix(address: Any, where: str) -> str:
-    """An address with prefix; a bare IP gets /32 or /128 (networkconfig.go GenerateLinkConfig)."""
+    """An address with prefix; a bare IP gets /32 or /128 (networkconfig.go GenerateLinkConfig,
+    addCommonLinkConfig, GenerateVLANConfig)."""
     text = str(address)
     try:
         return str(ipaddress.ip_interface(text)) if "/" in text else \
             f"{ipaddress.ip_address(text)}/{32 if ipaddress.ip_address(text).version == 4 else 128}"
     except ValueError:
         raise ConfigError(f"{where}: {text!r} is not an IP address or CIDR") from None
+
+
+def _allowed_ip(network: Any, where: str) -> str:
+    """A WireGuard allowed IP must carry its prefix: talhelper's GenerateWireguardConfig skips one that does not
+    parse as a prefix (netip.ParsePrefix), and Talos's v1alpha1 check refuses it (peer allowed IP is invalid)."""
+    text = str(network)
+    try:
+        return str(ipaddress.ip_interface(text)) if "/" in text else _no_prefix(text, where)
+    except ValueError:
+        raise ConfigError(f"{where}: {text!r} is not a CIDR such as 10.2.0.0/24") from None
+
+
+def _no_prefix(text: str, where: str) -> str:
+    bits = 32 if ipaddress.ip_address(text).version == 4 else 128
+    raise ConfigError(f"{where}: {text!r} has no prefix; talhelper would leave this allowed IP out of the "
+                      f"WireguardConfig without a word; write {text}/{bits} for the one address")
 
 
 def _route(route: dict[str, Any], where: str) -> Document:
@@ -187,8 +204,8 @@ def _wireguard(device: Device, name: str, where: str) -> Document:
         peers.append({key: value for key, value in (
             ("publicKey", peer.get("publicKey") or None), ("endpoint", endpoint or None),
             ("persistentKeepaliveInterval", peer.get("persistentKeepaliveInterval") or None),
-            ("allowedIPs", [_prefix(n, f"{where}.wireguard.peers[{i}].allowedIPs")
-                            for n in peer.get("allowedIPs") or []] or None)) if value is not None})
+            ("allowedIPs", [_allowed_ip(n, f"{where}.wireguard.peers[{i}].allowedIPs[{j}]")
+                            for j, n in enumerate(peer.get("allowedIPs") or [])] or None)) if value is not None})
     return _doc("WireguardConfig", name, privateKey=wireguard.get("privateKey") or None,
                 listenPort=wireguard.get("listenPort") or None, firewallMark=wireguard.get("firewallMark") or None,
                 peers=peers or None, **_common(device, where))

@@ -103,7 +103,7 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
     values = node.values
     contract = parse_contract(definition.talos_version)
     where = f"nodes[{node.index}]"
-    machine = legacy_machine_fields(values, node.hostname, contract, Path(definition.source).parent, where)
+    machine = legacy_machine_fields(values, node.hostname, contract)
     documents = multidoc_documents(values, node.hostname, contract, where)
     if values.get("certSANs"):  # applyNodeOverride appends them to the generated ones
         machine["certSANs"] = list(values["certSANs"])
@@ -122,7 +122,7 @@ def node_field_patch(definition: ClusterDefinition, node: NodeDefinition) -> lis
             machine[target] = values[field]
     if values.get("kernelModules"):
         machine["kernel"] = {"modules": values["kernelModules"]}
-    manifests = inline_manifests(definition.inline_manifests, Path(definition.source).parent)
+    manifests = inline_manifests(definition.inline_manifests)
     if contract.multidoc_kubernetes:
         documents += typed_node_documents(machine, manifests, where)
         manifests = []

@@ -84,12 +84,14 @@ def _check_interfaces(node: NodeDefinition, problems: ProblemList) -> None:
             continue
         subnets = []
         for j, address in enumerate(interface.get("addresses") or []):
+            # an address with its prefix, or a bare IP: talhelper's networkconfig.go writes 10.0.0.1/32 (/128 for
+            # IPv6) in v1.12+ documents, and Talos's v1alpha1 validateIPOrCIDR takes either
             parsed = _cidr(address) if isinstance(address, str) else None
-            if parsed is None:
-                problems.add(f"{where}.addresses[{j}]", "expected an address with prefix, e.g. 192.168.1.85/24",
-                             address)
-            else:
-                subnets.append(parsed.network)
+            if parsed is not None:
+                subnets.append(parsed.network)  # a bare IP names no subnet: the VIP check leaves it out
+            elif not (isinstance(address, str) and is_ip(address)):
+                problems.add(f"{where}.addresses[{j}]", "expected an IP address or one with its prefix, e.g. "
+                             "192.168.1.85/24", address)
         for j, route in enumerate(interface.get("routes") or []):
             if not isinstance(route, dict):
                 problems.add(f"{where}.routes[{j}]", "expected a mapping with network and gateway", route)

@@ -131,11 +131,14 @@ def bootstrap_cni(documents: list[dict[str, Any]]) -> str:
     kinds = {str(d.get("kind", "")) for d in documents}
     if "KubeFlannelCNIConfig" in kinds:
         return "flannel"
-    if any(kind.startswith("Kube") for kind in kinds):  # v1.14 Kubernetes documents without a flannel one
-        return "none"
     legacy = next((d for d in documents if is_legacy(d)), {})
-    cni = ((legacy.get("cluster") or {}).get("network") or {}).get("cni") or {}
-    return str(cni.get("name") or "flannel")
+    network = (legacy.get("cluster") or {}).get("network")
+    if network is None:
+        # v1.14 (a config with Kubernetes documents) reads flannel from v1alpha1 only where cluster.network is
+        # set (v1alpha1_k8s_bridge.go K8sFlannelCNIConfig); before, a missing section meant the default flannel
+        return "none" if any(kind.startswith("Kube") for kind in kinds) else "flannel"
+    cni = network.get("cni") if isinstance(network, dict) else None
+    return str((cni or {}).get("name") or "flannel")  # v1alpha1_clusterconfig.go CNI(): flannel by default
 
 
 def cni_disabled(documents: list[dict[str, Any]]) -> bool:

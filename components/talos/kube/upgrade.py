@@ -38,6 +38,10 @@ _CONFIG_PATH = {"kube-apiserver": ("cluster", "apiServer"), "kube-controller-man
                 "kubelet": ("machine", "kubelet")}
 # A wait polls soon (a static pod's restart often takes well under a second), then backs off to POLL.
 FIRST_POLL = 0.05
+# Talos v1.14's documents for the same settings: a config that has the document is patched there, one without it
+# in v1alpha1 (pkg/machinery/config/generate/stdpatches guess.go GuessVersionContractKube*, stdpatches.go)
+_CONFIG_KIND = {"kube-apiserver": "KubeAPIServerConfig", "kube-controller-manager": "KubeControllerManagerConfig",
+                "kube-scheduler": "KubeSchedulerConfig", "kube-proxy": "KubeProxyConfig", "kubelet": "KubeletConfig"}
 POLL = 0.5
 MANIFESTS = "Manifests.kubernetes.talos.dev"
 MACHINE_CONFIG = "MachineConfigs.config.talos.dev"
@@ -59,24 +63,40 @@ def image_version(image: str) -> str:
     return name.rsplit(":", 1)[-1].lstrip("v") if ":" in name else ""
 
 
-def config_image(config: bytes, component: str) -> str:
-    legacy = next((d for d in documents.decode(config, "machine config") if documents.is_legacy(d)), {})
+def _section(docs: list[dict[str, Any]], component: str) -> dict[str, Any] | None:
+    """Where `component`'s settings live: its v1.14 document, else the v1alpha1 section (None: neither)."""
+    typed = next((d for d in docs if d.get("kind") == _CONFIG_KIND[component]), None)
+    if typed is not None:
+        return typed
+    legacy = next((d for d in docs if documents.is_legacy(d)), None)
+    if legacy is None:
+        return None
     section, key = _CONFIG_PATH[component]
-    return str(((legacy.get(section) or {}).get(key) or {}).get("image") or "")
+    found: dict[str, Any] = legacy.setdefault(section, {}).setdefault(key, {})
+    return found
+
+
+def config_image(config: bytes, component: str) -> str:
+    section = _section(documents.decode(config, "machine config"), component)
+    return str((section or {}).get("image") or "")
 
 
 def with_image(config: bytes, component: str, image: str) -> bytes:
     """The machine config with `component`'s image replaced (stdpatches.WithKubeAPIServerImage & co.)."""
     docs = documents.decode(config, "machine config")
-    section, key = _CONFIG_PATH[component]
-    for doc in docs:
-        if documents.is_legacy(doc):
-            doc.setdefault(section, {}).setdefault(key, {})["image"] = image
+    section = _section(docs, component)
+    if section is not None:
+        section["image"] = image
     return documents.encode(docs).encode()
 
 
 def proxy_disabled(config: bytes) -> bool:
-    legacy = next((d for d in documents.decode(config, "machine config") if documents.is_legacy(d)), {})
+    """kube-proxy off: ``KubeProxyConfig.enabled: false`` (v1.14), else ``cluster.proxy.disabled``."""
+    docs = documents.decode(config, "machine config")
+    typed = next((d for d in docs if d.get("kind") == "KubeProxyConfig"), None)
+    if typed is not None:
+        return typed.get("enabled") is False
+    legacy = next((d for d in docs if documents.is_legacy(d)), {})
     return bool(((legacy.get("cluster") or {}).get("proxy") or {}).get("disabled"))
 
 

@@ -19,7 +19,7 @@ def apply_patches(documents: list[Document], patches: list[Patch]) -> list[Docum
     for patch in patches:
         try:
             if isinstance(patch, StrategicPatch):
-                documents = apply_strategic(documents, patch.documents)
+                documents = apply_strategic(documents, patch.documents, patch.lines)
             elif patch.operations:
                 if len(documents) != 1:
                     raise PatchError(MULTI_DOCUMENT_REFUSAL)

@@ -22,6 +22,7 @@ JSON_OPS = ("add", "remove", "replace", "move", "copy", "test")
 class StrategicPatch:
     documents: list[dict[str, Any]]
     source: str
+    lines: list[int] | None = None  # each document's first line in the patch's text, when read from one
 
 
 @dataclass
@@ -80,9 +81,10 @@ def parse_patch(text: str, source: str) -> Patch:
         return JSONPatch([], source, [source])
     strategic_error: str
     try:
-        documents = yamlio.load_all(text)
+        numbered = yamlio.load_all_with_lines(text)
+        documents = [document for document, _ in numbered]
         if documents and all(isinstance(doc, dict) for doc in documents):
-            return StrategicPatch(documents, source)
+            return StrategicPatch(documents, source, [line for _, line in numbered])
         strategic_error = "expected one or more YAML mappings (config documents)"
     except Exception as error:
         strategic_error = yamlio.describe_error(error)
