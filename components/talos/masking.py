@@ -46,15 +46,18 @@ def _secret_field(field: str) -> bool:
     return name in SECRET_FIELDS or name.endswith("key") or any(part in name for part in _SECRET_PARTS)
 
 
-def masked_field(value: Any, field: str = "") -> str | None:
+def masked_field(value: Any, field: str = "", even_empty: bool = False) -> str | None:
     """The first field at or below ``value`` (reached through ``field``) whose content the masking rules
     hide by name or by place, as a dotted path from ``field``; None when there is none. Templates use it to
-    refuse copying what a preview would mask (definition/template_functions.py)."""
+    refuse copying what a preview would mask (definition/template_functions.py), with ``even_empty``: the
+    definition is first rendered with empty secrets, and a template must be refused there already, by name,
+    not by whatever check the empty copy happens to trip."""
     pending: list[tuple[Any, str, str]] = [(value, field, field)]
     certificate = None  # named only when nothing more secret is there: a private key says more
     while pending:
         current, name, path = pending.pop()
-        if name and (_secret_field(name) or name.lower() in CONTENT_FIELDS) and current not in (None, "", [], {}):
+        hidden_here = name and (_secret_field(name) or name.lower() in CONTENT_FIELDS)
+        if hidden_here and (even_empty or current not in (None, "", [], {})):
             if name.lower() not in _PUBLIC_FIELDS:
                 return path
             certificate = certificate or path

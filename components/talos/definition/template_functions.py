@@ -53,7 +53,7 @@ def plain(value: Any) -> Any:
     """
     if not isinstance(value, Value):
         return value
-    hidden = masked_field(value.raw, value.key)
+    hidden = masked_field(value.raw, value.key, even_empty=True)
     if hidden is not None:
         where = value.path if not value.key or hidden == value.key else f"{value.path} (at {hidden})"
         raise TemplateError(f"{shorten(where, 120)} reads a secret: talos-cluster never renders keys, tokens, "
