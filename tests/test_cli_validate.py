@@ -9,10 +9,11 @@ import pytest
 
 from components.talos.cli import main
 from components.talos.validation import Mode, validate_text
+from components.talos.versions import NEWEST_SUPPORTED, SUPPORTED_RANGE
 
 from .conftest import talos
 
-VERSIONS = [f"v1.{minor}" for minor in range(6, 16)]
+VERSIONS = [f"v1.{minor}" for minor in range(6, NEWEST_SUPPORTED.minor + 1)]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -24,6 +25,16 @@ def test_every_file_gen_config_writes_is_valid_for_metal_mode(version: str, tmp_
     for name in ("controlplane.yaml", "worker.yaml"):
         assert main(["validate", "--config", str(out / name), "--mode", "metal", "--talos-version", version]) == 0
         assert f"{out / name} is valid for metal mode" in capsys.readouterr().out
+
+
+def test_gen_config_refuses_a_contract_past_the_supported_range_before_writing_anything(
+        tmp_path: Path, capsys) -> None:
+    """Talos's own goldens of the next contract are validated below; generating for it is refused by name."""
+    out = tmp_path / "out"
+    newer = f"v1.{NEWEST_SUPPORTED.minor + 1}"
+    assert main(["gen", "config", "c1", "https://192.168.1.80:6443", "--talos-version", newer, "-o", str(out)]) != 0
+    assert SUPPORTED_RANGE in capsys.readouterr().err
+    assert not out.exists()
 
 
 def _goldens(stability_dir: Path) -> list[tuple[Path, int]]:
