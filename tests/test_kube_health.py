@@ -13,7 +13,7 @@ from components.talos.errors import TalosError
 from components.talos.kube.client import KubeCredentials
 from components.talos.kube.health import KubernetesChecks, bootstrap_cni, cni_disabled, forced_server
 from components.talos.secrets import SecretsBundle
-from components.talos.versions import parse_contract
+from components.talos.versions import contract_of, parse_contract
 
 from .emulated import RenderedCluster, configure, emulate, example_definition, fresh_subnet, on_loopback, render
 from .kube_support import bootstrapped, kube_client, kube_credentials
@@ -116,9 +116,18 @@ def test_k8s_endpoint_takes_host_or_host_port_as_talosctl_health_does(given, ser
 
 
 def test_nodes_ready_is_skipped_only_when_talos_deploys_no_cni():
+    """BootstrapManifestsConfig's CNI name as each release sets it (k8s/control_plane.go)."""
+    v1_13, v1_14 = contract_of("v1.13.9"), contract_of("v1.14.0")
     legacy = {"version": "v1alpha1", "machine": {}, "cluster": {"network": {}}}
-    assert bootstrap_cni([legacy]) == "flannel"  # the legacy default
-    assert cni_disabled([{**legacy, "cluster": {"network": {"cni": {"name": "none"}}}}])
-    assert not cni_disabled([{**legacy, "cluster": {"network": {"cni": {"name": "custom"}}}}])
-    assert bootstrap_cni([legacy, {"kind": "KubeClusterConfig"}, {"kind": "KubeFlannelCNIConfig"}]) == "flannel"
-    assert cni_disabled([legacy, {"kind": "KubeClusterConfig"}])  # v1.14 documents, no flannel one
+    named = {**legacy, "cluster": {"network": {"cni": {"name": "custom"}}}}
+    no_network = {"version": "v1alpha1", "machine": {}, "cluster": {}}
+    # Up to v1.13 the legacy name, flannel by default.
+    assert bootstrap_cni([legacy], v1_13) == "flannel"
+    assert bootstrap_cni([no_network], v1_13) == "flannel"
+    assert cni_disabled([{**legacy, "cluster": {"network": {"cni": {"name": "none"}}}}], v1_13)
+    assert not cni_disabled([named], v1_13)
+    # From v1.14 flannel or none: a KubeFlannelCNIConfig document, else a legacy network section naming flannel.
+    assert bootstrap_cni([legacy, {"kind": "KubeClusterConfig"}, {"kind": "KubeFlannelCNIConfig"}], v1_14) == "flannel"
+    assert bootstrap_cni([legacy, {"kind": "KubeClusterConfig"}], v1_14) == "flannel"
+    assert cni_disabled([no_network, {"kind": "KubeClusterConfig"}], v1_14)
+    assert cni_disabled([named], v1_14)  # a custom CNI: Talos deploys none, and health skips Ready nodes

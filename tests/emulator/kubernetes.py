@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.talos import documents
 from components.talos.kube.health import bootstrap_cni
+from components.talos.versions import contract_of
 
 if TYPE_CHECKING:
     from .cluster import EmulatedCluster
@@ -248,11 +249,12 @@ class KubernetesState:
 
     def cni_ready(self, node: EmulatedNode) -> bool:
         """kubelet reports NetworkReady only once a CNI runs: Talos deploys Flannel when its bootstrap manifests
-        name it (the legacy cni name, default flannel, up to v1.13; a KubeFlannelCNIConfig document from v1.14:
-        siderolabs/talos internal/app/machined/pkg/controllers/k8s/control_plane.go)."""
+        name it (the legacy cni name, default flannel, up to v1.13; from v1.14 a KubeFlannelCNIConfig document
+        or a legacy cluster.network whose CNI is flannel: kube/health.py bootstrap_cni)."""
         if node.config is None:
             return self.cni_installed
-        return self.cni_installed or bootstrap_cni(documents.decode(node.config.text, "machine config")) == "flannel"
+        config = documents.decode(node.config.text, "machine config")
+        return self.cni_installed or bootstrap_cni(config, contract_of(node.version)) == "flannel"
 
     def node_object(self, registered: RegisteredNode) -> dict[str, Any]:
         node = self._node_of(registered.hostname)

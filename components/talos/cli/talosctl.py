@@ -17,6 +17,7 @@ from ..errors import ConfigError, TalosError, terminal_safe
 from ..golang.humanize import format_bytes
 from ..kube.client import read_kubeconfig
 from ..kube.health import STAGE_API, KubernetesChecks, cni_disabled, forced_server
+from ..versions import contract_of
 from .flags import add_bool, seconds, string_slice
 from .machineconfig import print_apply_result
 from .session import Session, add_global_flags
@@ -105,12 +106,14 @@ def _kubernetes_checks(session: Session, first: str, k8s_endpoint: str) -> Kuber
     the Talos API, its server unless --k8s-endpoint replaces it; Ready nodes are waited for unless the CNI is
     `none` (pkg/cluster/check/default.go)."""
 
-    async def fetch(client: TalosClient, node: str) -> tuple[str, str]:
-        return await calls.kubeconfig(client, node=node), await calls.machine_config(client, node=node)
+    async def fetch(client: TalosClient, node: str) -> tuple[str, str, str]:
+        return (await calls.kubeconfig(client, node=node), await calls.machine_config(client, node=node),
+                (await calls.version(client, node=node)).tag)
 
-    _, (kubeconfig, config) = session.one("health", lambda client, _node: fetch(client, first))
+    _, (kubeconfig, config, tag) = session.one("health", lambda client, _node: fetch(client, first))
     server, credentials = read_kubeconfig(kubeconfig, f"kubeconfig of {first}")
-    return KubernetesChecks(credentials, nodes_ready=not cni_disabled(documents.decode(config, f"config of {first}")),
+    no_cni = cni_disabled(documents.decode(config, f"config of {first}"), contract_of(tag, f"version of {first}"))
+    return KubernetesChecks(credentials, nodes_ready=not no_cni,
                             server=forced_server(k8s_endpoint) if k8s_endpoint else server)
 
 

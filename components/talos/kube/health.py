@@ -15,6 +15,7 @@ from .client import API_SERVER_PORT, KubeAPIError, KubeClient, KubeCredentials, 
 
 if TYPE_CHECKING:
     from ..api.operations import Target
+    from ..versions import Contract
 
 STAGE_API = "API"
 STAGE_NODE_READY = "node Ready"
@@ -124,24 +125,24 @@ def forced_server(endpoint: str) -> str:
     return server_for(host.strip("[]"), API_SERVER_PORT)
 
 
-def bootstrap_cni(documents: list[dict[str, Any]]) -> str:
-    """The CNI name of the node's BootstrapManifestsConfig: up to v1.13 the legacy cluster.network.cni.name
-    (default flannel); from v1.14 flannel when a KubeFlannelCNIConfig document is present, else none
-    (siderolabs/talos internal/app/machined/pkg/controllers/k8s/control_plane.go)."""
-    kinds = {str(d.get("kind", "")) for d in documents}
-    if "KubeFlannelCNIConfig" in kinds:
-        return "flannel"
+def bootstrap_cni(documents: list[dict[str, Any]], contract: Contract) -> str:
+    """The CNI name of the node's BootstrapManifestsConfig (siderolabs/talos
+    internal/app/machined/pkg/controllers/k8s/control_plane.go) on a node running ``contract``."""
     legacy = next((d for d in documents if is_legacy(d)), {})
     network = (legacy.get("cluster") or {}).get("network")
-    if network is None:
-        # v1.14 (a config with Kubernetes documents) reads flannel from v1alpha1 only where cluster.network is
-        # set (v1alpha1_k8s_bridge.go K8sFlannelCNIConfig); before, a missing section meant the default flannel
-        return "none" if any(kind.startswith("Kube") for kind in kinds) else "flannel"
     cni = network.get("cni") if isinstance(network, dict) else None
-    return str((cni or {}).get("name") or "flannel")  # v1alpha1_clusterconfig.go CNI(): flannel by default
+    legacy_name = str((cni or {}).get("name") or "flannel")  # v1alpha1_clusterconfig.go CNI(): flannel by default
+    if not contract.greater(1, 13):
+        return legacy_name  # up to v1.13: cfg.Cluster().Network().CNI().Name()
+    # From v1.14: flannel when K8sFlannelCNIConfig() is set, else none, whatever other name the config gives
+    # (container.go: a KubeFlannelCNIConfig document first; v1alpha1_k8s_bridge.go: the legacy section only
+    # where cluster.network is set and its CNI is flannel).
+    if any(d.get("kind") == "KubeFlannelCNIConfig" for d in documents):
+        return "flannel"
+    return "flannel" if network is not None and legacy_name == "flannel" else "none"
 
 
-def cni_disabled(documents: list[dict[str, Any]]) -> bool:
+def cni_disabled(documents: list[dict[str, Any]], contract: Contract) -> bool:
     """talosctl health skips "all k8s nodes to report ready" when the bootstrap CNI is `none`
     (pkg/cluster/check/default.go cniDisabledStatus)."""
-    return bootstrap_cni(documents) == "none"
+    return bootstrap_cni(documents, contract) == "none"
