@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,26 @@ from typing import Any
 # between threads (gh-106905), and its plugin's late import failed with "AST constructor recursion depth mismatch"
 import hypothesis  # noqa: F401
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .rsa_pool import rsa_key_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
 TALOS_DATA = SHARED / "talos"
 
 
+def cli_environment(**variables: str) -> dict[str, str]:
+    """A minimal environment for ``python -m components.talos``: the project and the run's RSA key pool
+    (rsa_keys_from_a_pool) on PYTHONPATH, /usr/bin:/bin, and ``variables``."""
+    return {"PYTHONPATH": os.pathsep.join([str(ROOT), os.environ["PYTHONPATH"]]),
+            rsa_key_pool.ENVIRONMENT: os.environ[rsa_key_pool.ENVIRONMENT], "PATH": "/usr/bin:/bin", **variables}
+
+
 def talos(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run ``python -m components.talos ARGS`` as a user would, with a minimal environment."""
     return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
-                                          "HOME": os.environ["HOME"]})  # the test's private home
+                          text=True, env=cli_environment(HOME=os.environ["HOME"]))  # the test's private home
 
 
 def shared_path(*parts: str) -> Path:
@@ -42,6 +52,21 @@ def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("xdg-data")
     os.environ["XDG_DATA_HOME"] = str(folder)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rsa_keys_from_a_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """RSA 4096 keys come from one pool per test run, in the tests and in the processes they start
+    (tests/rsa_pool: a third of the suite's time went into generating them)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "rsa-pool"
+    rsa_key_pool.fill(folder)
+    started = os.pathsep.join(filter(None, [str(ROOT / "tests" / "rsa_pool"), os.environ.get("PYTHONPATH")]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rsa, "generate_private_key", rsa_key_pool.drawing_from(folder, rsa.generate_private_key))
+        patch.setenv(rsa_key_pool.ENVIRONMENT, str(folder))
+        patch.setenv("PYTHONPATH", started)
+        yield
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, talos
+from .conftest import cli_environment, talos
 from .seed import seed_talconfig
 
 
@@ -85,8 +85,7 @@ def _example_copy(tmp_path: Path) -> Path:
 
 def _run(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "components.talos", *args], cwd=folder, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": "/nonexistent",
-                                          **env})
+                          text=True, env=cli_environment(**{"HOME": "/nonexistent", **env}))
 
 
 @pytest.mark.parametrize("secret_name", ["talsecret.yaml", "talsecret.sops.yaml"])
