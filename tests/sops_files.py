@@ -24,9 +24,11 @@ def new_identity() -> pyrage.x25519.Identity:
 
 
 def encrypt_like_sops(tree: dict[str, Any], identity: pyrage.x25519.Identity | None = None, suffix: str = "",
-                      mac_only_encrypted: bool = False, ssh_public_key: str = "", as_json: bool = False) -> str:
+                      mac_only_encrypted: bool = False, ssh_public_key: str = "", as_json: bool = False,
+                      encrypted_regex: str = "") -> str:
     """``tree`` encrypted for ``identity`` (or an SSH recipient); leaves under a key ending in ``suffix`` stay
-    plain (unencrypted_suffix)."""
+    plain (unencrypted_suffix); with ``encrypted_regex`` only leaves under a key it matches are encrypted
+    (a benign pattern: Python's ``re`` decides here)."""
     key = os.urandom(32)
     digest = hashlib.sha512(hashlib.sha256(b"sops").digest() if mac_only_encrypted else b"")
 
@@ -42,6 +44,8 @@ def encrypt_like_sops(tree: dict[str, Any], identity: pyrage.x25519.Identity | N
         if isinstance(value, list):
             return [walk(v, path) for v in value]
         encrypted = not (suffix and any(p.endswith(suffix) for p in path))
+        if encrypted_regex:
+            encrypted = any(re.search(encrypted_regex, p) for p in path)
         if encrypted or not mac_only_encrypted:
             digest.update(to_bytes(value))
         if not encrypted:
@@ -62,6 +66,8 @@ def encrypt_like_sops(tree: dict[str, Any], identity: pyrage.x25519.Identity | N
         "mac": seal(digest.hexdigest().upper().encode(), LASTMODIFIED, "str"), "version": "3.11.0"}
     if suffix:
         metadata["unencrypted_suffix"] = suffix
+    if encrypted_regex:
+        metadata["encrypted_regex"] = encrypted_regex
     if mac_only_encrypted:
         metadata["mac_only_encrypted"] = True
     document = {**encrypted_tree, "sops": metadata}

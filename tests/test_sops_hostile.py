@@ -181,3 +181,35 @@ def test_decrypting_reports_every_encrypted_value_for_masking_and_no_plain_one()
     revealed: list[str] = []
     decrypt_text(text, "f.yaml", environ=environ_for(IDENTITY), revealed=revealed)
     assert sorted(revealed) == sorted([SECRET, "6443"])
+
+
+def test_encrypted_regex_picks_the_encrypted_values_as_sops_does() -> None:
+    tree = {"data": {"token": SECRET}, "name": "plain-name"}
+    text = encrypt_like_sops(tree, IDENTITY, encrypted_regex="^data$")
+    assert "plain-name" in text and SECRET not in text
+    assert yamlio.load(decrypt_text(text, "secret.sops.yaml", "yaml", environ=environ_for(IDENTITY))) == tree
+
+
+def test_a_backtracking_encrypted_regex_ends_at_once_as_gos_linear_regexp_does() -> None:
+    """sops matches with Go's regexp (RE2): ``^(a+)+$`` against a 1,001-character key is linear there; Python's
+    backtracking ``re`` would take longer than the universe's age. The rule no longer matches the key, so the
+    value reads as plain and the MAC no longer agrees."""
+    key = "a" * 1000 + "b"  # a YAML plain key holds up to 1,024 characters
+    data = yamlio.load(encrypt_like_sops({key: SECRET}, IDENTITY))
+    data["sops"]["encrypted_regex"] = "^(a+)+$"
+    started = time.monotonic()
+    error = _refusal(yamlio.dump(data))
+    assert time.monotonic() - started < 5
+    assert "Failed to verify data integrity (MAC mismatch)" in str(error)
+    assert SECRET not in exception_text(error)
+
+
+@pytest.mark.parametrize("field", ["encrypted_regex", "unencrypted_regex"])
+@pytest.mark.parametrize("pattern", ["(", "(a)\\1", "(?=a)"])
+def test_a_rule_gos_regexp_cannot_compile_is_refused_by_field_before_any_value_is_decrypted(
+        field: str, pattern: str) -> None:
+    data = yamlio.load(encrypt_like_sops({"data": SECRET}, IDENTITY))
+    data["sops"][field] = pattern
+    error = _refusal(yamlio.dump(data))
+    assert str(error) == (f"talsecret.sops.yaml: sops.{field} is not a regular expression Go's regexp accepts "
+                          "(RE2 syntax)")

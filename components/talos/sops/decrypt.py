@@ -23,7 +23,7 @@ from .. import yamlio
 from ..errors import TalosError, shorten
 from ..files import read_regular_file
 from .identities import keys_file, load_identities, unwrap
-from .tree import IntegrityError, Rules, check_mac, decrypt_tree
+from .tree import IntegrityError, RuleError, Rules, check_mac, decrypt_tree
 
 # Every limit this reader puts on what a file decides, each refused with a message naming the file:
 MAX_INPUT_BYTES = yamlio.MAX_DOCUMENT_BYTES  # a file, or a stack's secret value, before it is parsed
@@ -327,9 +327,12 @@ def decrypt_text(text: str, source: str, kind: str = "yaml", environ: Mapping[st
     if not problem:
         key = _data_key(metadata, source, environ)
         if key is not None:
-            rules = Rules(**{name: str(metadata.get(name) or "") for name in
-                             ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")},
-                          mac_only_encrypted=str(metadata.get("mac_only_encrypted")).lower() == "true")
+            try:
+                rules = Rules(**{name: str(metadata.get(name) or "") for name in
+                                 ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")},
+                              mac_only_encrypted=str(metadata.get("mac_only_encrypted")).lower() == "true")
+            except RuleError as error:
+                raise SopsError(f"{source}: {error}") from None
             try:
                 plain, mac, values = decrypt_tree(tree, key, rules)
                 check_mac(str(metadata.get("mac") or ""), mac, key, metadata.get("lastmodified"))
