@@ -250,6 +250,9 @@ _CORE_RESOLVES = re.compile(
     r"|\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?)$"
 )
 _emitter_for_analysis = yaml.emitter.Emitter(stream=None)  # type: ignore[arg-type]
+# No indicator, space, break or special character, and not starting with "-", "." or another indicator:
+# plain in every context (base64 keys and certificates, names, versions, image references without ":").
+_ALWAYS_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+/=._-]*")
 
 
 def _next_indent(column: int) -> int:
@@ -273,6 +276,8 @@ def _scalar(value: Any) -> str:
         return '""'
     if _CORE_RESOLVES.match(text):
         return _double_quoted(text)
+    if _ALWAYS_PLAIN.fullmatch(text):
+        return text  # what analyze_scalar says of these, without its per-character loop (keys, certificates)
     analysis = _emitter_for_analysis.analyze_scalar(text)
     if analysis.allow_block_plain and not text.startswith(" ") and not text.endswith(" "):
         return text
