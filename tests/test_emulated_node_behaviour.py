@@ -177,3 +177,27 @@ def test_machine_status_reports_maintenance_then_running(dev):
         assert asyncio.run(stage(None)) == "maintenance"
         configure(dev)
         assert asyncio.run(stage(dev.credentials)) == "running"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_v1_14_control_plane_renders_coredns_as_its_kube_coredns_config_document_says(enabled: bool) -> None:
+    """Talos v1.14 reads CoreDNS from the KubeCoreDNSConfig document before v1alpha1's cluster.coreDNS
+    (container.go K8sCoreDNSConfig): `enabled: false` there drops the 11-core-dns manifest."""
+    text = example_definition("dev", fresh_subnet(), cilium=False).replace("talosVersion: v1.13.9",
+                                                                          "talosVersion: v1.14.0")
+    cluster = render(text.replace("kubernetesVersion: v1.36.3", "kubernetesVersion: v1.37.0"))
+    node = cluster.control_planes[0]
+    documents = decode(cluster.configs[node], node)
+    dns = next(d for d in documents if d.get("kind") == "KubeCoreDNSConfig")
+    dns["enabled"] = enabled
+    cluster.configs[node] = encode(documents).encode()
+
+    async def manifest_ids() -> list[str]:
+        async with TalosClient(node, cluster.credentials) as client:
+            resources = await calls.list_resources(client, "controlplane", "Manifests.kubernetes.talos.dev",
+                                                   node=node)
+            return [resource.id for resource in resources]
+
+    with emulate(cluster):
+        configure(cluster)
+        assert ("11-core-dns" in asyncio.run(manifest_ids())) is enabled

@@ -398,8 +398,13 @@ class KubernetesState:
                  "spec": {"selector": {"matchLabels": labels}, "template": {
                      "metadata": {"labels": labels},
                      "spec": {"containers": [{"name": "kube-proxy", "image": image}]}}}}]))
-        if not (cluster.get("coreDNS") or {}).get("disabled"):
-            image = str((cluster.get("coreDNS") or {}).get("image") or DEFAULT_COREDNS_IMAGE)
+        # container.go K8sCoreDNSConfig: a KubeCoreDNSConfig document first (k8s/coredns.go: enabled unless
+        # `enabled: false`), else v1alpha1's cluster.coreDNS (v1alpha1_k8s_bridge.go)
+        typed_dns = typed_document(node, "KubeCoreDNSConfig")
+        legacy_dns = cluster.get("coreDNS") or {}
+        dns_on = typed_dns.get("enabled") is not False if typed_dns is not None else not legacy_dns.get("disabled")
+        if dns_on:
+            image = str((typed_dns if typed_dns is not None else legacy_dns).get("image") or DEFAULT_COREDNS_IMAGE)
             labels = {"k8s-app": "kube-dns"}
             result.append(("11-core-dns", [
                 {"apiVersion": "apps/v1", "kind": "Deployment",
