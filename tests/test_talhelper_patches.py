@@ -12,6 +12,7 @@ from components.talos.definition import DefinitionError, parse_definition, rende
 from components.talos.definition.talpatches import talhelper_patches
 from components.talos.definition.template_functions import TemplateError
 from components.talos.definition.templating import render
+from components.talos.errors import TalosError
 from components.talos.patching import apply_patches
 from components.talos.secrets import SecretsBundle
 from components.talos.versions import parse_contract
@@ -120,9 +121,36 @@ def test_extra_manifests_are_decrypted_and_templated_but_not_substituted(tmp_pat
     (tmp_path / "svc.yaml").write_text("apiVersion: v1alpha1\nkind: ExtensionServiceConfig\n"
                                        "name: '{{ .MachineConfig.MachineNetwork.NetworkHostname }}'\n"
                                        "environment:\n  - KEY=${NOT_SUBSTITUTED}\n")
-    documents = extra_manifest_documents(["@svc.yaml"], tmp_path, [CONFIG])
+    documents = extra_manifest_documents(["@svc.yaml"], tmp_path, [CONFIG], "nodes[0]", environ={})
     assert documents == [{"apiVersion": "v1alpha1", "kind": "ExtensionServiceConfig", "name": "w-1",
                           "environment": ["KEY=${NOT_SUBSTITUTED}"]}]
+
+
+def test_a_node_renders_its_sops_encrypted_extra_manifest_decrypted_templated_and_masked(tmp_path: Path) -> None:
+    """talhelper combineExtraManifests reads each file with getFileContentByte (SOPS-decrypted) and renders it
+    as a template: the rendered config holds the plaintext, a preview's masked config never does."""
+    from components.talos.masking import masked_config
+
+    from .sops_files import encrypt_like_sops, environ_for, new_identity
+
+    identity, secret = new_identity(), "extension-token-that-must-never-print"
+    (tmp_path / "svc.sops.yaml").write_text(encrypt_like_sops(
+        {"apiVersion": "v1alpha1", "kind": "ExtensionServiceConfig",
+         "name": "{{ .MachineConfig.MachineNetwork.NetworkHostname }}-agent", "environment": [f"TOKEN={secret}"]},
+        identity, encrypted_regex="^environment$"))
+    text = DEFINITION.replace('    patches:\n      - "@patch.yaml"\n', "    extraManifests: [svc.sops.yaml]\n")
+    definition = parse_definition(text, str(tmp_path / "talconfig.yaml"), environ=environ_for(identity))
+    documents = render_node(definition, definition.nodes[0], SecretsBundle.generate(parse_contract("v1.11.5")))
+    service = next(d for d in documents if d.get("kind") == "ExtensionServiceConfig")
+    assert service["name"] == "cp-1-agent" and service["environment"] == [f"TOKEN={secret}"]
+    assert secret not in masked_config(yamlio.dump_all(documents), sensitive=definition.sensitive_values)
+
+
+def test_a_missing_extra_manifest_is_refused_naming_the_node_and_file(tmp_path: Path) -> None:
+    text = DEFINITION.replace('    patches:\n      - "@patch.yaml"\n', "    extraManifests: [nosuch.yaml]\n")
+    with pytest.raises(TalosError, match=r"nodes\[0\] \(cp-1\): nodes\[0\]\.extraManifests\[0\]: "
+                                         r"\S*nosuch\.yaml: cannot read: No such file or directory"):
+        parse_definition(text, str(tmp_path / "talconfig.yaml"), environ={})
 
 
 def test_inline_manifest_contents_come_from_files_with_skip_envsubst_honoured(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import yamlio
 from ..errors import ConfigError, TalosError
 from ..sops import decrypt_file
 from .envsubst import SubstitutionError, substitute
@@ -68,14 +67,3 @@ def machine_files(entries: list[Any], base_dir: Path, environ: Mapping[str, str]
 def inline_manifests(entries: list[Any], base_dir: Path, environ: Mapping[str, str]) -> list[Any]:
     """inlineManifests (talhelper loader.go: cfg.ClusterInlineManifests[].contents)."""
     return resolve_contents(entries, "contents", base_dir, environ, "inlineManifests")
-
-
-def extra_manifest(name: str, base_dir: Path, where: str) -> str:
-    """An ``extraManifests`` file's text, as it is (talhelper getFileContentByte)."""
-    path = _path(name.removeprefix("@"), base_dir)
-    try:
-        return yamlio.read_text(path)
-    except OSError as error:
-        raise ConfigError(f"{where}: cannot read {path}: {error.strerror}") from None
-    except yamlio.StrictYAMLError as error:
-        raise ConfigError(f"{where}: {path}: {error}") from None

@@ -9,14 +9,12 @@ Rendering follows pkg/talos/multidocs.go (genMultiDocs) and nodeconfig.go (apply
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 from ..schema_fields import FIELDS
 from ..strict import check_mapping, check_value
 from ..versions import Contract
-from .contents import extra_manifest
 from .network import hostname_document, network_documents, resolver_document
 
 Document = dict[str, Any]
@@ -171,25 +169,12 @@ def inline_manifests(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": manifest.get("name"), "contents": manifest.get("contents", "")} for manifest in manifests]
 
 
-def extra_manifest_documents(files: list[str], base_dir: Path, where: str) -> str:
-    """pkg/generate/config.go combineExtraManifests: the files' documents, appended after all patches."""
-    texts = []
-    for index, name in enumerate(files):
-        text = extra_manifest(str(name), base_dir, f"{where}.extraManifests[{index}]")
-        if "{{" in text:
-            raise ConfigError(f"{where}.extraManifests[{index}]: Go templates in extra manifests are not "
-                              "rendered here; write the values out")
-        texts.append(text)
-    return "\n---\n".join(texts)
-
-
 __all__ = [
     "DEFAULT_FILENAME_TMPL",
     "FIELD_TYPES",
     "TALHELPER_SHAPES",
     "check_fields",
     "check_mapping",
-    "extra_manifest_documents",
     "inline_manifests",
     "legacy_machine_fields",
     "multidoc_documents",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..documents import decode, encode
+from ..documents import encode
 from ..errors import ConfigError, TalosError
 from ..generate import CNI, GenerateInput, generate_config
 from ..imagefactory import FactoryImage, schematic_id
@@ -18,7 +18,6 @@ from ..secrets import SecretsBundle
 from ..validation import Mode, check_config
 from ..versions import parse_contract
 from .fields import (
-    extra_manifest_documents,
     inline_manifests,
     legacy_machine_fields,
     multidoc_documents,
@@ -26,7 +25,13 @@ from .fields import (
 )
 from .model import ClusterDefinition, NodeDefinition
 from .problems import redacted
-from .talpatches import refuse_templates, talhelper_patches, templated_fields, without_templated_fields
+from .talpatches import (
+    extra_manifest_documents,
+    refuse_templates,
+    talhelper_patches,
+    templated_fields,
+    without_templated_fields,
+)
 
 Document = dict[str, Any]
 _FACTORY_PLATFORM = {"proxmox": "nocloud", "vultr": "vultr", "existing": "metal"}
@@ -163,8 +168,12 @@ def _render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: S
             definition.add_secrets(revealed, f"a value decrypted from a SOPS patch of {patch_label}")
         documents = apply_patches(documents, loaded)
     if node.values.get("extraManifests"):
-        text = extra_manifest_documents(list(node.values["extraManifests"]), base_dir, f"nodes[{node.index}]")
-        documents += decode(text, f"nodes[{node.index}].extraManifests")
+        revealed = []
+        try:
+            documents += extra_manifest_documents(list(node.values["extraManifests"]), base_dir, documents,
+                                                  f"nodes[{node.index}]", definition.environ, revealed)
+        finally:  # also when a file fails: its error must not show what was decrypted
+            definition.add_secrets(revealed, f"a value decrypted from an extraManifests file of {label}")
     refuse_templates(documents, label)
     # every check the node's Talos makes before it takes the config (decoder, container, validation), so a
     # refused config fails the render; a shape-only render (empty secrets) checks secret fields' presence only

@@ -15,11 +15,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import yamlio
-from ..documents import is_legacy
-from ..errors import PatchError
+from ..documents import decode, is_legacy
+from ..errors import ConfigError, PatchError
 from ..patching import Patch, load_patches
-from ..sops import decrypt_file, decrypt_text, is_encrypted
+from ..sops import SopsError, decrypt_file, decrypt_text, is_encrypted
 from .envsubst import SubstitutionError, substitute
 from .model import NodeDefinition
 from .template_functions import TemplateError
@@ -107,24 +106,26 @@ def refuse_templates(documents: list[Document], where: str) -> None:
         walk(document, str(document.get("kind") or ""))
 
 
-def extra_manifest_documents(references: list[str], base_dir: Path, documents: list[Document]) -> list[Document]:
+def extra_manifest_documents(references: list[str], base_dir: Path, documents: list[Document], where: str,
+                             environ: Mapping[str, str], revealed: list[str] | None = None) -> list[Document]:
     """A node's ``extraManifests``: documents appended to its config after the patches.
 
-    talhelper pkg/generate/config.go combineExtraManifests: each file is SOPS-decrypted by its extension and
-    rendered as a Go template against the patched config; no ``${VAR}`` substitution.
+    talhelper pkg/generate/config.go combineExtraManifests: each file is read by getFileContentByte, which
+    SOPS-decrypts it (DecryptFileWithSops), and rendered as a Go template against the patched config; no
+    ``${VAR}`` substitution. A missing file is refused by name (talhelper appends nothing for it).
+    ``revealed`` collects the plaintext of SOPS-encrypted values (secrets to mask).
     """
     config = _config_of(documents)
     appended: list[Document] = []
-    for reference in references:
+    for index, reference in enumerate(references):
         path = Path(reference.removeprefix("@"))
         path = path if path.is_absolute() else base_dir / path
-        source = str(path)
+        source = f"{where}.extraManifests[{index}] ({path})"
         try:
-            text = render(decrypt_file(path), config, source)
+            text = render(decrypt_file(path, environ=environ, revealed=revealed), config, source)
         except TemplateError as error:
-            raise PatchError(str(error)) from None
-        for index, document in enumerate(yamlio.load_all(text)):
-            if not isinstance(document, dict):
-                raise PatchError(f"{source}: document {index + 1}: expected a config document (a mapping)")
-            appended.append(document)
+            raise ConfigError(str(error)) from None  # not a patch: refused as the file it is
+        except SopsError as error:
+            raise ConfigError(f"{where}.extraManifests[{index}]: {error}") from None
+        appended += decode(text, source)
     return appended
