@@ -174,3 +174,32 @@ def test_masking_by_value_finds_the_bundles_secrets_in_every_encoding_a_template
     masked = masked_config(encode(documents), sensitive=bundle_secret_values(bundle()))
     assert not [s for s in (ca["key"], pem_key, secret, token) if s in masked]
     assert "go-map" in masked and "nodeAnnotations" in masked
+
+
+ENV_TOKEN = "environment-token-that-must-never-print"
+
+
+def _with_environment(change: Any) -> Any:
+    data = yamlio.load((ROOT / "config" / "dev.yaml").read_text())
+    change(data["nodes"][0])
+    return parse_definition(json.dumps(data), "dev.yaml", environ={"TOKEN": ENV_TOKEN})
+
+
+@pytest.mark.parametrize("template", ['{{ upper "${TOKEN}" }}', '{{ "${TOKEN}" | replace "-" "_" }}',
+                                      '{{ printf "%s" "x${TOKEN}x" }}',
+                                      '{{ index .MachineConfig.MachineNodeLabels "t" | lower }}'])
+def test_a_template_function_given_an_environment_value_is_refused_naming_the_variable(template: str) -> None:
+    """Masking finds a value from the environment, a talenv or SOPS file only as it is: a template function
+    could return it upper-cased or rewritten into a preview, so none is given one."""
+    with pytest.raises(TalosError) as caught:
+        _with_environment(lambda node: node.update(nodeLabels={"t": "${TOKEN}"}, nodeAnnotations={"a": template}))
+    message = str(caught.value)
+    assert "an argument holds ${TOKEN} from the environment" in message, message
+    assert ENV_TOKEN not in message
+
+
+def test_an_environment_value_a_template_prints_as_it_is_is_masked_in_the_preview() -> None:
+    definition = _with_environment(lambda node: node.update(nodeAnnotations={"a": '{{ "${TOKEN}" }}'}))
+    config = encode(render_node(definition, definition.nodes[0], bundle()))
+    assert ENV_TOKEN in config
+    assert ENV_TOKEN not in masked_config(config, sensitive=definition.sensitive_values)

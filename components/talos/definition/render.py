@@ -158,12 +158,14 @@ def _render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: S
     label = f"nodes[{node.index}] ({node.hostname})"
     documents = apply_patches(documents, [StrategicPatch(node_field_patch(definition, without_templated_fields(node)),
                                                          f"{label} fields")])
-    documents = apply_patches(documents, [StrategicPatch(templated_fields(node, documents), f"{label} fields")])
+    templated = templated_fields(node, documents, definition.secret_labels)
+    documents = apply_patches(documents, [StrategicPatch(templated, f"{label} fields")])
     # Two passes, as talhelper's GenerateConfig: global patches render against the node-patched config.
     for patches, patch_label in ((node.patches, f"{label} patch"), (definition.patches, "patches[]")):
         revealed: list[str] = []
         try:
-            loaded = talhelper_patches(patches, base_dir, patch_label, documents, definition.environ, revealed)
+            loaded = talhelper_patches(patches, base_dir, patch_label, documents, definition.environ, revealed,
+                                       definition.secret_labels)
         finally:  # also when the patch fails: its error must not show what was decrypted
             definition.add_secrets(revealed, f"a value decrypted from a SOPS patch of {patch_label}")
         documents = apply_patches(documents, loaded)
@@ -171,7 +173,8 @@ def _render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: S
         revealed = []
         try:
             documents += extra_manifest_documents(list(node.values["extraManifests"]), base_dir, documents,
-                                                  f"nodes[{node.index}]", definition.environ, revealed)
+                                                  f"nodes[{node.index}]", definition.environ, revealed,
+                                                  definition.secret_labels)
         finally:  # also when a file fails: its error must not show what was decrypted
             definition.add_secrets(revealed, f"a value decrypted from an extraManifests file of {label}")
     refuse_templates(documents, label)

@@ -34,8 +34,8 @@ def _config_of(documents: list[Document]) -> Document:
     return next((doc for doc in documents if is_legacy(doc)), {})
 
 
-def _transform(documents: list[Document], environ: Mapping[str, str],
-               revealed: list[str] | None) -> Callable[[str, str, bool], str]:
+def _transform(documents: list[Document], environ: Mapping[str, str], revealed: list[str] | None,
+               labels: Mapping[str, str]) -> Callable[[str, str, bool], str]:
     config = _config_of(documents)
 
     def transform(text: str, source: str, from_file: bool) -> str:
@@ -43,7 +43,7 @@ def _transform(documents: list[Document], environ: Mapping[str, str],
             if from_file and is_encrypted(text, "yaml"):
                 # talhelper reads a patch that does not parse as YAML (a template) as it is.
                 text = decrypt_text(text, source, "yaml", environ=environ, path=source, revealed=revealed)
-            text = render(text, config, source)
+            text = render(text, config, source, labels=labels)
             return substitute(text, source, environ) if from_file and text.strip() else text
         except (TemplateError, SubstitutionError) as error:
             raise PatchError(f"{source}: {error}".replace(f"{source}: {source}: ", f"{source}: ")) from None
@@ -52,9 +52,12 @@ def _transform(documents: list[Document], environ: Mapping[str, str],
 
 
 def talhelper_patches(references: list[str], base_dir: Path, label: str, documents: list[Document],
-                      environ: Mapping[str, str], revealed: list[str] | None = None) -> list[Patch]:
-    """``revealed`` collects the plaintext of SOPS-encrypted patches' values (secrets to mask)."""
-    return load_patches(references, base_dir, label=label, transform=_transform(documents, environ, revealed))
+                      environ: Mapping[str, str], revealed: list[str] | None = None,
+                      labels: Mapping[str, str] | None = None) -> list[Patch]:
+    """``revealed`` collects the plaintext of SOPS-encrypted patches' values (secrets to mask); ``labels``
+    are the definition's secret_labels, which templates may not give to a function."""
+    return load_patches(references, base_dir, label=label,
+                        transform=_transform(documents, environ, revealed, labels or {}))
 
 
 def without_templated_fields(node: NodeDefinition) -> NodeDefinition:
@@ -66,7 +69,8 @@ def without_templated_fields(node: NodeDefinition) -> NodeDefinition:
     return dataclasses.replace(node, values=values)
 
 
-def templated_fields(node: NodeDefinition, documents: list[Document]) -> list[Document]:
+def templated_fields(node: NodeDefinition, documents: list[Document],
+                     labels: Mapping[str, str] | None = None) -> list[Document]:
     """A strategic patch with the rendered templated label/annotation values (empty when there are none)."""
     config = _config_of(documents)
     machine: dict[str, Any] = {}
@@ -79,7 +83,7 @@ def templated_fields(node: NodeDefinition, documents: list[Document]) -> list[Do
             if isinstance(value, str) and is_template(value):
                 where = f"nodes[{node.index}] ({node.hostname}).{name}.{key}"
                 try:
-                    rendered[key] = render(value, config, where)
+                    rendered[key] = render(value, config, where, labels=labels)
                 except TemplateError as error:
                     raise PatchError(str(error)) from None
         if rendered:
@@ -107,7 +111,8 @@ def refuse_templates(documents: list[Document], where: str) -> None:
 
 
 def extra_manifest_documents(references: list[str], base_dir: Path, documents: list[Document], where: str,
-                             environ: Mapping[str, str], revealed: list[str] | None = None) -> list[Document]:
+                             environ: Mapping[str, str], revealed: list[str] | None = None,
+                             labels: Mapping[str, str] | None = None) -> list[Document]:
     """A node's ``extraManifests``: documents appended to its config after the patches.
 
     talhelper pkg/generate/config.go combineExtraManifests: each file is read by getFileContentByte, which
@@ -122,7 +127,7 @@ def extra_manifest_documents(references: list[str], base_dir: Path, documents: l
         path = path if path.is_absolute() else base_dir / path
         source = f"{where}.extraManifests[{index}] ({path})"
         try:
-            text = render(decrypt_file(path, environ=environ, revealed=revealed), config, source)
+            text = render(decrypt_file(path, environ=environ, revealed=revealed), config, source, labels=labels)
         except TemplateError as error:
             raise ConfigError(str(error)) from None  # not a patch: refused as the file it is
         except SopsError as error:

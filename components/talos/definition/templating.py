@@ -15,12 +15,13 @@ nested ``if``/``range``/``with`` are unlimited, as in Go; the limits below are G
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import yamlio
 from ..errors import shorten
+from ..masking import holds_labelled
 from .gofields import STRUCTS
 from .template_functions import FUNCTIONS, TemplateError, Value, go_text, plain, truth
 from .template_lexer import Piece, Token, lex
@@ -172,9 +173,21 @@ def _parse(pieces: list[Piece]) -> list[_Node]:
 
 
 class _Renderer:
-    def __init__(self, data: Value) -> None:
+    def __init__(self, data: Value, labels: Mapping[str, str]) -> None:
         self.scopes: list[dict[str, Value]] = [{"$": data}]
         self.steps = 0
+        self.labels = labels  # value -> "${VAR} from talenv.yaml": what came from the environment or a file
+
+    def refuse_labelled(self, name: str, args: list[Any]) -> None:
+        """A function given a value from the environment, a talenv or SOPS file (or a config field holding
+        one) is refused: masking finds such a value in a preview only as it is, not upper-cased, replaced,
+        trimmed or formatted."""
+        for arg in args:
+            label = holds_labelled(arg.raw if isinstance(arg, Value) else arg, self.labels)
+            if label is not None:
+                raise TemplateError(f"{name}: an argument holds {label}; talos-cluster passes no value from the "
+                                    "environment, a talenv or SOPS file to a template function, since previews "
+                                    "show what it returns")
 
     def step(self) -> None:
         self.steps += 1
@@ -250,7 +263,9 @@ class _Renderer:
             self.step()
             head = command[0]
             function: Callable[..., Any] | None = None
+            name = ""
             if isinstance(head, Token) and head.kind == "ident" and head.text not in ("true", "false", "nil"):
+                name = head.text
                 function = FUNCTIONS.get(head.text)
                 if function is None:
                     raise TemplateError(f'function "{shorten(head.text, 40)}" is not supported by talos-cluster '
@@ -258,6 +273,8 @@ class _Renderer:
             args = [results[id(arg)] if isinstance(arg, _Pipe) else self.operand(arg, dot)
                     for arg in (command[1:] if function is not None else command)]
             if function is not None:
+                if self.labels:
+                    self.refuse_labelled(name, [*args, *([result] if number else [])])
                 result = function(*args, *([result] if number else []))
             elif len(args) == 1 and number == 0:
                 result = args[0]
@@ -366,16 +383,18 @@ def is_template(text: str) -> bool:
     return "{{" in text or "}}" in text
 
 
-def render(template: str, config: dict[str, Any], source: str, struct: str = "Config") -> str:
+def render(template: str, config: dict[str, Any], source: str, struct: str = "Config",
+           labels: Mapping[str, str] | None = None) -> str:
     """Render ``template`` against a v1alpha1 config document (``struct=""``: a map keyed by Go field names,
-    e.g. talhelper's image factory data); TemplateError names ``source``."""
+    e.g. talhelper's image factory data); TemplateError names ``source``. ``labels``: the definition's
+    secret_labels, values no template function may be given."""
     if not is_template(template):
         return template
     try:
         nodes = _parse(lex(template))
         out: list[str] = []
         root = Value(config, struct)
-        _Renderer(root).render(nodes, root, out)
+        _Renderer(root, labels or {}).render(nodes, root, out)
     except TemplateError as error:
         raise TemplateError(f"{source}: template: {error}") from None
     except (TypeError, StopIteration):
