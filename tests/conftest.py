@@ -17,9 +17,9 @@ import hypothesis  # noqa: F401
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .paths import ROOT as ROOT  # re-exported: tests import it from here
 from .rsa_pool import rsa_key_pool
 
-ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TALOS_SHARED_DIR", ROOT.parent / "shared"))
 TALOS_DATA = SHARED / "talos"
 

@@ -14,7 +14,7 @@ from pulumi.dynamic.dynamic import ResourceProvider, serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from .conftest import ROOT
+from .paths import ROOT
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 VIRTUALENV = ".venv"  # Pulumi.yaml runtime.options.virtualenv

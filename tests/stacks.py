@@ -8,8 +8,8 @@ from typing import Any
 
 from components.program import build
 
-from .conftest import ROOT
 from .engine import ProgramRun, Registration, run_program
+from .paths import ROOT
 from .talos_layer import OfflineOutputs
 
 PROJECT = "talos-cluster"
