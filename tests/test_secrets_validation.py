@@ -43,6 +43,15 @@ def _leaf() -> dict[str, str]:
     return _pair(pki.issue_certificate(_ca(), organizations=["x"], lifetime=datetime.timedelta(days=365)))
 
 
+def _inconsistent_rsa(d_offset: int = 0, iqmp_offset: int = 0) -> rsa.RSAPrivateKey:
+    """An RSA key whose numbers disagree (a corrupted file): Go's rsa.PrivateKey.Validate refuses it where
+    kube-apiserver loads the service account key."""
+    numbers = rsa.generate_private_key(65537, 2048).private_numbers()
+    broken = rsa.RSAPrivateNumbers(numbers.p, numbers.q, numbers.d + d_offset, numbers.dmp1, numbers.dmq1,
+                                   numbers.iqmp + iqmp_offset, numbers.public_numbers)
+    return broken.private_key(unsafe_skip_rsa_key_validation=True)
+
+
 CASES = [
     ("cluster.id", "abc", "secrets.yaml: cluster.id is not base64 of 32 bytes"),
     ("cluster.secret", _b64(b"x" * 16), "secrets.yaml: cluster.secret is not base64 of 32 bytes"),
@@ -65,6 +74,12 @@ CASES = [
      "secrets.yaml: certs.k8sserviceaccount.key: the key is on curve secp192r1"),
     ("certs.k8sserviceaccount.key", lambda: _key(pki.generate_key("ed25519")),
      "secrets.yaml: certs.k8sserviceaccount.key: the key is Ed25519; expected RSA"),
+    ("certs.k8sserviceaccount.key", lambda: _key(_inconsistent_rsa(d_offset=2)),
+     "secrets.yaml: certs.k8sserviceaccount.key: not a PEM private key (the RSA key's numbers do not agree: "
+     "the private exponent does not invert the public one)"),
+    ("certs.k8sserviceaccount.key", lambda: _key(_inconsistent_rsa(iqmp_offset=1)),
+     "secrets.yaml: certs.k8sserviceaccount.key: not a PEM private key (the RSA key's numbers do not agree: "
+     "the CRT values do not match the primes)"),
 ]
 
 
