@@ -24,14 +24,16 @@ def _path(name: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubst: bool) -> str:
-    """The content ``value`` stands for: itself, or the named file's (decrypted, substituted) text."""
+def file_content(value: str, base_dir: Path, environ: Mapping[str, str], envsubst: bool,
+                 revealed: list[str] | None = None) -> str:
+    """The content ``value`` stands for: itself, or the named file's (decrypted, substituted) text.
+    ``revealed`` collects the plaintext of SOPS-encrypted values (secrets to mask)."""
     if not value.startswith("@"):
         return value
     path = _path(value[1:], base_dir)
     if not path.exists():
         raise ConfigError(f"file {path} does not exist")
-    text = decrypt_file(path, environ=environ)
+    text = decrypt_file(path, environ=environ, revealed=revealed)
     if not envsubst:
         return text
     try:

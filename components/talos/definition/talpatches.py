@@ -18,7 +18,8 @@ from typing import Any
 from ..documents import decode, is_legacy
 from ..errors import ConfigError, PatchError
 from ..patching import Patch, load_patches
-from ..sops import SopsError, decrypt_file, decrypt_text, is_encrypted
+from ..sops import SopsError, decrypt_text, is_encrypted
+from .contents import file_content
 from .envsubst import SubstitutionError, substitute
 from .model import NodeDefinition
 from .template_functions import TemplateError
@@ -123,14 +124,15 @@ def extra_manifest_documents(references: list[str], base_dir: Path, documents: l
     config = _config_of(documents)
     appended: list[Document] = []
     for index, reference in enumerate(references):
-        path = Path(reference.removeprefix("@"))
-        path = path if path.is_absolute() else base_dir / path
-        source = f"{where}.extraManifests[{index}] ({path})"
-        try:
-            text = render(decrypt_file(path, environ=environ, revealed=revealed), config, source, labels=labels)
+        field = f"{where}.extraManifests[{index}]"
+        source = f"{field} ({reference})"
+        try:  # the one @file reader (contents.py), without substitution
+            text = file_content(f"@{reference.removeprefix('@')}", base_dir, environ, envsubst=False,
+                                revealed=revealed)
+            text = render(text, config, source, labels=labels)
         except TemplateError as error:
             raise ConfigError(str(error)) from None  # not a patch: refused as the file it is
-        except SopsError as error:
-            raise ConfigError(f"{where}.extraManifests[{index}]: {error}") from None
+        except (ConfigError, SopsError) as error:
+            raise ConfigError(f"{field}: {error}") from None
         appended += decode(text, source)
     return appended
