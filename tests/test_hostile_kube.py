@@ -26,7 +26,7 @@ def authority() -> Authority:
     return Authority.new("ecdsa")  # Talos's Kubernetes CA is ECDSA
 
 
-def pods_from(authority: Authority, answer: KubeReply, timeout: float = 3.0) -> tuple[Any, FakeKubeAPI]:
+def pods_from(authority: Authority, answer: KubeReply, timeout: float = 10.0) -> tuple[Any, FakeKubeAPI]:
     """What KubeClient.pods() makes of `answer`: the pods, or the error it raised."""
     address = f"{fresh_subnet()}.90"
     with FakeKubeAPI(address, lambda method, target: answer, certificate=authority.server(address)) as server:
@@ -48,7 +48,7 @@ def test_a_broken_reply_is_refused_naming_the_api_server(authority, mode):
     message = str(outcome)
     assert f"{server.address}:{PORT}" in message, message
     assert "\x1b" not in message and "\u202e" not in message and len(message) < 1500, message[:200]
-    assert time.monotonic() - started < 2.5  # refused at once, not read until a timeout or memory runs out
+    assert time.monotonic() - started < 5  # refused at once, not read until the 10 s timeout or memory runs out
 
 
 def test_truncated_json_with_200_is_an_error_so_drain_never_sees_nothing_to_evict(authority):

@@ -108,7 +108,7 @@ def test_a_stalled_node_is_cut_off_at_the_call_timeout(node):
     started = time.monotonic()
     with pytest.raises(TalosAPIError, match=r"no answer within 0\.5s"):
         asyncio.run(version())
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # a stalled node never answers
 
 
 # ---------------------------------------------------------------------- sizes a node decides
