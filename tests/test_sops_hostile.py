@@ -113,9 +113,9 @@ def test_the_program_refuses_a_retagged_secrets_bundle_without_the_secret_in_its
 
 
 def test_a_dotenv_list_index_of_two_million_is_refused_at_once_with_a_short_error() -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     error = _refusal("A=1\nsops_age__list_2000000__map_enc=x\n", "talenv.env", "dotenv")
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5  # CPU time: other test workers share the cores
     assert str(error) == ("talenv.env: error while unflattening SOPS metadata: incomplete list (indexes 2000000 "
                           "to 2000000 for 1 item(s))")
 
@@ -173,7 +173,7 @@ def test_a_fifo_given_as_a_sops_file_is_refused_without_blocking(tmp_path: Path)
     with pytest.raises(SopsError, match=r"talenv\.sops\.yaml: cannot read: is a named pipe \(FIFO\); expected a "
                                         r"regular file"):
         decrypt_file(fifo, "yaml", environ=environ_for(IDENTITY))
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 10  # opening a FIFO with no writer would block for good
 
 
 def test_decrypting_reports_every_encrypted_value_for_masking_and_no_plain_one() -> None:
@@ -197,9 +197,9 @@ def test_a_backtracking_encrypted_regex_ends_at_once_as_gos_linear_regexp_does()
     key = "a" * 1000 + "b"  # a YAML plain key holds up to 1,024 characters
     data = yamlio.load(encrypt_like_sops({key: SECRET}, IDENTITY))
     data["sops"]["encrypted_regex"] = "^(a+)+$"
-    started = time.monotonic()
+    started = time.process_time()
     error = _refusal(yamlio.dump(data))
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5  # CPU time: other test workers share the cores
     assert "Failed to verify data integrity (MAC mismatch)" in str(error)
     assert SECRET not in exception_text(error)
 

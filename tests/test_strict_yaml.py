@@ -31,9 +31,9 @@ def test_a_duplicate_mapping_key_is_an_error_as_in_go_yaml_v3() -> None:
 def test_an_alias_bomb_fails_at_once_with_go_yamls_excessive_aliasing_error() -> None:
     levels = ["a: &a [" + ",".join(["lol"] * 10) + "]"]
     levels += [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]" for i in range(8)]
-    start = time.perf_counter()
+    start = time.process_time()
     assert _refused("\n".join(levels) + "\n").endswith("document contains excessive aliasing")
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0  # CPU time: other test workers share the cores
     assert yamlio.load("base: &b {x: 1}\none: *b\ntwo: *b\n") == {"base": {"x": 1}, "one": {"x": 1}, "two": {"x": 1}}
 
 

@@ -22,13 +22,14 @@ CONFIG: dict[str, Any] = {"version": "v1alpha1", "machine": {
 
 
 def _timed(template: str, limit: float = 2.0) -> tuple[str | None, str | None]:
-    """(output, None) or (None, error message); fails when rendering takes longer than ``limit`` seconds."""
-    start = time.perf_counter()
+    """(output, None) or (None, error message); fails when rendering takes more than ``limit`` seconds of this
+    process's CPU time (wall time would count the other test workers sharing the machine's cores)."""
+    start = time.process_time()
     try:
         result: tuple[str | None, str | None] = (render(template, CONFIG, "patch.yaml"), None)
     except TemplateError as error:
         result = (None, str(error))
-    assert time.perf_counter() - start < limit
+    assert time.process_time() - start < limit
     return result
 
 
@@ -120,7 +121,7 @@ def test_a_patch_or_content_that_is_not_a_regular_file_is_refused_without_blocki
         with pytest.raises(TalosError) as content_error:
             file_content(f"@{path}", tmp_path, {}, envsubst=True)
         assert f"{path}: cannot read: is {kind}; expected a regular file" in str(content_error.value)
-        assert time.perf_counter() - start < 1
+        assert time.perf_counter() - start < 10  # reading a FIFO with no writer would block for good
 
 
 def test_a_pipeline_longer_than_gos_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
