@@ -292,6 +292,17 @@ def test_health_polling_stops_at_its_deadline_even_when_each_call_is_slow(dev):
     assert time.monotonic() - started < 4.5  # each call alone takes 5 s
 
 
+def test_health_at_its_deadline_names_the_stage_that_kept_failing_not_the_round_the_deadline_cut(dev):
+    node = dev.control_planes[0]
+    with emulate(dev) as cluster:
+        configure(dev)  # not bootstrapped: etcd waits
+        cluster.node(node).faults.latency = 0.3  # each round takes two calls; the third is cut at the deadline
+        with pytest.raises(Exception) as failed:
+            asyncio.run(operations.wait_healthy([Target(node)], [], dev.credentials, deadline=2, interval=0.1))
+    assert str(failed.value).startswith("cluster not healthy after 2s: etcd: ")
+    assert "service etcd is" in str(failed.value) and "no answer within" not in str(failed.value)
+
+
 # ---------------------------------------------------------------------- --cert-fingerprint
 
 def test_a_pinned_first_apply_reaches_the_node_whose_maintenance_certificate_it_names(dev):
