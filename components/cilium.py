@@ -20,7 +20,7 @@ from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
 from .cilium_values import cilium_values
 from .stack import CiliumSettings
-from .talos.definition.model import ClusterDefinition, NodeDefinition
+from .talos.definition.model import ClusterDefinition
 from .talos.errors import ConfigError
 from .talos.versions import parse_contract
 
@@ -43,14 +43,7 @@ def prepared_for_cilium(definition: ClusterDefinition) -> ClusterDefinition:
     if name != "none":
         raise ConfigError(f"{definition.source}: cniConfig.name is {name!r}, but Cilium is enabled "
                           "(talos-cluster:cilium); expected none, or disable Cilium")
-    patch = cilium_patch(definition.talos_version)
-
-    def node(item: NodeDefinition) -> NodeDefinition:
-        if not item.control_plane or patch in item.patches:
-            return item
-        return replace(item, patches=[*item.patches, patch])
-
-    return replace(definition, cni={"name": "none"}, nodes=[node(item) for item in definition.nodes])
+    return replace(definition.with_control_plane_patch(cilium_patch(definition.talos_version)), cni={"name": "none"})
 
 
 class Cilium(pulumi.ComponentResource):

@@ -12,14 +12,13 @@ access for that role and namespace in the control planes' machine configs (prepa
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
 from .talos.backups.settings import EtcdBackups
-from .talos.definition.model import ClusterDefinition, NodeDefinition
+from .talos.definition.model import ClusterDefinition
 from .talos.errors import ConfigError
 from .talos.versions import parse_contract
 
@@ -48,14 +47,7 @@ def prepared_for_talos_backup(definition: ClusterDefinition) -> ClusterDefinitio
         raise ConfigError(f"{definition.source}: talosVersion {definition.talos_version}: scheduled etcd backups "
                           "(talos-cluster:etcdBackups.schedule) need Talos API access from pods, from v1.6; expected "
                           "v1.6 or newer")
-    patch = api_access_patch(definition.talos_version)
-
-    def node(item: NodeDefinition) -> NodeDefinition:
-        if not item.control_plane or patch in item.patches:
-            return item
-        return replace(item, patches=[*item.patches, patch])
-
-    return replace(definition, nodes=[node(item) for item in definition.nodes])
+    return definition.with_control_plane_patch(api_access_patch(definition.talos_version))
 
 
 def environment(settings: EtcdBackups, cluster_name: str) -> list[dict[str, Any]]:

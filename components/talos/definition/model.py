@@ -7,7 +7,7 @@ existing machine at ``ipAddress``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Platform = Literal["proxmox", "vultr", "existing"]
@@ -141,3 +141,12 @@ class ClusterDefinition:
 
     def node(self, hostname: str) -> NodeDefinition:
         return next(node for node in self.nodes if node.hostname == hostname)
+
+    def with_control_plane_patch(self, patch: str) -> ClusterDefinition:
+        """This definition with ``patch`` last on every control plane that does not carry it yet."""
+        def patched(node: NodeDefinition) -> NodeDefinition:
+            if not node.control_plane or patch in node.patches:
+                return node
+            return replace(node, patches=[*node.patches, patch])
+
+        return replace(self, nodes=[patched(node) for node in self.nodes])
