@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from components.talos.schema_fields import KINDS, LEGACY_SHAPE  # noqa: E402
+from scripts.go_source import git, go_imports  # noqa: E402
 
 OUTPUT = ROOT / "components" / "talos" / "validation" / "decoded_fields.py"
 RELEASES = {12: "v1.12.9", 13: "v1.13.9", 14: "v1.14.0-rc.1"}
@@ -118,22 +119,9 @@ class Source:
     read: set[str] = field(default_factory=set)
 
 
-def _git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", f"--git-dir={repo}", *args], check=True, capture_output=True,
-                          text=True).stdout
-
-
 def _imports(text: str) -> dict[str, str]:
-    imports: dict[str, str] = {}
-    block = re.search(r"^import \((.*?)^\)", text, re.M | re.S)
-    specs = block.group(1).splitlines() if block else re.findall(r"^import (.*)$", text, re.M)
-    for spec in specs:
-        match = re.match(r'\s*(\w+\s+)?"([^"]+)"', spec)
-        if match:
-            path = match.group(2).removeprefix(_MODULE)
-            alias = (match.group(1) or "").strip() or path.rsplit("/", 1)[-1]
-            imports[alias] = path
-    return imports
+    """alias -> import path, Talos's own packages relative to its module."""
+    return {alias: path.removeprefix(_MODULE) for alias, path in go_imports(text).items()}
 
 
 _TYPE = re.compile(r"^type (\w+)(?:\[[^\]]*\])? (=\s*)?(.+)$")
@@ -148,7 +136,7 @@ def read_package(source: Source, package: str) -> None:
     if package in source.read:
         return
     source.read.add(package)
-    listing = _git(source.repo, "ls-tree", "--name-only", f"{source.tag}:{package}").split()
+    listing = git(source.repo, "ls-tree", "--name-only", f"{source.tag}:{package}").split()
     for name in listing:
         if name.endswith(".go") and not name.endswith(("_test.go", "_doc.go", "_docs.go", "deep_copy.generated.go")):
             text = source.blobs.read(f"{package}/{name}")
@@ -277,7 +265,7 @@ class Walker:
 def release_tables(repo: str, minor: int) -> tuple[dict[str, dict[str, str]], dict[str, list[str]], set[str]]:
     """kind -> path -> parser; enum -> names; the kinds whose type has Name()."""
     source = Source(RELEASES[minor], repo, Blobs(repo, RELEASES[minor]))
-    for package in sorted(p for p in _git(repo, "ls-tree", "-d", "-r", "--name-only", source.tag, TYPES).split()
+    for package in sorted(p for p in git(repo, "ls-tree", "-d", "-r", "--name-only", source.tag, TYPES).split()
                           if "/internal" not in p and "testdata" not in p):
         read_package(source, package)
     roots = {kind: shape for kind, (shape, since) in KINDS.items() if since <= minor}

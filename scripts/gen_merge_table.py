@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import pprint
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from components.talos.patching.merge_rules import METHODS, write_rules  # noqa: E402
+from scripts.go_source import git, go_imports  # noqa: E402
 
 TABLE = ROOT / "components" / "talos" / "patching" / "merge_table.py"
 RULES = ROOT / "components" / "talos" / "patching" / "merge_rules.tsv"
@@ -84,11 +84,6 @@ class Decl:
         return f"{self.package}.{self.name}"
 
 
-def _git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", f"--git-dir={repo}", *args], check=True, capture_output=True,
-                          text=True).stdout
-
-
 def _tag(tag: str, key: str) -> str | None:
     match = re.search(key + r':"([^"]*)"', tag or "")
     return match.group(1) if match else None
@@ -106,11 +101,11 @@ class Source:
 
 def read_source(repo: str, tag: str) -> Source:
     source = Source()
-    files = [name for name in _git(repo, "ls-tree", "-r", "--name-only", tag, TYPES_DIR).split()
+    files = [name for name in git(repo, "ls-tree", "-r", "--name-only", tag, TYPES_DIR).split()
              if name.endswith(".go") and not name.endswith(("_test.go", "_docs.go", "deep_copy.generated.go"))
              and "/internal/" not in name]
     for name in files:
-        _parse_file(_git(repo, "show", f"{tag}:{name}"), name, source)
+        _parse_file(git(repo, "show", f"{tag}:{name}"), name, source)
     for package, expression, type_name in source.registered:
         kind = source.constants.get(package, {}).get(expression, expression.strip('"'))
         source.kinds.setdefault(kind, f"{package}.{type_name}")
@@ -119,18 +114,9 @@ def read_source(repo: str, tag: str) -> Source:
 
 def _imports(text: str) -> dict[str, str]:
     """alias -> the package's name here: a config types package by its name, anything else as ext:PATH."""
-    imports: dict[str, str] = {}
-    block = re.search(r"^import \((.*?)^\)", text, re.M | re.S)
-    specs = block.group(1).splitlines() if block else re.findall(r"^import (.*)$", text, re.M)
-    for spec in specs:
-        match = re.match(r'\s*(\w+\s+)?"([^"]+)"', spec)
-        if not match:
-            continue
-        path = match.group(2)
-        alias = (match.group(1) or "").strip() or path.rsplit("/", 1)[-1]
-        inside = f"/{TYPES_DIR}/"
-        imports[alias] = path.rsplit("/", 1)[-1] if inside in path + "/" and "/internal" not in path else f"ext:{path}"
-    return imports
+    inside = f"/{TYPES_DIR}/"
+    return {alias: path.rsplit("/", 1)[-1] if inside in path + "/" and "/internal" not in path else f"ext:{path}"
+            for alias, path in go_imports(text).items()}
 
 
 def _parse_file(text: str, path: str, source: Source) -> None:
