@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from components.talos.api.operations import Target
+from components.talos.documents import decode
 from components.talos.kube.upgrade import (
     NodeConfigs,
     UpgradeOptions,
@@ -121,3 +122,38 @@ def test_a_two_minor_jump_fails_before_any_node_is_touched():
                                            NodeConfigs(cluster.credentials), cluster.credentials,
                                            UpgradeOptions("1.38.0")))
         assert len(emulated.calls_to("ApplyConfiguration")) == calls_before
+
+
+def test_on_talos_v1_14_an_upgrade_rewrites_the_kubernetes_documents_and_leaves_the_v1alpha1_one_alone(tmp_path):
+    """Talos v1.14 keeps each component's image in its own document (KubeAPIServerConfig, KubeletConfig, …), where
+    new users start: the upgrade rewrites those, and the cluster ends up on the new version node by node."""
+    text = example_definition("homelab", fresh_subnet(), cilium=False).replace("talosVersion: v1.13.9",
+                                                                               "talosVersion: v1.14.0")
+    assert "talosVersion: v1.14.0" in text and "kubernetesVersion: v1.36.3" in text
+    cluster = render(text)
+    journal = tmp_path / "journal.jsonl"
+    with emulate(cluster, journal=str(journal)) as emulated:
+        bootstrapped(cluster, emulated)
+        emulated.kubernetes.static_pod_seconds = 0.1
+        client = kube_client(cluster)
+        control_planes = [Target(a) for a in cluster.control_planes]
+        asyncio.run(upgrade_kubernetes(client, control_planes, control_planes + [Target(a) for a in cluster.workers],
+                                       NodeConfigs(cluster.credentials), cluster.credentials,
+                                       UpgradeOptions("1.37.0", deadline=20)))
+        nodes = asyncio.run(client.nodes())
+        pods = asyncio.run(client.pods("kube-system", label_selector="tier=control-plane"))
+        configs = {a: emulated.node(a).config for a in cluster.addresses}
+    replay(journal)  # no kubelet ever newer than an API server
+    assert {n["status"]["nodeInfo"]["kubeletVersion"] for n in nodes} == {"v1.37.0"}
+    assert {p["spec"]["containers"][0]["image"].rsplit(":", 1)[1] for p in pods} == {"v1.37.0"}
+    for address, config in configs.items():
+        assert config is not None
+        documents = decode(config.text, "machine config")
+        v1alpha1 = next(d for d in documents if d.get("version") == "v1alpha1")
+        assert "kubelet" not in v1alpha1.get("machine", {}) and "apiServer" not in v1alpha1.get("cluster", {}), \
+            f"{address}: the upgrade wrote a v1alpha1 field Talos v1.14 refuses beside its document"
+        kinds = {d.get("kind"): d for d in documents}
+        assert kinds["KubeletConfig"]["image"].endswith(":v1.37.0"), address
+        if address in cluster.control_planes:
+            for kind in ("KubeAPIServerConfig", "KubeControllerManagerConfig", "KubeSchedulerConfig"):
+                assert kinds[kind]["image"].endswith(":v1.37.0"), (address, kind)
