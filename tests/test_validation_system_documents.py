@@ -164,6 +164,29 @@ def test_certificates_and_keys_that_load_are_accepted():
     assert problems(documents) == []
 
 
+@pytest.mark.parametrize(("form", "label"), [("TraditionalOpenSSL", "RSA "), ("PKCS8", "")])
+def test_an_rsa_service_account_key_whose_numbers_disagree_is_refused_as_go_parses_it(form: str, label: str):
+    """Go's x509 parsers run rsa.PrivateKey.Validate (the numbers agree; no primality test, which OpenSSL makes at
+    0.14 s per 4096-bit key and every v1.14 control plane's render would pay)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    numbers = rsa.generate_private_key(65537, 2048).private_numbers()
+
+    def document(d_offset: int) -> dict[str, Any]:
+        key = rsa.RSAPrivateNumbers(numbers.p, numbers.q, numbers.d + d_offset, numbers.dmp1, numbers.dmq1,
+                                    numbers.iqmp, numbers.public_numbers).private_key(
+            unsafe_skip_rsa_key_validation=True)
+        pem = key.private_bytes(serialization.Encoding.PEM, getattr(serialization.PrivateFormat, form),
+                                serialization.NoEncryption()).decode()
+        return {"apiVersion": "v1alpha1", "kind": "KubeServiceAccountConfig",
+                "issuer": {"privateKey": pem, "issuerURL": "https://my-control-plane:6443"}}
+
+    assert talos_error(document(0)) == ""
+    assert talos_error(document(2)) == (f"service issuer private key is invalid: failed to parse {label}key: x509: "
+                                        "failed to parse private key")
+
+
 def test_talos_placeholder_pem_in_its_marshal_fixtures_is_refused_as_talos_refuses_it():
     # k8s/testdata/aggregatorcaconfig.yaml is an encoder fixture: "MIIC0DCCAbigAwIBAgIUI7z" is not base64 PEM
     fixture = ("kind: KubeAggregatorCAConfig\nissuingCA:\n  cert: |-\n    -----BEGIN CERTIFICATE-----\n"

@@ -17,6 +17,7 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .errors import SecretsError
+from .golang import rsa as golang_rsa
 
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 KeyType = Literal["ed25519", "ecdsa", "rsa"]
@@ -65,25 +66,9 @@ def decode_key(pem: bytes, what: str) -> PrivateKey:
         raise SecretsError(f"{what}: not a PEM private key ({error})") from None
     if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise SecretsError(f"{what}: unsupported key type {type(key).__name__}; expected Ed25519, ECDSA or RSA")
-    if isinstance(key, rsa.RSAPrivateKey) and (problem := _rsa_inconsistency(key.private_numbers())):
+    if isinstance(key, rsa.RSAPrivateKey) and (problem := golang_rsa.validate(key.private_numbers())):
         raise SecretsError(f"{what}: not a PEM private key (the RSA key's numbers do not agree: {problem})")
     return key
-
-
-def _rsa_inconsistency(numbers: rsa.RSAPrivateNumbers) -> str | None:
-    """What is wrong with an RSA key's numbers (Go crypto/rsa Validate: N is the product of the primes, each
-    above 1, and D inverts E modulo each prime minus one; plus the CRT values OpenSSL signs with)."""
-    n, e = numbers.public_numbers.n, numbers.public_numbers.e
-    p, q, d = numbers.p, numbers.q, numbers.d
-    if p <= 1 or q <= 1 or p * q != n:
-        return "the modulus is not the product of its primes"
-    if e < 3 or e % 2 == 0:
-        return "the public exponent is not an odd number above 2"
-    if (d * e) % (p - 1) != 1 or (d * e) % (q - 1) != 1:
-        return "the private exponent does not invert the public one"
-    if numbers.dmp1 != d % (p - 1) or numbers.dmq1 != d % (q - 1) or (numbers.iqmp * q) % p != 1:
-        return "the CRT values do not match the primes"
-    return None
 
 
 def decode_certificate(pem: bytes, what: str) -> x509.Certificate:

@@ -5,7 +5,7 @@ it follows. Nothing here imports more than the standard library.
 ``strconv`` (quoting, numbers), ``durations`` (time.ParseDuration, Duration.String), ``netip`` (net/netip, net,
 siderolabs/net), ``url`` (net/url), ``humanize`` (dustin/go-humanize sizes), ``encoding`` (encoding/base64,
 encoding/pem), ``filepath`` (path/filepath), ``multierror`` (hashicorp/go-multierror), ``semver``
-(blang/semver).
+(blang/semver), ``rsa`` (crypto/rsa key validation).
 """
 
 from __future__ import annotations
