@@ -121,11 +121,15 @@ def configure(cluster: RenderedCluster) -> None:
     asyncio.run(all_nodes())
 
 
-def example_definition(name: str, subnet: str, cilium: bool = True) -> str:
+def example_definition(name: str, subnet: str, cilium: bool = True, release: tuple[str, str] | None = None) -> str:
     """An example definition on loopback. With `cilium` (each example's stack runs Cilium) it carries the
     control-plane patch the program adds for Cilium at its Talos version (components/cilium.py
-    prepared_for_cilium), so the configs rendered from it are the stack's."""
+    prepared_for_cilium), so the configs rendered from it are the stack's. `release`: (talosVersion,
+    kubernetesVersion) in place of the example's pins."""
     text = on_loopback((ROOT / "config" / f"{name}.yaml").read_text(), subnet)
+    if release is not None:
+        text = re.sub(r"(?m)^talosVersion: .*$", f"talosVersion: {release[0]}", text)
+        text = re.sub(r"(?m)^kubernetesVersion: .*$", f"kubernetesVersion: {release[1]}", text)
     if not cilium:
         return text
     version = re.search(r"(?m)^talosVersion: (\S+)$", text)

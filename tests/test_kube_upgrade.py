@@ -127,8 +127,7 @@ def test_a_two_minor_jump_fails_before_any_node_is_touched():
 def test_on_talos_v1_14_an_upgrade_rewrites_the_kubernetes_documents_and_leaves_the_v1alpha1_one_alone(tmp_path):
     """Talos v1.14 keeps each component's image in its own document (KubeAPIServerConfig, KubeletConfig, …), where
     new users start: the upgrade rewrites those, and the cluster ends up on the new version node by node."""
-    text = example_definition("homelab", fresh_subnet(), cilium=False).replace("talosVersion: v1.13.9",
-                                                                               "talosVersion: v1.14.0")
+    text = example_definition("homelab", fresh_subnet(), cilium=False, release=("v1.14.0", "v1.36.3"))
     assert "talosVersion: v1.14.0" in text and "kubernetesVersion: v1.36.3" in text
     cluster = render(text)
     journal = tmp_path / "journal.jsonl"

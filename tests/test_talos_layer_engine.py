@@ -47,8 +47,15 @@ def homelab():
     return text, render(text)
 
 
-def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(homelab):
-    text, cluster = homelab
+# The examples' pin (talhelper's default), and Talos v1.14 with Kubernetes v1.37, where new users start
+RELEASES = {"v1.13.9": "v1.36.3", "v1.14.0": "v1.37.0"}
+
+
+@pytest.mark.parametrize("talos_version", RELEASES)
+def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(talos_version):
+    text = example_definition("homelab", fresh_subnet(), release=(talos_version, RELEASES[talos_version]))
+    cluster = render(text)
+    assert cluster.definition.talos_version == talos_version
     definition = load.parse_definition(text, "homelab.yaml", environ={})
     with emulate(cluster), ProviderHost() as host:
         engine = Engine(host)
@@ -68,7 +75,7 @@ def test_a_3_plus_2_cluster_comes_up_and_its_talosconfig_and_kubeconfig_work(hom
             return tags, len(members)
 
         tags, members = asyncio.run(through_talosconfig())
-    assert tags == ["v1.13.9"] * 5 and members == 3
+    assert tags == [talos_version] * 5 and members == 3
     bundle = SecretsBundle.from_yaml(state_of(engine, "secrets").outputs["bundle"])
     kubeconfig = yaml.safe_load(state_of(engine, "kubeconfig").outputs["__kubeconfig"])
     certificate = x509.load_pem_x509_certificate(
