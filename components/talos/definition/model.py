@@ -7,6 +7,8 @@ existing machine at ``ipAddress``).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -138,6 +140,16 @@ class ClusterDefinition:
         fresh = [value for value in values if value and value not in self.secret_labels]
         self.secret_labels.update(dict.fromkeys(fresh, origin))
         self.sensitive_values = self.sensitive_values | frozenset(fresh)
+
+    @contextlib.contextmanager
+    def collecting_secrets(self, origin: str) -> Iterator[list[str]]:
+        """A list for the values a step decrypts, added as secrets when it ends, also when it fails: its error
+        must not show what was decrypted."""
+        revealed: list[str] = []
+        try:
+            yield revealed
+        finally:
+            self.add_secrets(revealed, origin)
 
     def node(self, hostname: str) -> NodeDefinition:
         return next(node for node in self.nodes if node.hostname == hostname)

@@ -162,21 +162,15 @@ def _render_node(definition: ClusterDefinition, node: NodeDefinition, secrets: S
     documents = apply_patches(documents, [StrategicPatch(templated, f"{label} fields")])
     # Two passes, as talhelper's GenerateConfig: global patches render against the node-patched config.
     for patches, patch_label in ((node.patches, f"{label} patch"), (definition.patches, "patches[]")):
-        revealed: list[str] = []
-        try:
+        with definition.collecting_secrets(f"a value decrypted from a SOPS patch of {patch_label}") as revealed:
             loaded = talhelper_patches(patches, base_dir, patch_label, documents, definition.environ, revealed,
                                        definition.secret_labels)
-        finally:  # also when the patch fails: its error must not show what was decrypted
-            definition.add_secrets(revealed, f"a value decrypted from a SOPS patch of {patch_label}")
         documents = apply_patches(documents, loaded)
     if node.values.get("extraManifests"):
-        revealed = []
-        try:
+        with definition.collecting_secrets(f"a value decrypted from an extraManifests file of {label}") as revealed:
             documents += extra_manifest_documents(list(node.values["extraManifests"]), base_dir, documents,
                                                   f"nodes[{node.index}]", definition.environ, revealed,
                                                   definition.secret_labels)
-        finally:  # also when a file fails: its error must not show what was decrypted
-            definition.add_secrets(revealed, f"a value decrypted from an extraManifests file of {label}")
     refuse_templates(documents, label)
     # every check the node's Talos makes before it takes the config (decoder, container, validation), so a
     # refused config fails the render; a shape-only render (empty secrets) checks secret fields' presence only
